@@ -1,0 +1,87 @@
+"""The one way every app fetches a family's object from an id in a URL.
+
+Each function scopes by the logged-in parent's family, so another family's id
+answers 404 (Http404), never 403, and never leaks that the object exists.
+"""
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+
+from .models import Child, Family, Guardian
+
+
+def family_for_user(user):
+    """The family of a logged-in parent (cached on the user object), or Http404."""
+    if not user.is_authenticated:
+        raise Http404
+    cached = getattr(user, "_portal_family", None)
+    if cached is not None:
+        return cached
+    guardian = Guardian.objects.select_related("family").filter(user=user).first()
+    if guardian is None:
+        raise Http404
+    user._portal_family = guardian.family
+    user._portal_guardian = guardian
+    return guardian.family
+
+
+def guardian_for_user(user):
+    family_for_user(user)
+    return user._portal_guardian
+
+
+def child_get_for_user(*, child_id, user, for_update=False):
+    family = family_for_user(user)
+    qs = Child.objects.filter(family=family, is_active=True)
+    if for_update:
+        qs = qs.select_for_update()
+    try:
+        return qs.get(pk=child_id)
+    except (Child.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def guardian_get_for_user(*, guardian_id, user):
+    family = family_for_user(user)
+    try:
+        return Guardian.objects.get(pk=guardian_id, family=family)
+    except (Guardian.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def scoped_get(queryset, *, user, family_field="family", **lookup):
+    """Fetch one object of ``queryset`` whose ``family_field`` is the user's family, else 404."""
+    family = family_for_user(user)
+    try:
+        return queryset.get(**{family_field: family}, **lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def parent_required(view):
+    """Only a logged-in parent (a user linked to a guardian) reaches the view.
+
+    Anonymous users go to the login page; staff without a family get 404: staff use the admin.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        request.family = family_for_user(request.user)
+        request.guardian = request.user._portal_guardian
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+__all__ = [
+    "Family",
+    "family_for_user",
+    "guardian_for_user",
+    "child_get_for_user",
+    "guardian_get_for_user",
+    "scoped_get",
+    "parent_required",
+]

@@ -1,0 +1,282 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from portal.models import TimeStampedModel
+
+
+class Family(TimeStampedModel):
+    class BenefitRegime(models.TextChoices):
+        CAF = "caf", "CAF (régime général)"
+        MSA = "msa", "MSA (régime agricole)"
+        OTHER = "other", "Autre régime"
+        NONE = "none", "Aucun"
+
+    class Situation(models.TextChoices):
+        MARRIED = "married", "Marié(e)s"
+        PACS = "pacs", "Pacsé(e)s"
+        COHABITING = "cohabiting", "Vie maritale"
+        SEPARATED = "separated", "Séparé(e)s"
+        DIVORCED = "divorced", "Divorcé(e)s"
+        SINGLE = "single", "Célibataire"
+        WIDOWED = "widowed", "Veuf / veuve"
+
+    number = models.CharField("n° famille", max_length=20, unique=True, blank=True)
+    name = models.CharField("nom de la famille", max_length=150, db_index=True)
+    situation = models.CharField("situation familiale", max_length=12, choices=Situation.choices, blank=True)
+    address_line1 = models.CharField("adresse", max_length=200, blank=True)
+    address_line2 = models.CharField("complément d'adresse", max_length=200, blank=True)
+    postcode = models.CharField("code postal", max_length=10, blank=True)
+    city = models.CharField("commune", max_length=100, blank=True)
+    home_phone = models.CharField("téléphone du domicile", max_length=30, blank=True)
+    benefit_regime = models.CharField("régime", max_length=6, choices=BenefitRegime.choices, default=BenefitRegime.CAF)
+    benefit_number = models.CharField("n° allocataire", max_length=30, blank=True)
+    quotient = models.DecimalField("quotient familial", max_digits=8, decimal_places=2, null=True, blank=True)
+    quotient_valid_from = models.DateField("QF valable du", null=True, blank=True)
+    quotient_valid_until = models.DateField("QF valable jusqu'au", null=True, blank=True)
+    quotient_proof = models.FileField("justificatif du QF", upload_to="quotient/%Y/", blank=True)
+    allow_email = models.BooleanField("accepte les e-mails", default=True)
+    allow_sms = models.BooleanField("accepte les SMS", default=False)
+    is_demo = models.BooleanField("famille de démonstration", default=False, editable=False)
+
+    class Meta:
+        verbose_name = "famille"
+        verbose_name_plural = "familles"
+        ordering = ["name", "number"]
+
+    def __str__(self):
+        return f"{self.name} ({self.number})" if self.number else self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if not self.number:
+            self.number = f"{self.pk:07d}"
+            type(self).objects.filter(pk=self.pk).update(number=self.number)
+
+    @property
+    def address_lines(self):
+        return [line for line in (self.address_line1, self.address_line2, f"{self.postcode} {self.city}".strip()) if line]
+
+    def quotient_on(self, day):
+        """The quotient valid on ``day``, or None (no quotient, or out of its validity)."""
+        if self.quotient is None:
+            return None
+        if self.quotient_valid_from and day < self.quotient_valid_from:
+            return None
+        if self.quotient_valid_until and day > self.quotient_valid_until:
+            return None
+        return self.quotient
+
+
+class Guardian(TimeStampedModel):
+    class Civility(models.TextChoices):
+        MR = "M.", "Monsieur"
+        MRS = "Mme", "Madame"
+
+    class Relationship(models.TextChoices):
+        FATHER = "father", "Père"
+        MOTHER = "mother", "Mère"
+        TUTOR = "tutor", "Tuteur / tutrice"
+        OTHER = "other", "Autre"
+
+    family = models.ForeignKey(Family, verbose_name="famille", on_delete=models.CASCADE, related_name="guardians")
+    rank = models.PositiveSmallIntegerField("responsable", choices=[(1, "Responsable 1"), (2, "Responsable 2")], default=1)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="compte", null=True, blank=True, on_delete=models.SET_NULL, related_name="guardian"
+    )
+    civility = models.CharField("civilité", max_length=3, choices=Civility.choices)
+    last_name = models.CharField("nom", max_length=100)
+    first_name = models.CharField("prénom", max_length=100)
+    relationship = models.CharField("lien avec les enfants", max_length=10, choices=Relationship.choices)
+    email = models.EmailField("e-mail", blank=True)
+    mobile_phone = models.CharField("téléphone portable", max_length=30, blank=True)
+    work_phone = models.CharField("téléphone professionnel", max_length=30, blank=True)
+    profession = models.CharField("profession", max_length=100, blank=True)
+    employer = models.CharField("employeur", max_length=150, blank=True)
+    employer_address = models.CharField("adresse de l'employeur", max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = "responsable légal"
+        verbose_name_plural = "responsables légaux"
+        ordering = ["family", "rank"]
+        constraints = [models.UniqueConstraint(fields=["family", "rank"], name="guardian_unique_rank")]
+
+    def __str__(self):
+        return f"{self.get_civility_display()} {self.first_name} {self.last_name.upper()}"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name.upper()}"
+
+
+class Child(TimeStampedModel):
+    class Sex(models.TextChoices):
+        F = "F", "Fille"
+        M = "M", "Garçon"
+
+    class SchoolLevel(models.TextChoices):
+        NONE = "", "Non scolarisé"
+        TPS = "TPS", "Toute petite section"
+        PS = "PS", "Petite section"
+        MS = "MS", "Moyenne section"
+        GS = "GS", "Grande section"
+        CP = "CP", "CP"
+        CE1 = "CE1", "CE1"
+        CE2 = "CE2", "CE2"
+        CM1 = "CM1", "CM1"
+        CM2 = "CM2", "CM2"
+        COLLEGE = "COL", "Collège"
+
+    MATERNELLE = ("TPS", "PS", "MS", "GS")
+    ELEMENTAIRE = ("CP", "CE1", "CE2", "CM1", "CM2")
+
+    family = models.ForeignKey(Family, verbose_name="famille", on_delete=models.CASCADE, related_name="children")
+    first_name = models.CharField("prénom", max_length=100)
+    last_name = models.CharField("nom", max_length=100)
+    birth_date = models.DateField("date de naissance")
+    sex = models.CharField("sexe", max_length=1, choices=Sex.choices)
+    school = models.CharField("école", max_length=150, blank=True)
+    school_level = models.CharField("niveau scolaire", max_length=3, choices=SchoolLevel.choices, blank=True)
+    image_rights = models.BooleanField("droit à l'image accordé", default=False)
+    is_active = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "enfant"
+        verbose_name_plural = "enfants"
+        ordering = ["family", "birth_date"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name.upper()}"
+
+    def age_on(self, day):
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class ChildHealth(TimeStampedModel):
+    class Diet(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        NO_PORK = "no_pork", "Sans porc"
+        NO_MEAT = "no_meat", "Sans viande"
+        VEGETARIAN = "vegetarian", "Végétarien"
+        MEDICAL = "medical", "Régime médical (PAI)"
+
+    child = models.OneToOneField(Child, verbose_name="enfant", on_delete=models.CASCADE, related_name="health")
+    allergies = models.TextField("allergies", blank=True)
+    diet = models.CharField("régime alimentaire", max_length=12, choices=Diet.choices, default=Diet.STANDARD)
+    pai = models.BooleanField("PAI (projet d'accueil individualisé)", default=False)
+    pai_details = models.TextField("détails du PAI", blank=True)
+    doctor_name = models.CharField("médecin traitant", max_length=150, blank=True)
+    doctor_phone = models.CharField("téléphone du médecin", max_length=30, blank=True)
+    glasses = models.BooleanField("porte des lunettes", default=False)
+    hearing_aid = models.BooleanField("porte un appareil auditif", default=False)
+    notes = models.TextField("recommandations utiles", blank=True)
+
+    class Meta:
+        verbose_name = "fiche sanitaire"
+        verbose_name_plural = "fiches sanitaires"
+
+    def __str__(self):
+        return f"Fiche sanitaire de {self.child}"
+
+
+class Vaccination(models.Model):
+    child = models.ForeignKey(Child, verbose_name="enfant", on_delete=models.CASCADE, related_name="vaccinations")
+    vaccine = models.CharField("vaccin", max_length=100)
+    date = models.DateField("date")
+
+    class Meta:
+        verbose_name = "vaccin"
+        verbose_name_plural = "vaccins"
+        ordering = ["child", "vaccine", "date"]
+
+    def __str__(self):
+        return f"{self.vaccine} ({self.date:%d/%m/%Y})"
+
+
+class AuthorisedPerson(models.Model):
+    child = models.ForeignKey(Child, verbose_name="enfant", on_delete=models.CASCADE, related_name="authorised_persons")
+    last_name = models.CharField("nom", max_length=100)
+    first_name = models.CharField("prénom", max_length=100)
+    relationship = models.CharField("lien avec l'enfant", max_length=60, blank=True)
+    phone = models.CharField("téléphone", max_length=30)
+    can_pick_up = models.BooleanField("autorisé(e) à récupérer l'enfant", default=True)
+    emergency_contact = models.BooleanField("à prévenir en cas d'urgence", default=False)
+
+    class Meta:
+        verbose_name = "personne autorisée"
+        verbose_name_plural = "personnes autorisées / contacts d'urgence"
+        ordering = ["child", "last_name"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name.upper()}"
+
+
+class ChangeRequest(models.Model):
+    """A parent's requested change to the family file; applied atomically when accepted."""
+
+    class Kind(models.TextChoices):
+        FAMILY = "family", "Foyer"
+        GUARDIAN = "guardian", "Responsable légal"
+        CHILD = "child", "Enfant"
+        HEALTH = "health", "Fiche sanitaire"
+        NEW_CHILD = "new_child", "Ajout d'un enfant"
+        AUTHORISED_PERSON = "person", "Personne autorisée"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        ACCEPTED = "accepted", "Acceptée"
+        REFUSED = "refused", "Refusée"
+
+    family = models.ForeignKey(Family, verbose_name="famille", on_delete=models.CASCADE, related_name="change_requests")
+    kind = models.CharField("type", max_length=10, choices=Kind.choices)
+    # The object changed (a Guardian, Child, ChildHealth or AuthorisedPerson pk); empty for a family or a new object.
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target_label = models.CharField("concerne", max_length=200, blank=True)
+    # {"field": {"label": "...", "old": "...", "new": "..."}}; for a new object "old" is empty.
+    changes = models.JSONField("modifications", default=dict)
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="demandée par", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField("demandée le", default=timezone.now, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="traitée par", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField("traitée le", null=True, blank=True)
+    refusal_reason = models.TextField("motif du refus", blank=True)
+
+    class Meta:
+        verbose_name = "demande de modification"
+        verbose_name_plural = "demandes de modification"
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["family", "-requested_at"]), models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.target_label or self.family}"
+
+
+class Invitation(models.Model):
+    """A one-time, expiring link for a guardian to choose a password. Only a hash of the token is stored."""
+
+    guardian = models.ForeignKey(Guardian, verbose_name="responsable", on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField("envoyée le", auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
+    used_at = models.DateTimeField("utilisée le", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="envoyée par", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation de {self.guardian}"
+
+    def is_usable(self, now=None):
+        return self.used_at is None and self.expires_at > (now or timezone.now())

@@ -1,0 +1,24 @@
+"""django-allauth adapter: parents only (no self sign-up), e-mails through the outbox."""
+from allauth.account.adapter import DefaultAccountAdapter
+
+from .mail import email_record
+
+
+class PortalAccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        # Accounts are created by staff, who send an invitation; nobody signs up alone.
+        return False
+
+    def send_mail(self, template_prefix, email, context):
+        # allauth's own e-mails (password reset…) go through the outbox like every other one.
+        message = self.render_mail(template_prefix, email, context)
+        html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
+        email_record(
+            to=email, subject=message.subject, body_text=message.body, body_html=html,
+            template=template_prefix.rsplit("/", 1)[-1],
+        )
+
+    def get_login_redirect_url(self, request):
+        if request.user.is_staff and not hasattr(request.user, "guardian"):
+            return "/admin/"
+        return super().get_login_redirect_url(request)

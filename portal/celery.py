@@ -1,0 +1,15 @@
+"""The Celery app. Every periodic schedule of the project is declared here, in one place."""
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab(minute="*/5")},
+}

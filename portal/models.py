@@ -1,0 +1,123 @@
+from django.conf import settings
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organisation(models.Model):
+    """The commune or syndicate running the portal. One row (pk=1); read with ``Organisation.current()``."""
+
+    class ChangePolicy(models.TextChoices):
+        VALIDATE = "validate", "Validation par le service"
+        DIRECT = "direct", "Appliquée immédiatement"
+
+    class InvoiceVisibility(models.TextChoices):
+        FAMILY = "family", "Chaque responsable voit toutes les factures de la famille"
+        PAYER = "payer", "Chaque responsable ne voit que les factures qui lui sont adressées"
+
+    name = models.CharField("nom", max_length=200, default="Syndicat Intercommunal Enfance Jeunesse")
+    short_name = models.CharField("sigle", max_length=50, blank=True, default="SIEJ")
+    address = models.TextField("adresse", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    school_zone = models.CharField(
+        "zone de vacances scolaires", max_length=1, default="A", choices=[("A", "Zone A"), ("B", "Zone B"), ("C", "Zone C")]
+    )
+    # Per kind of data: do a parent's changes apply at once, or wait for staff?
+    policy_family = models.CharField(
+        "modifications du foyer (adresse, téléphone, CAF)", max_length=10,
+        choices=ChangePolicy.choices, default=ChangePolicy.VALIDATE,
+    )
+    policy_guardian = models.CharField(
+        "modifications des coordonnées des responsables", max_length=10,
+        choices=ChangePolicy.choices, default=ChangePolicy.VALIDATE,
+    )
+    policy_child = models.CharField(
+        "modifications des fiches enfants et sanitaires", max_length=10,
+        choices=ChangePolicy.choices, default=ChangePolicy.VALIDATE,
+    )
+    invoice_visibility = models.CharField(
+        "visibilité des factures", max_length=10, choices=InvoiceVisibility.choices, default=InvoiceVisibility.FAMILY
+    )
+    email_includes_message_body = models.BooleanField(
+        "inclure le texte des messages dans les e-mails", default=False,
+        help_text="Laisser décoché si les messages peuvent contenir des données de santé.",
+    )
+
+    class Meta:
+        verbose_name = "organisation"
+        verbose_name_plural = "organisation"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls):
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class AuditLog(models.Model):
+    """Who on the staff side (or which parent) decided what, with old and new values."""
+
+    at = models.DateTimeField("date", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    family = models.ForeignKey(
+        "families.Family", verbose_name="famille", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    action = models.CharField("action", max_length=80)
+    summary = models.CharField("résumé", max_length=300)
+    old_values = models.JSONField("anciennes valeurs", default=dict, blank=True)
+    new_values = models.JSONField("nouvelles valeurs", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "journal d'audit"
+        verbose_name_plural = "journal d'audit"
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["family", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.summary}"
+
+
+class OutboundEmail(models.Model):
+    """The outbox: an e-mail is recorded here in the transaction that causes it, then sent by Celery."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En attente"
+        SENT = "sent", "Envoyé"
+        FAILED = "failed", "Échec"
+
+    created_at = models.DateTimeField("créé le", auto_now_add=True, db_index=True)
+    to = models.EmailField("destinataire")
+    subject = models.CharField("objet", max_length=250)
+    body_text = models.TextField("texte")
+    body_html = models.TextField("HTML", blank=True)
+    template = models.CharField("modèle", max_length=80, db_index=True)
+    related_label = models.CharField("concerne", max_length=200, blank=True)
+    related_type = models.CharField(max_length=80, blank=True)
+    related_id = models.CharField(max_length=40, blank=True)
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    last_error = models.TextField("dernière erreur", blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "e-mail sortant"
+        verbose_name_plural = "e-mails sortants"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to}"
