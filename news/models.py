@@ -24,6 +24,7 @@ class NewsPost(models.Model):
     class Audience(models.TextChoices):
         EVERYONE = "everyone", "Tout le monde (page d'accueil publique)"
         FAMILIES = "families", "Familles connectées"
+        STRUCTURE = "structure", "Familles inscrites dans un équipement"
 
     title = models.CharField("titre", max_length=200)
     body = models.TextField("texte", help_text="Format Markdown : **gras**, *italique*, listes, liens.")
@@ -32,6 +33,10 @@ class NewsPost(models.Model):
     publish_from = models.DateTimeField("publié à partir du", default=timezone.now, db_index=True)
     publish_until = models.DateTimeField("publié jusqu'au", null=True, blank=True)
     audience = models.CharField("public", max_length=10, choices=Audience.choices, default=Audience.EVERYONE)
+    structure = models.ForeignKey(
+        "enrolment.Structure", verbose_name="équipement", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="Pour le public « Familles inscrites dans un équipement ».",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
