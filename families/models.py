@@ -235,6 +235,10 @@ class ChangeRequest(models.Model):
     # The object changed (a Guardian, Child, ChildHealth or AuthorisedPerson pk); empty for a family or a new object.
     target_id = models.PositiveBigIntegerField(null=True, blank=True)
     target_label = models.CharField("concerne", max_length=200, blank=True)
+    # The child concerned (child, health sheet, authorised person; the created child once a new child is accepted).
+    child = models.ForeignKey(
+        Child, verbose_name="enfant", null=True, blank=True, on_delete=models.CASCADE, related_name="change_requests"
+    )
     # {"field": {"label": "...", "old": "...", "new": "..."}}; for a new object "old" is empty.
     changes = models.JSONField("modifications", default=dict)
     status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
