@@ -113,11 +113,53 @@ class OutboundEmail(models.Model):
     attempts = models.PositiveSmallIntegerField("tentatives", default=0)
     last_error = models.TextField("dernière erreur", blank=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    # Last time a sending task was handed to the broker: the sweep re-queues only rows
+    # whose task has been waiting too long, never a row that was just queued or is waiting for a retry.
+    queued_at = models.DateTimeField("mis en file le", null=True, blank=True)
+    next_attempt_at = models.DateTimeField("prochaine tentative", null=True, blank=True)
+    body_purged_at = models.DateTimeField("contenu effacé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "e-mail sortant"
         verbose_name_plural = "e-mails sortants"
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "queued_at"])]
 
     def __str__(self):
         return f"{self.subject} → {self.to}"
+
+
+class JobRun(models.Model):
+    """One run of a background job, written for staff: what ran, when, for which date, and what it did."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "En cours"
+        SUCCESS = "success", "Terminée"
+        SKIPPED = "skipped", "Ignorée"
+        FAILED = "failed", "Échec"
+
+    name = models.CharField("tâche", max_length=120, db_index=True)
+    label = models.CharField("libellé", max_length=200)
+    now = models.DateTimeField("date de référence")
+    period_key = models.CharField("période", max_length=40, blank=True)
+    started_at = models.DateTimeField("début", db_index=True)
+    finished_at = models.DateTimeField("fin", null=True, blank=True)
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    summary = models.TextField("compte rendu", blank=True)
+    counts = models.JSONField("chiffres", default=dict, blank=True)
+    error = models.TextField("erreur", blank=True)
+
+    class Meta:
+        verbose_name = "exécution de tâche"
+        verbose_name_plural = "exécutions des tâches"
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["name", "period_key", "status"])]
+
+    def __str__(self):
+        return f"{self.label} – {self.started_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def duration(self):
+        if self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
