@@ -12,4 +12,5 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab(minute="*/5")},
+    "housekeeping-daily": {"task": "portal.tasks.housekeeping_daily", "schedule": crontab(hour=3, minute=30)},
 }

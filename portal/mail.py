@@ -1,14 +1,30 @@
 """The one way to send an e-mail: ``email_queue`` records it in the outbox in the
-caller's transaction and queues the sending task after commit."""
+caller's transaction and queues the sending task after commit.
+
+Nothing is lost: if the transaction rolls back, the e-mail disappears with the change that caused
+it; if the broker is unreachable after commit, the row stays « En attente » and the outbox sweep
+(``portal.tasks.outbox_sweep``, every 5 minutes) queues it again.
+"""
 import logging
+import smtplib
+from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from .conf import setting
 from .models import Organisation, OutboundEmail
 
 logger = logging.getLogger(__name__)
+
+# Templates whose body carries a secret link (password choice or reset): staff never read their body
+# in the admin, and housekeeping erases it as soon as the link has expired.
+SECRET_TEMPLATES = frozenset({"password_reset_key", "invitation"})
 
 
 def email_queue(*, to, template, context=None, related=None):
@@ -33,15 +49,179 @@ def email_record(*, to, subject, body_text, body_html="", template="", related=N
     """Record an already rendered e-mail in the outbox and send it after commit."""
     email = OutboundEmail.objects.create(
         to=to,
-        subject=subject[:250],
+        subject=" ".join(subject.split())[:250],
         body_text=body_text,
         body_html=body_html,
         template=template[:80],
         related_label=str(related)[:200] if related is not None else "",
         related_type=related._meta.label if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
+        queued_at=timezone.now(),
     )
+    email_dispatch_on_commit([email.pk])
+    return email
+
+
+def email_dispatch_on_commit(ids):
+    """Hand the sending tasks of outbox rows ``ids`` to Celery once the current transaction commits."""
+    ids = list(ids)
+    if ids:
+        transaction.on_commit(lambda: email_dispatch(ids))
+
+
+def email_dispatch(ids):
+    """Queue one sending task per id. A broker failure is logged, never raised: the sweep retries later.
+
+    Returns how many tasks were handed to the broker.
+    """
     from .tasks import email_send
 
-    transaction.on_commit(lambda: email_send.delay(email.pk))
-    return email
+    queued = 0
+    for pk in ids:
+        try:
+            email_send.delay(pk)
+        except Exception:  # broker down: the row stays queued and the sweep picks it up
+            logger.warning("Could not queue e-mail %s; the outbox sweep will retry", pk, exc_info=True)
+            break
+        queued += 1
+    return queued
+
+
+def email_requeue(*, emails, actor=None, now=None):
+    """Staff action « Renvoyer »: put failed e-mails back in the queue. Returns the rows re-queued.
+
+    Only rows in « Échec » move; their attempts start again from zero. One audit entry per e-mail.
+    """
+    from .models import AuditLog
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            OutboundEmail.objects.select_for_update()
+            .filter(pk__in=[e.pk for e in emails], status=OutboundEmail.Status.FAILED)
+            .order_by("pk")
+        )
+        for email in rows:
+            AuditLog.objects.create(
+                actor=actor, action="email_requeue",
+                summary=f"E-mail « {email.subject} » à {email.to} remis en file d'envoi"[:300],
+                old_values={"status": email.status, "attempts": email.attempts, "last_error": email.last_error[:500]},
+                new_values={"status": OutboundEmail.Status.QUEUED},
+            )
+        OutboundEmail.objects.filter(pk__in=[e.pk for e in rows]).update(
+            status=OutboundEmail.Status.QUEUED, attempts=0, next_attempt_at=None, queued_at=now,
+        )
+        email_dispatch_on_commit([e.pk for e in rows])
+    return rows
+
+
+# --- Delivery (called by the Celery task portal.tasks.email_send) ----------------------------------
+
+class Delivery:
+    """What one delivery attempt did: ``status`` in sent / failed / retry / skipped / busy / missing / not_due."""
+
+    def __init__(self, status, *, retry_in=None, error=None):
+        self.status = status
+        self.retry_in = retry_in
+        self.error = error
+
+    def __repr__(self):
+        return f"Delivery({self.status!r}, retry_in={self.retry_in!r})"
+
+
+def retry_delay(attempts):
+    """Seconds to wait after the ``attempts``-th failure: exponential, capped (30 s, 60 s, 2 min, 4 min…)."""
+    base = setting("OUTBOX_RETRY_BASE_SECONDS")
+    return min(setting("OUTBOX_RETRY_MAX_SECONDS"), base * 2 ** max(0, attempts - 1))
+
+
+def error_is_permanent(exc):
+    """An error that retrying will not fix: every recipient refused with a 5xx code, or a malformed message."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    return not isinstance(exc, (smtplib.SMTPException, OSError))
+
+
+def message_build(email):
+    message = EmailMultiAlternatives(
+        email.subject, email.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to],
+        headers={
+            # A stable id per outbox row: should a relay ever receive it twice, mail clients show it once.
+            "Message-ID": f"<outbox.{email.pk}.{int(email.created_at.timestamp())}@{message_domain()}>",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+def message_domain():
+    sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return sender.rpartition("@")[2] or "portail.invalid"
+
+
+def email_deliver(*, email_id, respect_schedule=True, now=None):
+    """Send outbox row ``email_id`` at most once.
+
+    The row is locked for the whole attempt (``SELECT … FOR UPDATE SKIP LOCKED``): a second delivery of
+    the same task while the first is sending finds it locked and stops; once sent, any later delivery
+    finds it « Envoyé » and stops. Transient SMTP errors leave it queued with ``next_attempt_at`` and a
+    ``retry_in`` for the caller; after ``OUTBOX_MAX_ATTEMPTS`` or on a permanent error it is « Échec ».
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
+        if email is None:
+            exists = OutboundEmail.objects.filter(pk=email_id).exists()
+            return Delivery("busy" if exists else "missing")
+        if email.status != OutboundEmail.Status.QUEUED:
+            return Delivery("skipped")
+        if respect_schedule and email.next_attempt_at and email.next_attempt_at > now + timedelta(seconds=5):
+            # An early duplicate while the row waits for its retry: the scheduled retry will send it.
+            return Delivery("not_due")
+        email.attempts += 1
+        try:
+            message_build(email).send()
+        except Exception as exc:  # noqa: BLE001 — every failure is recorded on the row
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if error_is_permanent(exc) or email.attempts >= setting("OUTBOX_MAX_ATTEMPTS"):
+                email.status = OutboundEmail.Status.FAILED
+                email.next_attempt_at = None
+                email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+                logger.error("E-mail %s failed for good after %d attempt(s): %s", email_id, email.attempts, exc)
+                return Delivery("failed", error=exc)
+            delay = retry_delay(email.attempts)
+            email.next_attempt_at = now + timedelta(seconds=delay)
+            email.queued_at = now
+            email.save(update_fields=["attempts", "last_error", "next_attempt_at", "queued_at"])
+            logger.warning("E-mail %s attempt %d failed, retry in %ss: %s", email_id, email.attempts, delay, exc)
+            return Delivery("retry", retry_in=delay, error=exc)
+        email.status = OutboundEmail.Status.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+        email.next_attempt_at = None
+        email.save(update_fields=["attempts", "last_error", "status", "sent_at", "next_attempt_at"])
+        return Delivery("sent")
+
+
+def outbox_requeue_stale(*, now, older_than_minutes=10, limit=1000):
+    """Queue again the rows still « En attente » whose task has not run for ``older_than_minutes``.
+
+    A row waiting for a retry counts from its ``next_attempt_at``; rows being sent (locked) are left
+    alone. The rows get a fresh ``queued_at``, so running this twice in a row queues nothing more.
+    Returns the number of rows queued again.
+    """
+    limit_at = now - timedelta(minutes=older_than_minutes)
+    with transaction.atomic():
+        ids = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboundEmail.Status.QUEUED)
+            .annotate(waiting_since=Coalesce("next_attempt_at", "queued_at", "created_at"))
+            .filter(waiting_since__lt=limit_at)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        OutboundEmail.objects.filter(pk__in=ids).update(queued_at=now, next_attempt_at=None)
+        email_dispatch_on_commit(ids)
+    return len(ids)

@@ -1,60 +1,40 @@
-"""Thin Celery wrappers around the outbox."""
+"""Thin Celery wrappers around the outbox and the portal's housekeeping.
+
+Workers run with late acknowledgement and ``reject_on_worker_lost`` (settings ``CELERY_TASK_ACKS_LATE``,
+``CELERY_TASK_REJECT_ON_WORKER_LOST``): a worker that dies mid-task gets its task delivered again, and
+``email_send`` makes that harmless.
+"""
 import logging
-import smtplib
 
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.utils import timezone
 
-from .models import OutboundEmail
+from . import housekeeping
+from .jobs import periodic_job
+from .mail import email_deliver, outbox_requeue_stale
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
 
-
-@shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS, default_retry_delay=30)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, soft_time_limit=120, time_limit=180)
 def email_send(self, email_id):
-    """Send one outbox row. A redelivered task finds the row sent and does nothing."""
-    with transaction.atomic():
-        email = OutboundEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
-        if email is None or email.status == OutboundEmail.Status.SENT:
-            return "skipped"
-        email.attempts += 1
-        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        try:
-            message.send()
-        except (smtplib.SMTPException, OSError) as exc:
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            final = self.request.retries >= MAX_ATTEMPTS
-            email.status = OutboundEmail.Status.FAILED if final else OutboundEmail.Status.QUEUED
-            email.save(update_fields=["attempts", "last_error", "status"])
-            if final:
-                logger.error("E-mail %s failed for good: %s", email_id, exc)
-                return "failed"
-            retry_exc = exc
-        else:
-            email.status = OutboundEmail.Status.SENT
-            email.sent_at = timezone.now()
-            email.last_error = ""
-            email.save(update_fields=["attempts", "last_error", "status", "sent_at"])
-            return "sent"
-    raise self.retry(exc=retry_exc, countdown=min(600, 30 * 2**self.request.retries))
+    """Send one outbox row. A redelivered task finds the row sent (or being sent) and does nothing."""
+    delivery = email_deliver(email_id=email_id, respect_schedule=self.request.retries == 0)
+    if delivery.status == "retry":
+        raise self.retry(exc=delivery.error, countdown=delivery.retry_in)
+    return delivery.status
 
 
 @shared_task
-def outbox_sweep(older_than_minutes=10, now=None):
+@periodic_job("Relance des e-mails restés en attente", keep_idle=False)
+def outbox_sweep(*, now, run, older_than_minutes=10):
     """Re-queue e-mails left queued (broker down, worker died). Idempotent."""
-    now = now or timezone.now()
-    ids = list(
-        OutboundEmail.objects.filter(
-            status=OutboundEmail.Status.QUEUED, created_at__lt=now - timezone.timedelta(minutes=older_than_minutes)
-        ).values_list("pk", flat=True)[:1000]
-    )
-    for pk in ids:
-        email_send.delay(pk)
-    logger.info("outbox_sweep re-queued %d e-mail(s)", len(ids))
-    return len(ids)
+    count = outbox_requeue_stale(now=now, older_than_minutes=older_than_minutes)
+    if count:
+        run.add("e-mails remis en file d'envoi", count)
+
+
+@shared_task
+@periodic_job("Entretien quotidien (invitations, conservation des données)")
+def housekeeping_daily(*, now, run):
+    """Expire and purge old invitations, erase expired links and old bodies from the outbox, trim the job log."""
+    housekeeping.run_all(now=now, run=run)

@@ -1,0 +1,93 @@
+"""Daily housekeeping: old invitations, expired links and old bodies in the outbox, the job log.
+
+Every step is idempotent and computed from the database and ``now``.
+
+Password-reset links need no clean-up in the database: django-allauth (through Django's
+``PasswordResetTokenGenerator``) makes stateless tokens, signed with the user's password hash and last
+login and stamped with their date. A link stops working once used (the password changes), or after
+``PASSWORD_RESET_TIMEOUT`` seconds (3 days). The only copy of a link kept by the portal is the body of
+the e-mail in the outbox: that body is erased here once the link has expired. The same goes for
+invitation e-mails after ``INVITATION_VALIDITY_DAYS``.
+"""
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from families.models import Invitation
+
+from .conf import setting
+from .models import JobRun, OutboundEmail
+
+
+def invitations_expire(*, now):
+    """An invitation not used within ``INVITATION_VALIDITY_DAYS`` of being sent stops working now
+    (covers links made before the validity was shortened). Returns how many were expired."""
+    sent_before = now - timedelta(days=settings.INVITATION_VALIDITY_DAYS)
+    return Invitation.objects.filter(used_at__isnull=True, expires_at__gt=now, created_at__lte=sent_before).update(
+        expires_at=now
+    )
+
+
+def invitations_purge(*, now):
+    """Delete unused invitations expired for more than ``INVITATION_PURGE_DAYS`` (their link is dead;
+    the audit log keeps who invited whom). Used invitations stay: they date the account's activation."""
+    limit = now - timedelta(days=setting("INVITATION_PURGE_DAYS"))
+    deleted, _ = Invitation.objects.filter(used_at__isnull=True, expires_at__lt=limit).delete()
+    return deleted
+
+
+def _erase_bodies(queryset, *, now, reason):
+    label = timezone.localtime(now).strftime("%d/%m/%Y")
+    return queryset.filter(body_purged_at__isnull=True).update(
+        body_text=f"[Contenu effacé le {label} : {reason}.]", body_html="", body_purged_at=now
+    )
+
+
+def outbox_secret_links_erase(*, now):
+    """Erase the bodies of sent or failed e-mails whose password link has expired
+    (the templates listed in ``portal.mail.SECRET_TEMPLATES``)."""
+    done = OutboundEmail.Status.SENT, OutboundEmail.Status.FAILED
+    reset_before = now - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    invitation_before = now - timedelta(days=settings.INVITATION_VALIDITY_DAYS)
+    expired = Q(template="password_reset_key", created_at__lt=reset_before) | Q(
+        template="invitation", created_at__lt=invitation_before
+    )
+    return _erase_bodies(OutboundEmail.objects.filter(status__in=done).filter(expired), now=now, reason="lien expiré")
+
+
+def outbox_bodies_erase(*, now):
+    """Erase the bodies of sent or failed e-mails older than ``OUTBOX_BODY_RETENTION_DAYS``.
+    Recipient, subject, dates and state stay, so staff can still tell whether a family was told."""
+    limit = now - timedelta(days=setting("OUTBOX_BODY_RETENTION_DAYS"))
+    return _erase_bodies(
+        OutboundEmail.objects.filter(
+            status__in=(OutboundEmail.Status.SENT, OutboundEmail.Status.FAILED), created_at__lt=limit
+        ),
+        now=now,
+        reason=f"durée de conservation de {setting('OUTBOX_BODY_RETENTION_DAYS')} jours dépassée",
+    )
+
+
+def job_runs_purge(*, now):
+    """Delete job records older than ``JOB_RUN_RETENTION_DAYS``."""
+    limit = now - timedelta(days=setting("JOB_RUN_RETENTION_DAYS"))
+    deleted, _ = JobRun.objects.filter(started_at__lt=limit).exclude(status=JobRun.Status.RUNNING).delete()
+    return deleted
+
+
+STEPS = (
+    (invitations_expire, "invitations expirées (non utilisées à temps)"),
+    (invitations_purge, "anciennes invitations expirées supprimées"),
+    (outbox_secret_links_erase, "e-mails à lien expiré dont le contenu a été effacé"),
+    (outbox_bodies_erase, "anciens e-mails dont le contenu a été effacé"),
+    (job_runs_purge, "anciennes exécutions de tâches supprimées"),
+)
+
+
+def run_all(*, now, run):
+    for step, label in STEPS:
+        count = step(now=now)
+        if count:
+            run.add(label, count)
