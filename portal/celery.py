@@ -13,4 +13,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab(minute="*/5")},
     "housekeeping-daily": {"task": "portal.tasks.housekeeping_daily", "schedule": crontab(hour=3, minute=30)},
+    "billing-invoices-monthly": {"task": "billing.tasks.invoices_issue_monthly", "schedule": crontab(day_of_month=1, hour=5, minute=0)},
+    "billing-online-payments-reconcile": {"task": "billing.tasks.online_payments_reconcile", "schedule": crontab(minute="*/15")},
 }
