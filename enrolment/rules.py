@@ -1,0 +1,265 @@
+"""Pure booking rules: deadlines, unit compatibility, eligibility and opening days.
+
+No ORM here. Selectors and services load plain data and call these functions; tests call them directly.
+Every instant is computed in Europe/Paris.
+"""
+import calendar as _calendar
+import datetime
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays as _holidays
+
+PARIS = ZoneInfo("Europe/Paris")
+
+MONTHLY, WINDOW, NOTICE = "monthly", "window", "notice"
+
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre")
+WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+WEEKDAYS_SHORT_FR = ("lu", "ma", "me", "je", "ve", "sa", "di")
+
+
+# --------------------------------------------------------------------------- deadlines
+@dataclass(frozen=True)
+class Window:
+    period_start: datetime.date
+    period_end: datetime.date
+    opens_on: datetime.date | None
+    closes_on: datetime.date
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Policy:
+    rule: str = MONTHLY
+    deadline_day: int = 20
+    notice_days: int = 2
+    notice_time: datetime.time = datetime.time(12, 0)
+    windows: tuple = ()
+
+
+def paris_midnight(day):
+    """The first instant of ``day`` in Paris, as an aware datetime."""
+    return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=PARIS)
+
+
+def fr_datetime(moment):
+    local = moment.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d}"
+
+
+def last_minute(closing):
+    """A human version of "open until just before ``closing``": the minute before it, in Paris."""
+    return fr_datetime(closing - datetime.timedelta(minutes=1))
+
+
+def monthly_deadline_date(day, deadline_day):
+    """Last day on which ``day`` may be changed under the monthly rule: day D of the previous month."""
+    first = day.replace(day=1)
+    prev = first - datetime.timedelta(days=1)
+    d = min(deadline_day, _calendar.monthrange(prev.year, prev.month)[1])
+    return prev.replace(day=d)
+
+
+def window_for(day, policy):
+    for w in policy.windows:
+        if w.period_start <= day <= w.period_end:
+            return w
+    return None
+
+
+def booking_closes_at(day, policy):
+    """The instant from which ``day`` can no longer be booked or changed (None: never bookable)."""
+    if policy.rule == MONTHLY:
+        return paris_midnight(monthly_deadline_date(day, policy.deadline_day) + datetime.timedelta(days=1))
+    if policy.rule == WINDOW:
+        w = window_for(day, policy)
+        if w is None:
+            return None
+        return paris_midnight(w.closes_on + datetime.timedelta(days=1))
+    return cancellation_deadline(day, policy)
+
+
+def booking_opens_at(day, policy):
+    if policy.rule == WINDOW:
+        w = window_for(day, policy)
+        if w is not None and w.opens_on:
+            return paris_midnight(w.opens_on)
+    return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    ok: bool
+    reason: str = ""
+
+
+def can_change(day, policy, now):
+    """May a parent book or cancel ``day`` at ``now``? Returns a Decision with a French reason."""
+    if policy.rule == WINDOW and window_for(day, policy) is None:
+        return Decision(False, "Hors période de réservation : ce jour n'est dans aucune période ouverte.")
+    opens = booking_opens_at(day, policy)
+    if opens is not None and now < opens:
+        return Decision(False, f"Réservations ouvertes à partir du {opens.astimezone(PARIS):%d/%m/%Y}.")
+    closes = booking_closes_at(day, policy)
+    if now >= closes:
+        if policy.rule == MONTHLY:
+            why = f"Hors délai : les modifications de ce mois étaient possibles jusqu'au {last_minute(closes)}."
+        elif policy.rule == WINDOW:
+            why = f"Hors délai : la période de réservation était ouverte jusqu'au {last_minute(closes)}."
+        else:
+            why = f"Hors délai : les modifications de ce jour étaient possibles jusqu'au {fr_datetime(closes)}."
+        return Decision(False, why)
+    return Decision(True)
+
+
+def cancellation_deadline(day, policy):
+    """Free cancellation until N days before ``day`` at HH:MM (Paris)."""
+    return datetime.datetime.combine(day - datetime.timedelta(days=policy.notice_days), policy.notice_time,
+                                     tzinfo=PARIS)
+
+
+def cancellation_is_free(day, policy, now):
+    return now < cancellation_deadline(day, policy)
+
+
+# --------------------------------------------------------------------------- units
+def unit_conflicts(unit_ids, incompatible):
+    """Pairs (a, b), a < b, of units booked the same day that exclude each other.
+
+    ``incompatible`` maps a unit id to the set of unit ids it excludes.
+    """
+    ids = set(unit_ids)
+    pairs = set()
+    for a in ids:
+        for b in incompatible.get(a, ()):
+            if b in ids and a != b:
+                pairs.add((min(a, b), max(a, b)))
+    return sorted(pairs)
+
+
+def missing_requirements(unit_ids, required):
+    """Units of ``unit_ids`` needing one of their required units that is not booked the same day."""
+    ids = set(unit_ids)
+    return sorted(u for u in ids if required.get(u) and not (set(required[u]) & ids))
+
+
+# --------------------------------------------------------------------------- eligibility
+MATERNELLE = ("TPS", "PS", "MS", "GS")
+ELEMENTAIRE = ("CP", "CE1", "CE2", "CM1", "CM2")
+
+
+def age_on(birth_date, day):
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def group_eligibility(*, school_stage, min_age, max_age, birth_date, school_level, on):
+    """Is a child eligible for a group? Returns a Decision with a French reason when not."""
+    if school_stage == "maternelle" and school_level not in MATERNELLE:
+        return Decision(False, "réservé aux enfants scolarisés en maternelle")
+    if school_stage == "elementaire" and school_level not in ELEMENTAIRE:
+        return Decision(False, "réservé aux enfants scolarisés en élémentaire")
+    age = age_on(birth_date, on)
+    if min_age is not None and age < min_age:
+        return Decision(False, f"à partir de {min_age} ans")
+    if max_age is not None and age > max_age:
+        return Decision(False, f"jusqu'à {max_age} ans")
+    return Decision(True)
+
+
+# --------------------------------------------------------------------------- opening calendar
+@lru_cache(maxsize=32)
+def public_holidays(year):
+    """French public holidays of ``year`` (metropolitan), {date: name}."""
+    return dict(_holidays.France(years=year, language="fr"))
+
+
+@dataclass(frozen=True)
+class Opening:
+    start: datetime.date
+    end: datetime.date
+    weekdays: frozenset
+    skip_school_holidays: bool = True
+
+
+OPEN, CLOSED, PUBLIC_HOLIDAY, SCHOOL_HOLIDAY, CLOSURE = "open", "closed", "public_holiday", "school_holiday", "closure"
+
+
+@dataclass
+class OpeningCalendar:
+    """An activity's opening calendar from plain data."""
+
+    season_start: datetime.date
+    season_end: datetime.date
+    openings: list = field(default_factory=list)
+    school_holidays: list = field(default_factory=list)  # [(start, end)]
+    closures: dict = field(default_factory=dict)  # {date: reason}
+
+    def is_school_holiday(self, day):
+        return any(s <= day <= e for s, e in self.school_holidays)
+
+    def status(self, day):
+        """(status, label) for ``day``: open, closed, public_holiday, school_holiday or closure."""
+        if not (self.season_start <= day <= self.season_end):
+            return CLOSED, "Fermé"
+        ph = public_holidays(day.year).get(day)
+        if ph:
+            return PUBLIC_HOLIDAY, f"Férié ({ph})"
+        if day in self.closures:
+            return CLOSURE, f"Fermé ({self.closures[day]})" if self.closures[day] else "Fermé"
+        holiday = self.is_school_holiday(day)
+        for o in self.openings:
+            if o.start <= day <= o.end and day.weekday() in o.weekdays:
+                if holiday and o.skip_school_holidays:
+                    continue
+                return OPEN, "Ouvert"
+        if holiday:
+            return SCHOOL_HOLIDAY, "Vacances"
+        return CLOSED, "Fermé"
+
+    def is_open(self, day):
+        return self.status(day)[0] == OPEN
+
+    def open_days(self, start, end):
+        start, end = max(start, self.season_start), min(end, self.season_end)
+        days = []
+        day = start
+        while day <= end:
+            if self.is_open(day):
+                days.append(day)
+            day += datetime.timedelta(days=1)
+        return days
+
+
+def pattern_dates(calendar, start, end, pattern):
+    """Expand a typical week over [start, end]: ``pattern`` maps weekday (0=Monday) to a set of unit ids.
+
+    Returns sorted (date, unit_id) pairs on opening days only (public holidays, closures and, where the
+    opening says so, school holidays skipped).
+    """
+    pairs = []
+    for day in calendar.open_days(start, end):
+        for unit_id in sorted(pattern.get(day.weekday(), ())):
+            pairs.append((day, unit_id))
+    return pairs
+
+
+def mass_selection_pattern(weekdays, unit_ids):
+    """"Sélection en masse": every chosen weekday with every chosen unit."""
+    return {wd: set(unit_ids) for wd in weekdays}
+
+
+def month_bounds(year, month):
+    first = datetime.date(year, month, 1)
+    return first, first.replace(day=_calendar.monthrange(year, month)[1])
+
+
+def month_weeks(year, month):
+    """The month as weeks of 7 dates (Monday first), padded with the neighbouring months' days."""
+    return _calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+
+
+def month_label(year, month):
+    return f"{MONTHS_FR[month - 1]} {year}"

@@ -1,0 +1,131 @@
+"""Waiting list: join a full day; when a place frees, the first child waiting gets it (automatic booking
+when the family opted in) or is offered it by e-mail; expired offers pass to the next child."""
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.errors import BookingError
+from portal.mail import email_queue
+
+from .. import loaders
+from ..models import Booking, Enrolment, Occupancy, WaitingListEntry
+
+OFFER_HOURS = 24
+
+
+def waiting_list_join(*, child, unit, date, by, auto_book=False, now=None):
+    """Put ``child`` on the waiting list of a full (unit, day)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        enrolment = Enrolment.objects.filter(
+            child=child, activity_id=unit.activity_id, status=Enrolment.Status.VALIDATED
+        ).first()
+        if enrolment is None:
+            raise BookingError(f"{child.first_name} n'a pas d'inscription validée à cette activité.")
+        if Booking.objects.filter(child=child, unit=unit, date=date, state__in=Booking.HOLDING_STATES).exists():
+            raise BookingError("Ce jour est déjà réservé pour cet enfant.")
+        entry, created = WaitingListEntry.objects.get_or_create(
+            child=child, unit=unit, date=date, status__in=WaitingListEntry.ACTIVE_STATUSES,
+            defaults={"enrolment": enrolment, "auto_book": auto_book, "created_at": now,
+                      "status": WaitingListEntry.Status.WAITING},
+        )
+        if not created and entry.auto_book != auto_book:
+            entry.auto_book = auto_book
+            entry.save(update_fields=["auto_book"])
+    return entry
+
+
+def waiting_list_leave(*, entry):
+    WaitingListEntry.objects.filter(pk=entry.pk, status__in=WaitingListEntry.ACTIVE_STATUSES).update(
+        status=WaitingListEntry.Status.CANCELLED
+    )
+
+
+def waiting_list_place_freed(*, unit_id, date, now=None):
+    """Give a freed place of (unit, day) to the first child waiting. Call inside the freeing transaction.
+
+    Returns the entry served, or None.
+    """
+    from .booking import BOOK, Change, _commit, booking_recap_email, family_emails
+
+    now = now or timezone.now()
+    if WaitingListEntry.objects.filter(unit_id=unit_id, date=date, status=WaitingListEntry.Status.OFFERED).exists():
+        return None  # an offer is running; the expiry job moves on when it lapses
+    entry = (
+        WaitingListEntry.objects.select_for_update(skip_locked=True)
+        .select_related("child__family", "unit__activity")
+        .filter(unit_id=unit_id, date=date, status=WaitingListEntry.Status.WAITING)
+        .order_by("created_at", "id").first()
+    )
+    if entry is None or not _has_free_place(entry):
+        return None
+    family = entry.child.family
+    if entry.auto_book:
+        try:
+            with transaction.atomic():
+                result = _commit(
+                    family=family, changes=[Change(date, entry.child_id, unit_id, BOOK)], by=None, now=now
+                )
+        except BookingError:
+            entry.status = WaitingListEntry.Status.EXPIRED
+            entry.save(update_fields=["status"])
+            return waiting_list_place_freed(unit_id=unit_id, date=date, now=now)
+        entry.status = WaitingListEntry.Status.BOOKED
+        entry.save(update_fields=["status"])
+        booking_recap_email(family=family, result=result)
+        return entry
+    entry.status = WaitingListEntry.Status.OFFERED
+    entry.offered_at = now
+    entry.offer_expires_at = now + datetime.timedelta(hours=OFFER_HOURS)
+    entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
+    for to in family_emails(family):
+        email_queue(to=to, template="waiting_list_offer", context={"entry": entry}, related=entry)
+    return entry
+
+
+def _has_free_place(entry):
+    unit = entry.unit
+    group = entry.enrolment.group
+    overrides = loaders.overrides_for([unit.id], {entry.date})
+    for g in loaders.counter_groups(group):
+        cap = loaders.capacity_for(unit, g, entry.date, overrides)
+        if cap is None:
+            continue
+        row = Occupancy.objects.filter(unit=unit, group=g, date=entry.date).first()
+        if row is not None and row.booked >= cap:
+            return False
+    return True
+
+
+def waiting_list_accept(*, entry, family, by, now=None):
+    """The family takes the offered place: an ordinary booking (deadlines and capacity checked)."""
+    from .booking import BOOK, Change, booking_commit
+
+    if entry.status not in WaitingListEntry.ACTIVE_STATUSES:
+        raise BookingError("Cette proposition n'est plus valable.")
+    return booking_commit(family=family, changes=[Change(entry.date, entry.child_id, entry.unit_id, BOOK)], by=by,
+                          now=now)
+
+
+def waiting_list_expire_offers(*, now=None):
+    """Expire lapsed offers and offer the place to the next child waiting. Idempotent.
+
+    Returns the number of offers expired.
+    """
+    now = now or timezone.now()
+    expired = 0
+    lapsed = list(
+        WaitingListEntry.objects.filter(status=WaitingListEntry.Status.OFFERED, offer_expires_at__lte=now)
+        .values_list("pk", "unit_id", "date")
+    )
+    for pk, unit_id, day in lapsed:
+        with transaction.atomic():
+            n = WaitingListEntry.objects.filter(pk=pk, status=WaitingListEntry.Status.OFFERED).update(
+                status=WaitingListEntry.Status.EXPIRED
+            )
+            if n and day >= timezone.localdate(now):
+                waiting_list_place_freed(unit_id=unit_id, date=day, now=now)
+            expired += n
+    return expired
+

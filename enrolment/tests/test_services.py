@@ -1,0 +1,381 @@
+import datetime
+import threading
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from enrolment import services
+from enrolment.models import Booking, ClosureDay, Enrolment, Occupancy, Unit, WaitingListEntry
+from enrolment.services import BOOK, CANCEL, Change
+from families.tests.factories import ChildFactory, parent_with_family
+from portal.errors import BookingError, EnrolmentError
+from portal.models import AuditLog, OutboundEmail
+
+from .factories import GroupFactory, enrol, school_holidays_2025_2026, wednesdays_activity
+
+pytestmark = pytest.mark.django_db
+P = datetime.timezone(datetime.timedelta(hours=1))
+NOW = datetime.datetime(2025, 11, 10, 9, 0, tzinfo=P)  # December is open until 20 November
+D = datetime.date
+
+
+@pytest.fixture
+def setup():
+    user, family = parent_with_family(children=1)
+    child = family.children.get()
+    activity, group, (unit,) = wednesdays_activity(capacity=3)
+    enrolment = enrol(child, activity, group)
+    return user, family, child, activity, group, unit, enrolment
+
+
+class TestCommit:
+    def test_books_and_counts_and_emails(self, setup, django_capture_on_commit_callbacks):
+        user, family, child, activity, group, unit, enrolment = setup
+        with django_capture_on_commit_callbacks(execute=True):
+            result = services.booking_commit(
+                family=family, by=user, now=NOW,
+                changes=[Change(D(2025, 12, 3), child.id, unit.id, BOOK), Change(D(2025, 12, 10), child.id, unit.id, BOOK)],
+            )
+        assert len(result["booked"]) == 2
+        assert set(Booking.objects.values_list("date", "state")) == {(D(2025, 12, 3), "reserved"),
+                                                                    (D(2025, 12, 10), "reserved")}
+        assert Occupancy.objects.get(unit=unit, date=D(2025, 12, 3)).booked == 1
+        mail = OutboundEmail.objects.get()
+        assert mail.template == "booking_recap" and "03/12/2025" in mail.body_text
+
+    def test_cancel_frees_the_place(self, setup):
+        user, family, child, activity, group, unit, enrolment = setup
+        day = D(2025, 12, 3)
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(day, child.id, unit.id, BOOK)])
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(day, child.id, unit.id, CANCEL)])
+        assert Booking.objects.get().state == "cancelled"
+        assert Occupancy.objects.get(unit=unit, date=day).booked == 0
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(day, child.id, unit.id, BOOK)])
+        assert Booking.objects.get().state == "reserved"
+        assert Occupancy.objects.get(unit=unit, date=day).booked == 1
+
+    def test_all_or_nothing_with_a_message_per_refused_day(self, setup):
+        user, family, child, activity, group, unit, enrolment = setup
+        changes = [
+            Change(D(2025, 12, 3), child.id, unit.id, BOOK),  # fine
+            Change(D(2025, 12, 4), child.id, unit.id, BOOK),  # Thursday: closed
+            Change(D(2025, 11, 26), child.id, unit.id, BOOK),  # past the 20 October deadline
+        ]
+        with pytest.raises(BookingError) as exc:
+            services.booking_commit(family=family, by=user, now=NOW, changes=changes)
+        assert len(exc.value.details) == 2
+        assert "Hors délai" in exc.value.details[0] and "20/10/2025 à 23 h 59" in exc.value.details[0]
+        assert "fermé" in exc.value.details[1]
+        assert not Booking.objects.exists()
+        assert not Occupancy.objects.filter(booked__gt=0).exists()
+
+    def test_deadline_edges_in_paris_time(self, setup):
+        user, family, child, activity, group, unit, enrolment = setup
+        change = [Change(D(2025, 12, 3), child.id, unit.id, BOOK)]
+        last_minute = datetime.datetime(2025, 11, 20, 23, 59, 59, tzinfo=P)
+        with pytest.raises(BookingError):
+            services.booking_commit(family=family, by=user, now=last_minute + datetime.timedelta(seconds=1),
+                                    changes=change)
+        services.booking_commit(family=family, by=user, now=last_minute, changes=change)
+        assert Booking.objects.count() == 1
+
+    def test_only_validated_enrolments(self, setup):
+        user, family, child, activity, group, unit, enrolment = setup
+        Enrolment.objects.filter(pk=enrolment.pk).update(status="pending")
+        with pytest.raises(BookingError) as exc:
+            services.booking_commit(family=family, by=user, now=NOW,
+                                    changes=[Change(D(2025, 12, 3), child.id, unit.id, BOOK)])
+        assert "pas d'inscription validée" in exc.value.details[0]
+
+    def test_public_holiday_and_closure_refused(self, setup):
+        user, family, child, activity, group, unit, enrolment = setup
+        ClosureDay.objects.create(activity=activity, date=D(2025, 12, 10), reason="Inventaire")
+        with pytest.raises(BookingError) as exc:
+            services.booking_commit(family=family, by=user, now=NOW,
+                                    changes=[Change(D(2025, 12, 10), child.id, unit.id, BOOK)])
+        assert "inventaire" in exc.value.details[0]
+
+    def test_other_family_child_refused(self, setup):
+        user, family, child, activity, group, unit, enrolment = setup
+        _, other = parent_with_family(children=1)
+        stranger = other.children.get()
+        enrol(stranger, activity, group)
+        with pytest.raises(BookingError):
+            services.booking_commit(family=family, by=user, now=NOW,
+                                    changes=[Change(D(2025, 12, 3), stranger.id, unit.id, BOOK)])
+        assert not Booking.objects.exists()
+
+    def test_needs_approval_gives_requested_then_staff_decide(self, setup, staff_user):
+        user, family, child, activity, group, unit, enrolment = setup
+        activity.bookings_need_approval = True
+        activity.save()
+        services.booking_commit(family=family, by=user, now=NOW,
+                                changes=[Change(D(2025, 12, 3), child.id, unit.id, BOOK)])
+        booking = Booking.objects.get()
+        assert booking.state == "requested"
+        assert Occupancy.objects.get(unit=unit, date=booking.date).booked == 1
+        with pytest.raises(BookingError):
+            services.booking_decide(booking=booking, accept=False, by=staff_user, reason="")
+        services.booking_decide(booking=booking, accept=False, by=staff_user, reason="Groupe complet")
+        booking.refresh_from_db()
+        assert booking.state == "refused" and booking.refusal_reason == "Groupe complet"
+        assert Occupancy.objects.get(unit=unit, date=booking.date).booked == 0
+        assert AuditLog.objects.filter(action="booking.decide").count() == 1
+        assert OutboundEmail.objects.filter(template="booking_decision").count() == 1
+
+
+class TestUnitRules:
+    def test_incompatible_and_dependent_units(self):
+        user, family = parent_with_family(children=1)
+        child = family.children.get()
+        activity, group, (day_unit, morning, afternoon, meal) = wednesdays_activity(
+            units=("Journée", "Matin", "Après-midi", "Repas"))
+        day_unit.incompatible_units.set([morning, afternoon])
+        meal.required_units.set([morning, afternoon])
+        enrol(child, activity, group)
+        wed = D(2025, 12, 3)
+        with pytest.raises(BookingError) as exc:
+            services.booking_commit(family=family, by=user, now=NOW, changes=[
+                Change(wed, child.id, day_unit.id, BOOK), Change(wed, child.id, morning.id, BOOK)])
+        assert "ne peuvent pas être réservés le même jour" in exc.value.details[0]
+        with pytest.raises(BookingError) as exc:
+            services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, meal.id, BOOK)])
+        assert "nécessite aussi" in exc.value.details[0]
+        services.booking_commit(family=family, by=user, now=NOW, changes=[
+            Change(wed, child.id, meal.id, BOOK), Change(wed, child.id, morning.id, BOOK)])
+        # Cancelling the presence unit while keeping the meal is refused too.
+        with pytest.raises(BookingError):
+            services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, morning.id, CANCEL)])
+        assert Booking.objects.filter(state="reserved").count() == 2
+
+
+class TestCapacity:
+    def test_full_day_is_refused_and_waiting_list_serves_next(self, setup, django_capture_on_commit_callbacks):
+        user, family, child, activity, group, unit, enrolment = setup
+        unit.capacity = 1
+        unit.save()
+        wed = D(2025, 12, 3)
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, BOOK)])
+        u2, fam2 = parent_with_family(children=1)
+        c2 = fam2.children.get()
+        enrol(c2, activity, group)
+        with pytest.raises(BookingError) as exc:
+            services.booking_commit(family=fam2, by=u2, now=NOW, changes=[Change(wed, c2.id, unit.id, BOOK)])
+        assert "complet" in exc.value.details[0]
+        entry = services.waiting_list_join(child=c2, unit=unit, date=wed, by=u2, auto_book=True, now=NOW)
+        assert entry.status == "waiting"
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, CANCEL)])
+        entry.refresh_from_db()
+        assert entry.status == "booked"
+        assert Booking.objects.get(child=c2).state == "reserved"
+        assert Occupancy.objects.get(unit=unit, date=wed).booked == 1
+
+    def test_waiting_list_offer_expires_to_next_child(self, setup):
+        user, family, child, activity, group, unit, enrolment = setup
+        unit.capacity = 1
+        unit.save()
+        wed = D(2025, 12, 3)
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, BOOK)])
+        waiting = []
+        for i in range(2):
+            u, f = parent_with_family(children=1)
+            c = f.children.get()
+            enrol(c, activity, group)
+            waiting.append(services.waiting_list_join(child=c, unit=unit, date=wed, by=u, now=NOW
+                                                      + datetime.timedelta(minutes=i)))
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, CANCEL)])
+        first, second = (WaitingListEntry.objects.get(pk=e.pk) for e in waiting)
+        assert first.status == "offered" and second.status == "waiting"
+        assert OutboundEmail.objects.filter(template="waiting_list_offer").count() == 1
+        later = NOW + datetime.timedelta(hours=25)
+        assert services.waiting_list_expire_offers(now=later) == 1
+        assert services.waiting_list_expire_offers(now=later) == 0
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.status == "expired" and second.status == "offered"
+        assert OutboundEmail.objects.filter(template="waiting_list_offer").count() == 2
+
+    def test_group_capacity_counter(self, setup):
+        user, family, child, activity, group, unit, enrolment = setup
+        group.capacity = 1
+        group.save()
+        other_group = GroupFactory(activity=activity, name="Maternelle")
+        wed = D(2025, 12, 3)
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, BOOK)])
+        u2, f2 = parent_with_family(children=1)
+        c2 = f2.children.get()
+        enrol(c2, activity, group)
+        with pytest.raises(BookingError):
+            services.booking_commit(family=f2, by=u2, now=NOW, changes=[Change(wed, c2.id, unit.id, BOOK)])
+        u3, f3 = parent_with_family(children=1)
+        c3 = f3.children.get()
+        enrol(c3, activity, other_group)
+        services.booking_commit(family=f3, by=u3, now=NOW, changes=[Change(wed, c3.id, unit.id, BOOK)])
+        assert Occupancy.objects.get(unit=unit, group=None, date=wed).booked == 2
+        assert Occupancy.objects.get(unit=unit, group=group, date=wed).booked == 1
+
+    def test_database_constraint_is_a_backstop(self, setup):
+        *_, unit, enrolment = setup
+        row = Occupancy.objects.create(unit=unit, date=D(2025, 12, 3), booked=3, capacity=3)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Occupancy.objects.filter(pk=row.pk).update(booked=4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_families_race_for_five_places():
+    activity, group, (unit,) = wednesdays_activity(capacity=5)
+    wed = D(2025, 12, 3)
+    families = []
+    for _ in range(20):
+        user, family = parent_with_family(children=1)
+        child = family.children.get()
+        enrol(child, activity, group)
+        families.append((user, family, child))
+    barrier = threading.Barrier(20)
+    outcomes = []
+    lock = threading.Lock()
+
+    def book(user, family, child):
+        try:
+            barrier.wait()
+            try:
+                services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, BOOK)],
+                                        send_email=False)
+                result = "ok"
+            except BookingError as exc:
+                assert "complet" in exc.details[0]
+                services.waiting_list_join(child=child, unit=unit, date=wed, by=user, now=NOW)
+                result = "refused"
+            with lock:
+                outcomes.append(result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book, args=f) for f in families]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes).count("ok") == 5
+    assert outcomes.count("refused") == 15
+    assert Booking.objects.filter(unit=unit, date=wed, state="reserved").count() == 5
+    assert Occupancy.objects.get(unit=unit, date=wed).booked == 5
+    assert WaitingListEntry.objects.filter(unit=unit, date=wed, status="waiting").count() == 15
+
+
+class TestPrebook:
+    def test_regular_units_every_opening_day_skipping_holidays_and_closures(self):
+        school_holidays_2025_2026()
+        user, family = parent_with_family(children=1)
+        child = family.children.get()
+        activity, group, (morning, evening) = wednesdays_activity(units=("Matin", "Soir"), prebook_regular=True)
+        activity.opening_periods.update(wednesday=False, monday=True, tuesday=True, thursday=True, friday=True)
+        Unit.objects.filter(pk=morning.pk).update(is_regular=True)
+        ClosureDay.objects.create(structure=activity.activity_type.structure, date=D(2025, 11, 14), reason="Pont")
+        enrolment = enrol(child, activity, group)
+        now = datetime.datetime(2025, 11, 3, 8, 0, tzinfo=P)
+        created = services.enrolment_prebook(enrolment=enrolment, end=D(2025, 11, 21), now=now)
+        dates = sorted(Booking.objects.values_list("date", flat=True))
+        expected = [D(2025, 11, d) for d in (3, 4, 6, 7, 10, 13, 17, 18, 20, 21)]  # 11 Nov holiday, 14 closure
+        assert dates == expected and created == len(expected)
+        assert set(Booking.objects.values_list("unit_id", flat=True)) == {morning.pk}
+        assert services.enrolment_prebook(enrolment=enrolment, end=D(2025, 11, 21), now=now) == 0
+        assert Occupancy.objects.get(unit=morning, date=D(2025, 11, 3)).booked == 1
+
+    def test_cancelled_day_is_not_rebooked(self):
+        user, family = parent_with_family(children=1)
+        child = family.children.get()
+        activity, group, (unit,) = wednesdays_activity(prebook_regular=True)
+        Unit.objects.filter(pk=unit.pk).update(is_regular=True)
+        enrolment = enrol(child, activity, group)
+        services.enrolment_prebook(enrolment=enrolment, end=D(2025, 12, 31), now=NOW)
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(D(2025, 12, 10), child.id, unit.id,
+                                                                                 CANCEL)])
+        assert services.enrolment_prebook(enrolment=enrolment, end=D(2025, 12, 31), now=NOW) == 0
+        assert Booking.objects.get(date=D(2025, 12, 10)).state == "cancelled"
+
+
+class TestEnrolment:
+    def test_auto_validate_prebooks(self):
+        user, family = parent_with_family(children=1)
+        child = family.children.get()
+        activity, group, (unit,) = wednesdays_activity(prebook_regular=True)
+        Unit.objects.filter(pk=unit.pk).update(is_regular=True)
+        enrolment = services.enrolment_request(child=child, activity=activity, group=group, by=user,
+                                               now=datetime.datetime(2026, 6, 1, 9, 0, tzinfo=P))
+        assert enrolment.status == "validated"
+        assert list(Booking.objects.values_list("date", flat=True)) == [D(2026, 6, d) for d in (3, 10, 17, 24)] + [
+            D(2026, 7, 1)]
+
+    def test_pending_then_refused_with_reason(self, staff_user):
+        user, family = parent_with_family(children=1)
+        child = family.children.get()
+        activity, group, _ = wednesdays_activity(auto_validate=False)
+        enrolment = services.enrolment_request(child=child, activity=activity, group=group, by=user, now=NOW)
+        assert enrolment.status == "pending"
+        with pytest.raises(EnrolmentError):
+            services.enrolment_request(child=child, activity=activity, group=group, by=user, now=NOW)
+        services.enrolment_decide(enrolment=enrolment, accept=False, by=staff_user, reason="Groupe complet")
+        enrolment.refresh_from_db()
+        assert enrolment.status == "refused" and enrolment.refusal_reason == "Groupe complet"
+        assert AuditLog.objects.filter(action="enrolment.decide").exists()
+        assert OutboundEmail.objects.filter(template="enrolment_decision").exists()
+
+    def test_window_and_eligibility(self):
+        user, family = parent_with_family(children=1)
+        child = family.children.get()
+        activity, group, _ = wednesdays_activity(enrolment_opens=D(2025, 3, 10), enrolment_closes=D(2025, 8, 20))
+        with pytest.raises(EnrolmentError) as exc:
+            services.enrolment_request(child=child, activity=activity, group=group, by=user, now=NOW)
+        assert "closes depuis le 20/08/2025" in exc.value.message
+        activity.enrolment_closes = None
+        activity.save()
+        group.school_stage = "maternelle"
+        group.save()
+        with pytest.raises(EnrolmentError) as exc:
+            services.enrolment_request(child=child, activity=activity, group=group, by=user, now=NOW)
+        assert "maternelle" in exc.value.message
+
+    def test_siblings_each_checked(self):
+        user, family = parent_with_family(children=1)
+        big = family.children.get()
+        small = ChildFactory(family=family, school_level="MS", birth_date=D(2021, 4, 2))
+        activity, group, _ = wednesdays_activity()
+        group.school_stage = "elementaire"
+        group.save()
+        results = services.enrolment_request_siblings(requests=[(big, group), (small, group)], activity=activity,
+                                                      by=user, now=NOW)
+        assert results[0].enrolment.status == "validated" and not results[0].error
+        assert results[1].enrolment is None and "élémentaire" in results[1].error
+
+
+class TestAbsence:
+    def test_before_notice_is_free_after_is_billed_then_excused(self, setup, staff_user):
+        user, family, child, activity, group, unit, enrolment = setup
+        activity.notice_days, activity.notice_time = 2, datetime.time(12, 0)
+        activity.save()
+        for day in (D(2025, 12, 3), D(2025, 12, 10)):
+            services.booking_commit(family=family, by=user, now=NOW, changes=[Change(day, child.id, unit.id, BOOK)])
+        early = Booking.objects.get(date=D(2025, 12, 10))
+        b = services.booking_declare_absence(booking=early, by=user, now=datetime.datetime(2025, 12, 8, 11, 0,
+                                                                                           tzinfo=P))
+        assert b.state == "cancelled"
+        late = Booking.objects.get(date=D(2025, 12, 3))
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        cert = SimpleUploadedFile("certificat.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+        b = services.booking_declare_absence(booking=late, by=user, certificate=cert,
+                                             now=datetime.datetime(2025, 12, 1, 12, 0, tzinfo=P))
+        assert b.state == "absent_billed" and b.excuse == "requested"
+        assert Occupancy.objects.get(unit=unit, date=D(2025, 12, 3)).booked == 1
+        services.booking_excuse(booking=b, accept=True, by=staff_user)
+        b.refresh_from_db()
+        assert b.state == "excused"
+
+    def test_attendance(self, setup, staff_user):
+        user, family, child, activity, group, unit, enrolment = setup
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(D(2025, 12, 3), child.id, unit.id,
+                                                                                 BOOK)])
+        b = Booking.objects.get()
+        assert services.attendance_mark(booking=b, present=True, by=staff_user).state == "present"
+        assert services.attendance_mark(booking=b, present=False, by=staff_user).state == "absent_billed"
