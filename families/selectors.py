@@ -27,3 +27,48 @@ def family_children_sheets(*, family):
         )
         .order_by("birth_date")
     )
+
+
+def family_dossier(*, family):
+    """Mon dossier: the guardians and the pending requests on the family and guardians (2 queries)."""
+    pending = list(
+        ChangeRequest.objects.filter(
+            family=family, status=ChangeRequest.Status.PENDING,
+            kind__in=[ChangeRequest.Kind.FAMILY, ChangeRequest.Kind.GUARDIAN],
+        ).only("kind", "target_id")
+    )
+    return {
+        "family": family,
+        "guardians": list(Guardian.objects.filter(family=family).select_related("user").order_by("rank")),
+        "family_pending": any(cr.kind == ChangeRequest.Kind.FAMILY for cr in pending),
+        "guardians_pending": {cr.target_id for cr in pending if cr.kind == ChangeRequest.Kind.GUARDIAN},
+    }
+
+
+def children_pending_requests(*, family):
+    """Pending requests about children, grouped by child id; and new-child requests (1 query)."""
+    by_child, new_children = {}, []
+    for cr in ChangeRequest.objects.filter(family=family, status=ChangeRequest.Status.PENDING).exclude(
+        kind__in=[ChangeRequest.Kind.FAMILY, ChangeRequest.Kind.GUARDIAN]
+    ).order_by("requested_at"):
+        if cr.kind == ChangeRequest.Kind.NEW_CHILD:
+            new_children.append(cr)
+        else:
+            by_child.setdefault(cr.child_id, []).append(cr)
+    return by_child, new_children
+
+
+def family_requests(*, family, kind=None, now=None, days=31):
+    """Mes demandes: the requests of the last month plus every pending one, newest first (1 query)."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    qs = ChangeRequest.objects.filter(family=family).filter(
+        Q(status=ChangeRequest.Status.PENDING) | Q(requested_at__gte=now - timedelta(days=days))
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(qs.order_by("-requested_at"))

@@ -1,3 +1,181 @@
-from django.shortcuts import render
+"""Parent pages of the family file: Mon dossier, Mes enfants, Mes demandes, change requests, invitations.
 
-# Create your views here.
+Thin views: objects from an id go through ``families.access`` (another family's id answers 404),
+forms validate, services write, only ``FamilyError`` is caught.
+"""
+import copy
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.forms import SetPasswordForm
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from portal.errors import FamilyError
+from portal.models import Organisation
+
+from . import selectors, services
+from .access import child_get_for_user, guardian_get_for_user, parent_required, scoped_get
+from .forms import (
+    AuthorisedPersonForm,
+    ChildChangeForm,
+    FamilyChangeForm,
+    GuardianChangeForm,
+    HealthChangeForm,
+    NewChildForm,
+    RequestFilterForm,
+)
+from .models import AuthorisedPerson, ChangeRequest, ChildHealth
+
+Kind = ChangeRequest.Kind
+
+
+@parent_required
+def dossier(request):
+    context = selectors.family_dossier(family=request.family)
+    return render(request, "families/dossier.html", context)
+
+
+@parent_required
+def children(request):
+    sheets = selectors.family_children_sheets(family=request.family)
+    pending_by_child, new_children = selectors.children_pending_requests(family=request.family)
+    for child in sheets:
+        child.pending_requests = pending_by_child.get(child.pk, [])
+    return render(request, "families/children.html", {"children": sheets, "new_children": new_children})
+
+
+@parent_required
+def requests(request):
+    form = RequestFilterForm(request.GET or None)
+    kind = form.cleaned_data["type"] if form.is_valid() else ""
+    items = selectors.family_requests(family=request.family, kind=kind or None)
+    return render(request, "families/requests.html", {"items": items, "filter_form": form, "kind": kind})
+
+
+def _is_direct(kind):
+    policy_attr = services.SPEC[kind][2]
+    return bool(policy_attr) and getattr(Organisation.current(), policy_attr) == Organisation.ChangePolicy.DIRECT
+
+
+def _change(request, *, kind, form_class, instance, title, back, target=None, child=None, extra=None):
+    """Show a form prefilled with the current values; on submit, record (or apply) what changed."""
+    direct = _is_direct(kind)
+    if request.method == "POST":
+        form = form_class(request.POST, instance=copy.copy(instance))
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
+            try:
+                cr = services.change_request_create(
+                    family=request.family, user=request.user, kind=kind, data=data, target=target, child=child,
+                )
+            except FamilyError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if cr.status == ChangeRequest.Status.ACCEPTED:
+                    messages.success(request, "Vos modifications sont enregistrées.")
+                else:
+                    messages.success(
+                        request,
+                        "Votre demande a été transmise au service. Vous serez prévenu(e) par e-mail de sa validation ; "
+                        "vous pouvez la suivre dans « Mes demandes ».",
+                    )
+                return redirect(back)
+    else:
+        form = form_class(instance=copy.copy(instance))
+    context = {"form": form, "title": title, "back": back, "direct": direct, "kind": kind, **(extra or {})}
+    return render(request, "families/change_form.html", context)
+
+
+@parent_required
+def family_edit(request):
+    return _change(
+        request, kind=Kind.FAMILY, form_class=FamilyChangeForm, instance=request.family,
+        title="Modifier les informations du foyer", back=reverse("families:dossier"),
+    )
+
+
+@parent_required
+def guardian_edit(request, guardian_id):
+    guardian = guardian_get_for_user(guardian_id=guardian_id, user=request.user)
+    return _change(
+        request, kind=Kind.GUARDIAN, form_class=GuardianChangeForm, instance=guardian, target=guardian,
+        title=f"Modifier les coordonnées de {guardian.full_name}", back=reverse("families:dossier"),
+        extra={"guardian": guardian},
+    )
+
+
+@parent_required
+def child_add(request):
+    return _change(
+        request, kind=Kind.NEW_CHILD, form_class=NewChildForm, instance=None,
+        title="Demander l'ajout d'un enfant", back=reverse("families:children"),
+    )
+
+
+@parent_required
+def child_edit(request, child_id):
+    child = child_get_for_user(child_id=child_id, user=request.user)
+    return _change(
+        request, kind=Kind.CHILD, form_class=ChildChangeForm, instance=child, target=child,
+        title=f"Modifier la fiche de {child.first_name}", back=reverse("families:children") + f"#enfant-{child.pk}",
+    )
+
+
+@parent_required
+def health_edit(request, child_id):
+    child = child_get_for_user(child_id=child_id, user=request.user)
+    health = ChildHealth.objects.filter(child=child).first() or ChildHealth(child=child)
+    return _change(
+        request, kind=Kind.HEALTH, form_class=HealthChangeForm, instance=health, child=child,
+        title=f"Modifier la fiche sanitaire de {child.first_name}",
+        back=reverse("families:children") + f"#enfant-{child.pk}",
+    )
+
+
+@parent_required
+def person_add(request, child_id):
+    child = child_get_for_user(child_id=child_id, user=request.user)
+    return _change(
+        request, kind=Kind.AUTHORISED_PERSON, form_class=AuthorisedPersonForm, instance=None, child=child,
+        title=f"Ajouter une personne autorisée ou à prévenir pour {child.first_name}",
+        back=reverse("families:children") + f"#enfant-{child.pk}",
+    )
+
+
+@parent_required
+def person_edit(request, child_id, person_id):
+    person = scoped_get(
+        AuthorisedPerson.objects.select_related("child"), user=request.user, family_field="child__family",
+        pk=person_id, child_id=child_id, child__is_active=True,
+    )
+    return _change(
+        request, kind=Kind.AUTHORISED_PERSON, form_class=AuthorisedPersonForm, instance=person, target=person,
+        child=person.child, title=f"Modifier {person} (enfant : {person.child.first_name})",
+        back=reverse("families:children") + f"#enfant-{person.child_id}",
+    )
+
+
+@never_cache
+@sensitive_post_parameters("new_password1", "new_password2")
+def invitation(request, token):
+    """A guardian follows the link of an invitation e-mail and chooses a password."""
+    invitation = services.invitation_get(token=token)
+    if invitation is None:
+        return render(request, "families/invitation_invalid.html", {"reason": "unknown"}, status=404)
+    user = invitation.guardian.user
+    if not invitation.is_usable() or user is None:
+        reason = "used" if invitation.used_at else "expired"
+        return render(request, "families/invitation_invalid.html", {"reason": reason}, status=410)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(invitation=invitation, password=form.cleaned_data["new_password1"])
+        except FamilyError as exc:
+            return render(request, "families/invitation_invalid.html", {"reason": "used", "message": exc.message}, status=410)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Votre mot de passe est enregistré : bienvenue sur le Portail Familles.")
+        return redirect("home")
+    return render(request, "families/invitation.html", {"form": form, "guardian": invitation.guardian, "invitation": invitation})
