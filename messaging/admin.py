@@ -1,3 +1,67 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-# Register your models here.
+from .models import Attachment, Message, Service, Thread
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "order", "is_active", "email")
+    list_editable = ("order", "is_active")
+    search_fields = ("name",)
+
+
+class MessageInline(admin.StackedInline):
+    model = Message
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "author_name", "from_staff", "body", "read_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Thread)
+class ThreadAdmin(admin.ModelAdmin):
+    """Read-only overview; staff answer on the messaging staff page (link on each row)."""
+
+    list_display = ("subject", "family", "service", "theme", "status", "assigned_to", "last_message_at", "open_link")
+    list_filter = ("status", "service", "theme", ("assigned_to", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("subject", "family__name", "family__number")
+    list_select_related = ("family", "service", "assigned_to")
+    readonly_fields = ("family", "service", "theme", "subject", "status", "assigned_to", "started_by_staff",
+                       "created_at", "last_message_at", "family_deleted_at", "staff_deleted_at")
+    exclude = ("last_family_message_at", "last_staff_message_at")
+    inlines = [MessageInline]
+    date_hierarchy = "last_message_at"
+
+    @admin.display(description="Répondre")
+    def open_link(self, obj):
+        return format_html('<a href="{}">Ouvrir</a>', reverse("messaging:staff_thread", args=[obj.pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "title": "Conversations (répondre depuis « Messagerie du service »)"}
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "content_type", "size", "message", "download")
+    list_select_related = ("message",)
+    readonly_fields = ("message", "original_name", "content_type", "size", "download")
+    exclude = ("file",)
+
+    @admin.display(description="Télécharger")
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("messaging:attachment", args=[obj.pk]), obj.original_name)
+
+    def has_add_permission(self, request):
+        return False

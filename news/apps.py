@@ -2,5 +2,9 @@ from django.apps import AppConfig
 
 
 class NewsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'news'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "news"
+    verbose_name = "Actualités et documents"
+
+    def ready(self):
+        from . import dashboard  # noqa: F401  (registers the home-page block)

@@ -1,7 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "news"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/image/", views.image, name="image"),
+    path("documents/", views.documents, name="documents"),
+    path("documents/<int:pk>/", views.document_download, name="document"),
+]

@@ -1,3 +1,40 @@
+from django.http import Http404
 from django.shortcuts import render
 
-# Create your views here.
+from messaging.views import private_file_response
+
+from . import selectors
+from .rendering import render_markdown
+
+
+def index(request):
+    posts = selectors.posts_for_request(request, limit=50)
+    return render(request, "news/index.html", {"posts": posts})
+
+
+def detail(request, pk):
+    post = selectors.post_for_request(request, pk)
+    return render(request, "news/detail.html", {"post": post, "body_html": render_markdown(post.body)})
+
+
+def image(request, pk):
+    post = selectors.post_for_request(request, pk)
+    if not post.image:
+        raise Http404
+    return private_file_response(post.image, f"actualite-{post.pk}", _image_type(post.image.name))
+
+
+def documents(request):
+    docs = selectors.documents_for_request(request)
+    return render(request, "news/documents.html", {"groups": selectors.documents_by_category(docs)})
+
+
+def document_download(request, pk):
+    doc = selectors.document_for_request(request, pk)
+    return private_file_response(doc.file, doc.original_name or f"document-{doc.pk}", doc.content_type)
+
+
+def _image_type(name):
+    import filetype
+
+    return getattr(filetype.guess(name), "mime", None) or "application/octet-stream"

@@ -15,4 +15,5 @@ app.conf.beat_schedule = {
     "housekeeping-daily": {"task": "portal.tasks.housekeeping_daily", "schedule": crontab(hour=3, minute=30)},
     "billing-invoices-monthly": {"task": "billing.tasks.invoices_issue_monthly", "schedule": crontab(day_of_month=1, hour=5, minute=0)},
     "billing-online-payments-reconcile": {"task": "billing.tasks.online_payments_reconcile", "schedule": crontab(minute="*/15")},
+    "families-renewal-reminders": {"task": "families.tasks_documents.renewal_reminders", "schedule": crontab(hour=9, minute=0)},
 }

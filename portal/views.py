@@ -1,9 +1,13 @@
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from families.access import parent_required
 from families.selectors import family_home_summary
 
 from .dashboard import dashboard_sections
+from .gdpr import build_archive
+from .models import AuditLog
 
 
 def home(request):
@@ -17,6 +21,26 @@ def home(request):
 def _dashboard(request):
     context = {"summary": family_home_summary(family=request.family), "sections": dashboard_sections(request)}
     return render(request, "portal/home.html", context)
+
+
+@parent_required
+def my_data(request):
+    """« Mes données »: the archive to download and the audit of staff decisions on the family file."""
+    entries = list(
+        AuditLog.objects.filter(family=request.family).select_related("actor").order_by("-at")[:200]
+    )
+    return render(request, "portal/my_data.html", {"entries": entries})
+
+
+@parent_required
+def my_data_archive(request):
+    now = timezone.now()
+    data = build_archive(request.family, now=now)
+    response = HttpResponse(data, content_type="application/zip")
+    filename = f"mes-donnees-famille-{request.family.number}-{timezone.localdate(now):%Y-%m-%d}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def not_found(request, exception=None):

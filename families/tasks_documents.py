@@ -1,0 +1,13 @@
+"""Periodic job of the yearly renewal (scheduled in portal/celery.py)."""
+from celery import shared_task
+
+from portal.jobs import periodic_job
+
+
+@shared_task
+@periodic_job("Relances de l'actualisation du dossier famille")
+def renewal_reminders(*, now, run):
+    """E-mail families whose renewal is not sent yet; idempotent (at most one reminder per period)."""
+    from .services_documents import renewal_send_reminders
+
+    run.add("familles relancées", renewal_send_reminders(now=now))

@@ -1,0 +1,78 @@
+"""Reads of the messaging, each in a bounded number of queries."""
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from .models import Attachment, Message, Thread
+
+BOXES = {
+    "received": "Messages reçus",
+    "sent": "Messages envoyés",
+    "deleted": "Messages supprimés",
+}
+
+
+def family_unread_count(*, family):
+    return Message.objects.filter(
+        thread__family=family, thread__family_deleted_at__isnull=True, from_staff=True, read_at__isnull=True
+    ).count()
+
+
+def family_threads(*, family, box="received", limit=200):
+    """Threads of one box with their unread count (1 query)."""
+    qs = Thread.objects.filter(family=family).select_related("service")
+    if box == "deleted":
+        qs = qs.filter(family_deleted_at__isnull=False)
+    else:
+        qs = qs.filter(family_deleted_at__isnull=True)
+        qs = qs.filter(last_staff_message_at__isnull=False) if box == "received" else qs.filter(
+            last_family_message_at__isnull=False
+        )
+    qs = qs.annotate(unread=Count("messages", filter=Q(messages__from_staff=True, messages__read_at__isnull=True)))
+    return list(qs.order_by("-last_message_at")[:limit])
+
+
+def family_box_counts(*, family):
+    """Number of threads per box (1 query)."""
+    return Thread.objects.filter(family=family).aggregate(
+        received=Count("pk", filter=Q(family_deleted_at__isnull=True, last_staff_message_at__isnull=False)),
+        sent=Count("pk", filter=Q(family_deleted_at__isnull=True, last_family_message_at__isnull=False)),
+        deleted=Count("pk", filter=Q(family_deleted_at__isnull=False)),
+    )
+
+
+def thread_detail(*, thread_id, family=None):
+    """One thread with its messages and attachments (3 queries). ``family`` scopes it (404 otherwise)."""
+    qs = Thread.objects.select_related("service", "family", "assigned_to").prefetch_related(
+        Prefetch("messages", queryset=Message.objects.order_by("created_at", "pk").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+        ))
+    )
+    if family is not None:
+        qs = qs.filter(family=family)
+    try:
+        return qs.get(pk=thread_id)
+    except (Thread.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def attachment_for_family(*, attachment_id, family):
+    try:
+        return Attachment.objects.select_related("message__thread").get(pk=attachment_id, message__thread__family=family)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def staff_threads(*, service_id=None, status=None, assigned=None, archived=False, user=None, limit=200):
+    qs = Thread.objects.select_related("service", "family", "assigned_to").annotate(
+        unread=Count("messages", filter=Q(messages__from_staff=False, messages__read_at__isnull=True))
+    )
+    qs = qs.filter(staff_deleted_at__isnull=not archived)
+    if service_id:
+        qs = qs.filter(service_id=service_id)
+    if status:
+        qs = qs.filter(status=status)
+    if assigned == "me" and user is not None:
+        qs = qs.filter(assigned_to=user)
+    elif assigned == "none":
+        qs = qs.filter(assigned_to__isnull=True)
+    return list(qs.order_by("-last_message_at")[:limit])
