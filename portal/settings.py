@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "families.middleware_documents.ConsentMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
 ]
 
