@@ -1,3 +1,225 @@
-from django.shortcuts import render
+"""Parent pages of the « Facturation » tab, the provider callback and the fake provider's card page."""
+import logging
 
-# Create your views here.
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from families.access import parent_required
+from portal.errors import BillingError, PaymentError
+
+from . import selectors
+from .forms import MandateForm, PayForm
+from .models import DirectDebitMandate, FakeProviderOperation, Invoice, OnlineTransaction
+from .pdf import certificate_pdf, invoice_pdf
+from .providers import fake_operation_decide
+from .services.direct_debit import mandate_request
+from .services.payments import online_payment_notify, online_payment_start, online_payments_refresh_family
+
+logger = logging.getLogger(__name__)
+
+
+def _page(request):
+    try:
+        return int(request.GET.get("page", 1))
+    except ValueError:
+        return 1
+
+
+def _invoice_for_parent(request, pk):
+    """The invoice if this parent may see it (their family, and the payer setting), else 404."""
+    qs = selectors.visible_invoices(family=request.family, user=request.user).select_related("regie", "payer")
+    try:
+        return qs.get(pk=pk)
+    except (Invoice.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@parent_required
+def index(request):
+    data = selectors.invoices_page(family=request.family, user=request.user, page=_page(request))
+    return render(request, "billing/index.html", {
+        **data,
+        "balance": selectors.family_balance(family=request.family, user=request.user),
+        "has_pending": selectors.pending_transactions_exist(family=request.family),
+        "tab": "invoices",
+    })
+
+
+@parent_required
+def payments(request):
+    data = selectors.payments_page(family=request.family, user=request.user, page=_page(request))
+    return render(request, "billing/payments.html", {**data, "tab": "payments"})
+
+
+@parent_required
+def statement(request):
+    today = timezone.localdate()
+    years = selectors.statement_years(family=request.family, user=request.user, today=today)
+    try:
+        year = int(request.GET.get("annee", years[0]))
+    except ValueError:
+        year = years[0]
+    if year not in years:
+        year = years[0]
+    data = selectors.account_statement(family=request.family, user=request.user, start_year=year)
+    return render(request, "billing/statement.html", {**data, "years": years, "tab": "statement"})
+
+
+@parent_required
+def enrolment_detail(request):
+    groups = selectors.billed_per_enrolment(family=request.family, user=request.user)
+    return render(request, "billing/enrolment_detail.html", {"groups": groups, "tab": "detail"})
+
+
+@parent_required
+def certificates(request):
+    today = timezone.localdate()
+    years = list(range(today.year - 1, today.year - 4, -1))
+    rows = [selectors.childcare_certificate(family=request.family, year=y) for y in years]
+    return render(request, "billing/certificates.html", {"certificates": rows, "tab": "certificates"})
+
+
+@parent_required
+def certificate_download(request, year):
+    today = timezone.localdate()
+    if not (2000 <= year <= today.year):
+        raise Http404
+    data = selectors.childcare_certificate(family=request.family, year=year)
+    if not data["rows"]:
+        raise Http404
+    pdf = certificate_pdf(family=request.family, data=data)
+    return _pdf_response(pdf, f"attestation-frais-de-garde-{year}.pdf")
+
+
+def _pdf_response(content, filename):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def invoice_download(request, pk):
+    """The invoice PDF: staff may download any invoice, a parent only their own."""
+    if request.user.is_authenticated and request.user.is_staff and not hasattr(request.user, "guardian"):
+        invoice = get_object_or_404(Invoice.objects.select_related("regie", "payer"), pk=pk)
+    else:
+        return _parent_invoice_download(request, pk)
+    return _pdf_response(invoice_pdf(invoice), f"facture-{invoice.number}.pdf")
+
+
+@parent_required
+def _parent_invoice_download(request, pk):
+    invoice = _invoice_for_parent(request, pk)
+    return _pdf_response(invoice_pdf(invoice), f"facture-{invoice.number}.pdf")
+
+
+@parent_required
+@require_http_methods(["GET", "POST"])
+def pay(request, pk):
+    invoice = _invoice_for_parent(request, pk)
+    active = selectors.active_transactions(family=request.family)
+    from .services.payments import invoice_payable_online
+
+    payable, reason = invoice_payable_online(invoice, active)
+    if request.method == "POST":
+        form = PayForm(request.POST)
+        if form.is_valid():
+            try:
+                _tx, url = online_payment_start(invoice=invoice, email=form.cleaned_data["email"], user=request.user)
+            except PaymentError as exc:
+                messages.error(request, exc.message)
+                return redirect("billing:index")
+            return redirect(url)
+    else:
+        form = PayForm(initial={"email": request.guardian.email or request.user.email})
+    return render(request, "billing/pay.html", {"invoice": invoice, "form": form, "payable": payable, "reason": reason, "tab": "invoices"})
+
+
+@parent_required
+def payment_return(request, reference):
+    """Where the provider sends the browser back: shows the real state, never changes it."""
+    try:
+        tx = OnlineTransaction.objects.select_related("invoice").get(reference=reference, family=request.family)
+    except OnlineTransaction.DoesNotExist:
+        raise Http404 from None
+    return render(request, "billing/payment_return.html", {"transaction": tx, "invoice": tx.invoice, "tab": "invoices"})
+
+
+@parent_required
+@require_POST
+def payments_refresh(request):
+    """« Actualiser l'état des paiements » : ask the provider about this family's pending payments."""
+    count = online_payments_refresh_family(family=request.family)
+    if count:
+        messages.success(request, "L'état de vos paiements en ligne a été mis à jour auprès du service de paiement.")
+    else:
+        messages.info(request, "Aucun paiement en ligne en attente : vos factures sont à jour.")
+    return redirect("billing:index")
+
+
+@csrf_exempt
+def payment_notify(request, provider):
+    """Server-to-server notification from the payment provider (verified by a status query)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    notification = online_payment_notify(
+        provider=provider, body=request.body, query_string=request.META.get("QUERY_STRING", ""),
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+    )
+    status = 200 if notification.outcome != notification.Outcome.REJECTED else 400
+    return HttpResponse("OK" if status == 200 else "REJECTED", content_type="text/plain", status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def fake_provider(request, idop):
+    """The fake provider's card page (development and tests only): Payer / Refuser / Abandonner.
+
+    On a choice it records the bank-side result, sends the server-to-server notification (carrying
+    only the operation id, as PayFiP does) and sends the browser back to the portal's return page.
+    """
+    if not settings.PAYMENT_FAKE_PROVIDER:
+        raise Http404
+    op = get_object_or_404(FakeProviderOperation, idop=idop)
+    if request.method == "POST" and not op.resultrans:
+        choice = {"pay": "P", "refuse": "R", "abandon": "A"}.get(request.POST.get("choice"))
+        if choice is None:
+            return render(request, "billing/fake_provider.html", {"op": op, "amount": op.montant / 100, "error": True}, status=400)
+        fake_operation_decide(op=op, result=choice)
+        online_payment_notify(provider="fake", body=f"idOp={op.idop}", remote_addr="fournisseur-de-demonstration")
+        return redirect(op.url_redirect)
+    if op.resultrans:
+        return redirect(op.url_redirect)
+    return render(request, "billing/fake_provider.html", {"op": op, "amount": op.montant / 100})
+
+
+@parent_required
+@require_http_methods(["GET", "POST"])
+def direct_debit(request):
+    mandates = list(DirectDebitMandate.objects.filter(family=request.family).order_by("-requested_at")[:10])
+    open_mandate = next((m for m in mandates if m.status in (DirectDebitMandate.Status.REQUESTED, DirectDebitMandate.Status.ACTIVE)), None)
+    if request.method == "POST" and open_mandate is None:
+        form = MandateForm(request.POST)
+        if form.is_valid():
+            try:
+                mandate_request(
+                    family=request.family, guardian=request.guardian, holder_name=form.cleaned_data["holder_name"],
+                    iban=form.cleaned_data["iban"], bic=form.cleaned_data["bic"],
+                    holder_address=form.cleaned_data["holder_address"],
+                )
+            except BillingError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Votre demande de prélèvement automatique a été transmise au service.")
+                return redirect("billing:direct_debit")
+    else:
+        initial = {"holder_name": request.guardian.full_name, "holder_address": ", ".join(request.family.address_lines)}
+        form = MandateForm(initial=initial)
+    return render(request, "billing/direct_debit.html", {
+        "form": form, "mandates": mandates, "open_mandate": open_mandate, "tab": "direct_debit",
+    })
+

@@ -212,6 +212,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Online payment (billing) ----------------------------------------------------
+# The fake provider is served by the portal itself so the payment loop runs offline;
+# never in production (a system check refuses DEBUG off with it enabled).
+PAYMENT_FAKE_PROVIDER = env.bool("PAYMENT_FAKE_PROVIDER", default=DEBUG)
+# Accept provider responses flagged as test mode (PayFiP saisie "T"): development only.
+PAYMENT_ACCEPT_TEST_MODE = env.bool("PAYMENT_ACCEPT_TEST_MODE", default=False)
+# Treat unsigned/unverified provider responses as signed: development only, refused in production.
+PAYMENT_CONSIDER_ALL_RESPONSES_SIGNED = env.bool("PAYMENT_CONSIDER_ALL_RESPONSES_SIGNED", default=False)
+# Minutes after which a payment still pending at the provider is expired by the reconcile job.
+PAYMENT_PENDING_EXPIRY_MINUTES = env.int("PAYMENT_PENDING_EXPIRY_MINUTES", default=120)
+
 # Demo data: the one password every demo guardian and the demo staff log in with.
 DEMO_PASSWORD = "Demo-Portail-2025"
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False

@@ -1,0 +1,15 @@
+"""Home-page block: balance and unpaid invoices with their due dates (seed 002 « Opérations en cours »)."""
+from django.utils import timezone
+
+from portal.dashboard import register_block
+
+
+@register_block
+def billing_block(request):
+    family = getattr(request, "family", None)
+    if family is None:
+        return None
+    from .selectors import home_summary
+
+    summary = home_summary(family=family, user=request.user)
+    return {"order": 30, "template": "billing/_home_block.html", "today": timezone.localdate(), **summary}

@@ -1,0 +1,47 @@
+"""PDF documents rendered with WeasyPrint from HTML templates (A4, French, print-ready)."""
+from itertools import groupby
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from portal.models import Organisation
+
+from .models import CreditNote, InvoiceLine
+from .pricing import ZERO
+
+
+def _render(template, context):
+    from weasyprint import HTML  # imported lazily: ~0.7 s, only when a PDF is asked for
+
+    html = render_to_string(template, {"organisation": Organisation.current(), **context})
+    return HTML(string=html).write_pdf()
+
+
+def invoice_line_groups(invoice):
+    """Lines grouped by child, then by activity, with subtotals (1 query)."""
+    lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("child_name", "activity_name", "unit_name", "date"))
+    groups = []
+    for child_name, child_lines in groupby(lines, key=lambda line: line.child_name):
+        activities = []
+        for activity_name, activity_lines in groupby(child_lines, key=lambda line: line.activity_name):
+            activity_lines = list(activity_lines)
+            activities.append({
+                "name": activity_name, "lines": activity_lines,
+                "subtotal": sum((line.amount for line in activity_lines), ZERO),
+            })
+        groups.append({"child_name": child_name, "activities": activities})
+    return groups
+
+
+def invoice_pdf(invoice):
+    credit_notes = list(CreditNote.objects.filter(invoice=invoice).order_by("issued_on", "pk"))
+    return _render("billing/pdf/invoice.html", {
+        "invoice": invoice, "regie": invoice.regie, "groups": invoice_line_groups(invoice), "credit_notes": credit_notes,
+    })
+
+
+def certificate_pdf(*, family, data):
+    return _render("billing/pdf/certificate.html", {
+        "family": family, "data": data, "today": timezone.localdate(),
+        "regies": list(family.invoices.filter(regie__childcare_certificate=True).values_list("regie__name", flat=True).distinct()),
+    })

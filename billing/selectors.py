@@ -1,0 +1,245 @@
+"""Reads of the billing side for parents, each in a bounded number of queries."""
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Min, Prefetch, Sum
+
+from portal.models import Organisation
+
+from .models import CreditNote, Invoice, InvoiceLine, OnlineTransaction, Payment, PaymentAllocation
+from .pricing import ZERO, money
+
+SCHOOL_YEAR_START_MONTH = 9
+
+
+def _guardian_of(user):
+    return getattr(user, "guardian", None) if user is not None else None
+
+
+def payer_only(organisation=None):
+    org = organisation or Organisation.current()
+    return org.invoice_visibility == Organisation.InvoiceVisibility.PAYER
+
+
+def visible_invoices(*, family, user=None, organisation=None):
+    """The family's invoices this user may see (all of them, or only those addressed to them)."""
+    qs = Invoice.objects.filter(family=family)
+    guardian = _guardian_of(user)
+    if guardian is not None and payer_only(organisation):
+        qs = qs.filter(payer=guardian)
+    return qs
+
+
+def visible_payments(*, family, user=None, organisation=None):
+    qs = Payment.objects.filter(family=family)
+    guardian = _guardian_of(user)
+    if guardian is not None and payer_only(organisation):
+        qs = qs.filter(payer=guardian)
+    return qs
+
+
+def visible_credit_notes(*, family, user=None, organisation=None):
+    qs = CreditNote.objects.filter(family=family)
+    guardian = _guardian_of(user)
+    if guardian is not None and payer_only(organisation):
+        qs = qs.filter(invoice__payer=guardian)
+    return qs
+
+
+def family_balance(*, family, user=None, organisation=None):
+    """What the family owes (positive) or has in credit (negative): invoices − credit notes − payments.
+
+    Three aggregate queries, whatever the number of invoices.
+    """
+    invoiced = visible_invoices(family=family, user=user, organisation=organisation).aggregate(s=Sum("total"))["s"] or ZERO
+    credited = visible_credit_notes(family=family, user=user, organisation=organisation).aggregate(s=Sum("amount"))["s"] or ZERO
+    paid = visible_payments(family=family, user=user, organisation=organisation).aggregate(s=Sum("amount"))["s"] or ZERO
+    return money(invoiced - credited - paid)
+
+
+def unpaid_invoices(*, family, user=None, organisation=None, limit=None):
+    qs = (
+        visible_invoices(family=family, user=user, organisation=organisation)
+        .filter(status=Invoice.Status.DUE)
+        .filter(total__gt=F("paid_amount") + F("credited_amount"))
+        .select_related("regie")
+        .order_by("due_on", "pk")
+    )
+    return list(qs[:limit] if limit else qs)
+
+
+def home_summary(*, family, user=None):
+    """Home block: balance, unpaid invoices (first 5) and their total. 4-5 queries."""
+    org = Organisation.current()
+    unpaid_qs = (
+        visible_invoices(family=family, user=user, organisation=org)
+        .filter(status=Invoice.Status.DUE)
+        .filter(total__gt=F("paid_amount") + F("credited_amount"))
+    )
+    agg = unpaid_qs.aggregate(n=Count("pk"), due=Sum(F("total") - F("paid_amount") - F("credited_amount")))
+    return {
+        "balance": family_balance(family=family, user=user, organisation=org),
+        "unpaid": list(unpaid_qs.order_by("due_on", "pk")[:5]),
+        "unpaid_count": agg["n"] or 0,
+        "unpaid_total": agg["due"] or ZERO,
+    }
+
+
+def invoices_page(*, family, user=None, page=1, per_page=25):
+    """One page of invoices (newest first) with régie, payer and in-progress payments. 3-4 queries."""
+    qs = visible_invoices(family=family, user=user).select_related("regie").order_by("-issued_on", "-pk")
+    count = qs.count()
+    pages = max(1, (count + per_page - 1) // per_page)
+    page = min(max(1, page), pages)
+    invoices = list(qs[(page - 1) * per_page : page * per_page])
+    active = set(
+        OnlineTransaction.objects.filter(
+            invoice_id__in=[i.pk for i in invoices], state__in=OnlineTransaction.ACTIVE_STATES
+        ).values_list("invoice_id", flat=True)
+    )
+    for invoice in invoices:
+        invoice.payment_in_progress = invoice.pk in active
+        invoice.payable = (
+            invoice.status == Invoice.Status.DUE and invoice.remaining > 0 and bool(invoice.regie.payment_provider)
+            and not invoice.payment_in_progress
+        )
+    return {"invoices": invoices, "count": count, "page": page, "pages": pages}
+
+
+def payments_page(*, family, user=None, page=1, per_page=25):
+    qs = visible_payments(family=family, user=user).select_related("regie").order_by("-received_on", "-pk")
+    count = qs.count()
+    pages = max(1, (count + per_page - 1) // per_page)
+    page = min(max(1, page), pages)
+    payments = list(
+        qs.prefetch_related(Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("invoice").order_by("pk")))[
+            (page - 1) * per_page : page * per_page
+        ]
+    )
+    return {"payments": payments, "count": count, "page": page, "pages": pages}
+
+
+def school_year_of(day):
+    return day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
+
+
+def school_year_bounds(start_year):
+    return datetime.date(start_year, SCHOOL_YEAR_START_MONTH, 1), datetime.date(start_year + 1, SCHOOL_YEAR_START_MONTH, 1) - datetime.timedelta(days=1)
+
+
+def account_statement(*, family, user=None, start_year):
+    """Operations of one school year (debit: invoices; credit: payments and credit notes),
+    previous balance and balance. Six queries, whatever the number of operations."""
+    org = Organisation.current()
+    start, end = school_year_bounds(start_year)
+    invoices = visible_invoices(family=family, user=user, organisation=org)
+    payments = visible_payments(family=family, user=user, organisation=org)
+    notes = visible_credit_notes(family=family, user=user, organisation=org)
+    previous = (
+        (invoices.filter(issued_on__lt=start).aggregate(s=Sum("total"))["s"] or ZERO)
+        - (notes.filter(issued_on__lt=start).aggregate(s=Sum("amount"))["s"] or ZERO)
+        - (payments.filter(received_on__lt=start).aggregate(s=Sum("amount"))["s"] or ZERO)
+    )
+    operations = []
+    for inv in invoices.filter(issued_on__range=(start, end)).select_related("regie"):
+        operations.append({
+            "number": inv.number, "date": inv.issued_on, "kind": "invoice", "invoice": inv,
+            "description": f"Facture : {inv.period_start:%d/%m/%Y} - {inv.period_end:%d/%m/%Y}",
+            "regie": inv.regie.name, "debit": inv.total, "credit": None,
+        })
+    for note in notes.filter(issued_on__range=(start, end)).select_related("regie", "invoice"):
+        operations.append({
+            "number": note.number, "date": note.issued_on, "kind": "credit_note",
+            "description": f"Avoir sur la facture {note.invoice.number} : {note.reason}",
+            "regie": note.regie.name, "debit": None, "credit": note.amount,
+        })
+    for pay in payments.filter(received_on__range=(start, end)).select_related("regie"):
+        operations.append({
+            "number": f"R-{pay.pk}", "date": pay.received_on, "kind": "payment",
+            "description": f"Règlement : {pay.get_mode_display()}", "regie": pay.regie.name,
+            "debit": None, "credit": pay.amount,
+        })
+    operations.sort(key=lambda o: (o["date"], {"invoice": 0, "credit_note": 1, "payment": 2}[o["kind"]], o["number"]))
+    debit = sum((o["debit"] for o in operations if o["debit"] is not None), ZERO)
+    credit = sum((o["credit"] for o in operations if o["credit"] is not None), ZERO)
+    return {
+        "start": start, "end": end, "start_year": start_year, "operations": operations,
+        "previous_balance": money(previous),
+        "previous_debit": money(previous) if previous > 0 else None,
+        "previous_credit": money(-previous) if previous < 0 else None, "total_debit": money(debit), "total_credit": money(credit),
+        "balance": money(previous + debit - credit),
+    }
+
+
+def statement_years(*, family, user=None, today):
+    """School years offered in the statement selector: from the first invoice to the current one (1 query)."""
+    first = visible_invoices(family=family, user=user).order_by("issued_on").values_list("issued_on", flat=True).first()
+    current = school_year_of(today)
+    first_year = school_year_of(first) if first else current
+    return list(range(current, min(first_year, current) - 1, -1))
+
+
+def billed_per_enrolment(*, family, user=None):
+    """What was billed per child and activity (seed 004 « détail financier par inscription»). 1 query."""
+    lines = (
+        InvoiceLine.objects.filter(invoice__in=visible_invoices(family=family, user=user))
+        .values("child_name", "activity_name", "unit_name", "tariff_label", "enrolment_id")
+        .annotate(quantity=Sum("quantity"), amount=Sum("amount"), first=Min("date"), last=Max("date"))
+        .order_by("child_name", "activity_name", "unit_name")
+    )
+    groups = {}
+    for row in lines:
+        key = (row["child_name"], row["activity_name"], row["enrolment_id"])
+        group = groups.setdefault(key, {"child_name": row["child_name"], "activity_name": row["activity_name"], "units": [], "amount": ZERO})
+        group["units"].append(row)
+        group["amount"] += row["amount"]
+    return list(groups.values())
+
+
+def childcare_certificate(*, family, year):
+    """Childcare costs paid in ``year`` for children under 6 on 1 January of ``year`` (tax statement).
+
+    From payments actually received in the year, allocated to invoices of régies that give right to
+    the statement; each allocation is shared between the invoice's children pro rata of their lines.
+    Three queries.
+    """
+    from families.models import Child
+
+    allocations = list(
+        PaymentAllocation.objects.filter(
+            payment__family=family, payment__received_on__year=year, invoice__regie__childcare_certificate=True
+        ).values("invoice_id", "amount", "invoice__total")
+    )
+    per_invoice_child = defaultdict(dict)
+    if allocations:
+        for row in (
+            InvoiceLine.objects.filter(invoice_id__in={a["invoice_id"] for a in allocations})
+            .values("invoice_id", "child_id")
+            .annotate(s=Sum("amount"))
+        ):
+            per_invoice_child[row["invoice_id"]][row["child_id"]] = row["s"]
+    children = {
+        c.pk: c for c in Child.objects.filter(family=family) if c.age_on(datetime.date(year, 1, 1)) < 6
+    }
+    totals = defaultdict(lambda: ZERO)
+    for alloc in allocations:
+        shares = per_invoice_child.get(alloc["invoice_id"], {})
+        invoice_total = sum(shares.values(), ZERO)
+        if invoice_total <= 0:
+            continue
+        for child_id, child_amount in shares.items():
+            if child_id in children:
+                totals[child_id] += alloc["amount"] * child_amount / invoice_total
+    rows = [{"child": children[cid], "amount": money(amount)} for cid, amount in totals.items() if amount > 0]
+    rows.sort(key=lambda r: r["child"].birth_date)
+    return {"year": year, "rows": rows, "total": money(sum((r["amount"] for r in rows), Decimal("0")))}
+
+
+def active_transactions(*, family):
+    return list(OnlineTransaction.objects.filter(family=family, state__in=OnlineTransaction.ACTIVE_STATES))
+
+
+def pending_transactions_exist(*, family):
+    return OnlineTransaction.objects.filter(family=family, state=OnlineTransaction.State.PENDING).exists()
+

@@ -1,0 +1,1 @@
+"""Billing services, split by sub-domain: ``invoicing``, ``payments``, ``direct_debit``."""

@@ -1,0 +1,222 @@
+"""Issuing invoices from billable bookings, numbering, credit notes."""
+import datetime
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.errors import BillingError
+from portal.mail import email_queue
+from portal.models import AuditLog
+
+from ..models import CreditNote, FamilyPayer, Invoice, InvoiceLine, NumberSequence, Regie
+from ..pricing import ZERO, line_amount, money, rule_for_day, rule_price, tariff_rules
+
+logger = logging.getLogger(__name__)
+
+
+def number_allocate(*, regie, year, kind=NumberSequence.Kind.INVOICE):
+    """The next number of ``regie``'s sequence for ``year``, under a row lock held until commit.
+
+    Must run inside the transaction that creates the numbered document: if it rolls back, the
+    number is given back, so numbers stay gapless.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("number_allocate must run inside transaction.atomic()")
+    NumberSequence.objects.bulk_create(
+        [NumberSequence(regie=regie, year=year, kind=kind, last_number=0)], ignore_conflicts=True
+    )
+    sequence = NumberSequence.objects.select_for_update().get(regie=regie, year=year, kind=kind)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number
+
+
+def invoice_number_format(*, regie, year, number):
+    return f"{regie.prefix}-{year}-{number:05d}"
+
+
+def credit_note_number_format(*, regie, year, number):
+    return f"AV-{regie.prefix}-{year}-{number:05d}"
+
+
+def billable_bookings(*, regie, period_start, period_end, family_ids=None):
+    """Bookings of ``regie``'s structures in the period, billable, not billed yet."""
+    from enrolment.models import Booking
+
+    qs = Booking.objects.filter(
+        date__gte=period_start,
+        date__lte=period_end,
+        state__in=Booking.BILLABLE_STATES,
+        unit__billable=True,
+        unit__activity__activity_type__structure__regies=regie,
+        invoice_line__isnull=True,
+    )
+    if family_ids is not None:
+        qs = qs.filter(child__family_id__in=family_ids)
+    return qs
+
+
+def payer_for(family, guardians, chosen):
+    if chosen is not None and chosen.family_id == family.pk:
+        return chosen
+    ranked = sorted(guardians, key=lambda g: g.rank)
+    return ranked[0] if ranked else None
+
+
+def invoice_issue_period(*, regie, period_start, period_end, by=None, now=None, issued_on=None):
+    """Issue one invoice per family for the billable, not yet billed bookings of the period.
+
+    Idempotent: bookings already on an invoice are skipped (and ``InvoiceLine.booking`` is unique),
+    so a re-run creates nothing new. Each family's invoice is its own transaction, numbered under
+    the régie's sequence lock. Returns the list of invoices created.
+    """
+    if period_end < period_start:
+        raise BillingError("La fin de la période précède son début.")
+    now = now or timezone.now()
+    issued_on = issued_on or timezone.localdate(now)
+    family_ids = sorted(
+        set(
+            billable_bookings(regie=regie, period_start=period_start, period_end=period_end)
+            .values_list("child__family_id", flat=True)
+            .distinct()
+        )
+    )
+    created = []
+    for family_id in family_ids:
+        invoice = _invoice_issue_family(
+            regie=regie, family_id=family_id, period_start=period_start, period_end=period_end,
+            issued_on=issued_on, by=by,
+        )
+        if invoice is not None:
+            created.append(invoice)
+    logger.info("Régie %s, %s → %s: %d invoice(s) issued", regie.prefix, period_start, period_end, len(created))
+    return created
+
+
+def _invoice_issue_family(*, regie, family_id, period_start, period_end, issued_on, by):
+    from families.models import Family, Guardian
+
+    with transaction.atomic():
+        year = issued_on.year
+        # Take the sequence lock first: concurrent runs for this régie queue here, and the
+        # bookings read below are those left unbilled by whoever committed before us.
+        NumberSequence.objects.bulk_create(
+            [NumberSequence(regie=regie, year=year, kind=NumberSequence.Kind.INVOICE, last_number=0)],
+            ignore_conflicts=True,
+        )
+        NumberSequence.objects.select_for_update().get(regie=regie, year=year, kind=NumberSequence.Kind.INVOICE)
+        bookings = list(
+            billable_bookings(regie=regie, period_start=period_start, period_end=period_end, family_ids=[family_id])
+            .select_related("child", "unit__activity__activity_type")
+            .select_for_update(of=("self",))
+            .order_by("child__last_name", "child__first_name", "child_id", "unit__activity__name", "unit__name", "date")
+        )
+        if not bookings:
+            return None
+        family = Family.objects.get(pk=family_id)
+        guardians = list(Guardian.objects.filter(family=family))
+        chosen = FamilyPayer.objects.filter(family=family).select_related("guardian").first()
+        payer = payer_for(family, guardians, chosen.guardian if chosen else None)
+
+        rules = tariff_rules(unit_ids={b.unit_id for b in bookings}, start=period_start, end=period_end)
+        lines = []
+        for booking in bookings:
+            rule = rule_for_day(rules.get(booking.unit_id, ()), booking.date)
+            price = rule_price(rule, family.quotient_on(booking.date))
+            activity = booking.unit.activity
+            lines.append(
+                InvoiceLine(
+                    booking=booking, child=booking.child, enrolment_id=booking.enrolment_id, unit=booking.unit,
+                    child_name=str(booking.child), activity_name=activity.name, unit_name=booking.unit.name,
+                    tariff_label=rule.label if rule else "", date=booking.date,
+                    state_label=_state_label(booking), quantity=1, unit_price=price, amount=line_amount(1, price),
+                )
+            )
+        total = money(sum((line.amount for line in lines), ZERO))
+        number = number_allocate(regie=regie, year=year)
+        invoice = Invoice.objects.create(
+            regie=regie, family=family, payer=payer, year=year, sequence_number=number,
+            number=invoice_number_format(regie=regie, year=year, number=number),
+            issued_on=issued_on, due_on=issued_on + datetime.timedelta(days=regie.due_days),
+            period_start=period_start, period_end=period_end, total=total,
+            status=Invoice.Status.DUE if total > 0 else Invoice.Status.PAID,
+            family_name=family.name, family_number=family.number,
+            payer_name=payer.full_name if payer else family.name,
+            payer_address="\n".join(family.address_lines), created_by=by,
+        )
+        for line in lines:
+            line.invoice = invoice
+        InvoiceLine.objects.bulk_create(lines)
+        if payer is not None and payer.email:
+            email_queue(
+                to=payer.email, template="invoice_issued",
+                context={"invoice": invoice, "guardian": payer, "regie": regie}, related=invoice,
+            )
+        return invoice
+
+
+def _state_label(booking):
+    display = getattr(booking, "get_state_display", None)
+    return str(display()) if display else booking.state
+
+
+def previous_month(day):
+    first = day.replace(day=1)
+    end = first - datetime.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def invoices_issue_all(*, period_start, period_end, by=None, now=None):
+    """Issue the period for every active régie; {régie: count}."""
+    counts = {}
+    for regie in Regie.objects.filter(is_active=True).order_by("pk"):
+        counts[regie] = len(invoice_issue_period(regie=regie, period_start=period_start, period_end=period_end, by=by, now=now))
+    return counts
+
+
+def credit_note_issue(*, invoice, amount, reason, by=None, now=None):
+    """Issue a credit note (avoir) on an issued invoice; the invoice itself never changes."""
+    amount = money(Decimal(amount))
+    reason = (reason or "").strip()
+    if amount <= 0:
+        raise BillingError("Le montant de l'avoir doit être positif.")
+    if not reason:
+        raise BillingError("Indiquez le motif de l'avoir.")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        creditable = invoice.total - invoice.credited_amount - invoice.paid_amount
+        if amount > creditable:
+            raise BillingError(
+                f"L'avoir ne peut pas dépasser le reste à payer de la facture ({creditable:.2f} €)."
+            )
+        number = number_allocate(regie=invoice.regie, year=today.year, kind=NumberSequence.Kind.CREDIT_NOTE)
+        note = CreditNote.objects.create(
+            invoice=invoice, regie=invoice.regie, family=invoice.family,
+            number=credit_note_number_format(regie=invoice.regie, year=today.year, number=number),
+            issued_on=today, amount=amount, reason=reason[:300], created_by=by,
+        )
+        old = {"credited_amount": str(invoice.credited_amount), "status": invoice.status}
+        invoice.credited_amount += amount
+        invoice_status_refresh(invoice)
+        invoice.save(update_fields=["credited_amount", "status"])
+        AuditLog.objects.create(
+            actor=by, family=invoice.family, action="billing.credit_note",
+            summary=f"Avoir {note.number} de {amount:.2f} € sur la facture {invoice.number}",
+            old_values=old, new_values={"credited_amount": str(invoice.credited_amount), "status": invoice.status, "reason": reason},
+        )
+    return note
+
+
+def invoice_status_refresh(invoice):
+    """Set ``invoice.status`` from its settlement amounts (caller saves)."""
+    if invoice.credited_amount >= invoice.total and invoice.total > 0 and invoice.paid_amount == 0:
+        invoice.status = Invoice.Status.CANCELLED
+    elif invoice.total - invoice.credited_amount - invoice.paid_amount <= 0:
+        invoice.status = Invoice.Status.PAID
+    else:
+        invoice.status = Invoice.Status.DUE

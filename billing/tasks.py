@@ -1,0 +1,30 @@
+"""Thin Celery wrappers around the billing services (schedules live in portal/celery.py)."""
+from celery import shared_task
+from django.utils import timezone
+
+from portal.jobs import periodic_job
+
+
+@shared_task
+@periodic_job("Facturation mensuelle (mois précédent, toutes les régies)", once_per="month")
+def invoices_issue_monthly(*, now, run):
+    """On the 1st of the month: issue last month's invoices for every active régie. Idempotent."""
+    from .services.invoicing import invoices_issue_all, previous_month
+
+    start, end = previous_month(timezone.localdate(now))
+    run.note(f"Période du {start:%d/%m/%Y} au {end:%d/%m/%Y}")
+    for regie, count in invoices_issue_all(period_start=start, period_end=end, now=now).items():
+        run.add(f"factures émises ({regie.prefix})", count)
+
+
+@shared_task
+@periodic_job("Paiements en ligne : rapprochement et expiration", keep_idle=False)
+def online_payments_reconcile(*, now, run):
+    """Ask the provider about pending online payments; expire abandoned ones. Idempotent."""
+    from .services.payments import online_payments_reconcile as reconcile
+
+    counts = reconcile(now=now)
+    if counts["checked"]:
+        run.add("paiements vérifiés auprès du fournisseur", counts["checked"])
+    if counts["expired"]:
+        run.add("paiements abandonnés expirés", counts["expired"])

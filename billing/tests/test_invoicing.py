@@ -1,0 +1,126 @@
+import datetime
+import threading
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+
+from billing.models import CreditNote, Invoice, InvoiceLine, NumberSequence
+from billing.services.invoicing import credit_note_issue, invoice_issue_period
+from portal.errors import BillingError
+from portal.models import AuditLog, OutboundEmail
+
+from .factories import March, book, enrol
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fixture_month_gives_exact_lines_and_total(march, issued):
+    invoice = issued
+    assert invoice.number == "AL-2026-00001"
+    assert invoice.total == D("45.20")  # 3 × 12.50 (QF 850) + 2 × 3.85
+    assert invoice.due_on == datetime.date(2026, 5, 2)
+    assert invoice.payer.rank == 1 and invoice.payer_name == invoice.payer.full_name
+    lines = list(invoice.lines.order_by("unit_name", "date").values_list("unit_name", "date", "quantity", "unit_price", "amount"))
+    assert lines == [
+        ("Journée", datetime.date(2026, 3, 4), 1, D("12.50"), D("12.50")),
+        ("Journée", datetime.date(2026, 3, 11), 1, D("12.50"), D("12.50")),
+        ("Journée", datetime.date(2026, 3, 18), 1, D("12.50"), D("12.50")),
+        ("Repas", datetime.date(2026, 3, 4), 1, D("3.85"), D("3.85")),
+        ("Repas", datetime.date(2026, 3, 11), 1, D("3.85"), D("3.85")),
+    ]
+    billed = set(InvoiceLine.objects.values_list("booking_id", flat=True))
+    b = march.bookings
+    assert billed == {b["day_reserved"].pk, b["day_present"].pk, b["day_absent_billed"].pk, b["meal_reserved"].pk, b["meal_present"].pk}
+    line = invoice.lines.get(booking=b["day_absent_billed"])
+    assert line.state_label == "Absent facturé" and line.tariff_label == "CENTRE DE LOISIRS JOURNÉE"
+    assert line.child_name == str(march.child) and line.activity_name == march.activity.name
+    assert OutboundEmail.objects.filter(template="invoice_issued", to=invoice.payer.email).count() == 1
+
+
+def test_rerun_creates_nothing_new(march, issued):
+    again = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end)
+    assert again == []
+    assert Invoice.objects.count() == 1 and InvoiceLine.objects.count() == 5
+    assert NumberSequence.objects.get(regie=march.regie, year=2026, kind="invoice").last_number == 1
+
+
+def test_a_late_billable_booking_gets_its_own_next_invoice(march, issued):
+    march.bookings["day_excused"].state = "absent_billed"
+    march.bookings["day_excused"].save()
+    [second] = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end, issued_on=datetime.date(2026, 4, 3))
+    assert second.number == "AL-2026-00002" and second.total == D("12.50")
+
+
+def test_other_regie_and_non_billable_units_are_not_invoiced(march, other_family):
+    other = March(other_family[1], prefix="RS")
+    march.meal_unit.billable = False
+    march.meal_unit.save()
+    created = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end)
+    assert [i.family_id for i in created] == [march.family.pk]
+    assert created[0].total == D("37.50")
+    assert not Invoice.objects.filter(family=other.family).exists()
+
+
+def test_issued_invoice_is_immutable(issued):
+    issued.total = D("1.00")
+    with pytest.raises(BillingError):
+        issued.save()
+    with pytest.raises(BillingError):
+        issued.delete()
+    line = issued.lines.first()
+    line.amount = D("0")
+    with pytest.raises(BillingError):
+        line.save()
+    issued.refresh_from_db()
+    assert issued.total == D("45.20")
+
+
+def test_credit_note_reduces_what_is_due_and_is_numbered(issued, staff_user):
+    note = credit_note_issue(invoice=issued, amount=D("12.50"), reason="Absence excusée (certificat médical)", by=staff_user)
+    issued.refresh_from_db()
+    assert note.number == "AV-AL-2026-00001"
+    assert issued.total == D("45.20") and issued.credited_amount == D("12.50") and issued.remaining == D("32.70")
+    assert AuditLog.objects.filter(action="billing.credit_note", actor=staff_user).exists()
+    with pytest.raises(BillingError):
+        credit_note_issue(invoice=issued, amount=D("40"), reason="Trop", by=staff_user)
+    credit_note_issue(invoice=issued, amount=D("32.70"), reason="Annulation", by=staff_user)
+    issued.refresh_from_db()
+    assert issued.status == Invoice.Status.CANCELLED and CreditNote.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_issuing_keeps_numbers_gapless(django_db_blocker):
+    from families.tests.factories import parent_with_family
+
+    from .factories import activity_make, regie_make, tariff_flat
+
+    regie, structure = regie_make()
+    activity, group, (unit,) = activity_make(structure=structure, units=("Journée",))
+    tariff_flat(unit, "10.00")
+    for _ in range(6):
+        _, family = parent_with_family(children=1)
+        child = family.children.first()
+        enrolment = enrol(child, activity, group)
+        for day in (4, 11):
+            book(child, unit, enrolment, datetime.date(2026, 3, day))
+    errors = []
+
+    def run():
+        try:
+            invoice_issue_period(regie=regie, period_start=datetime.date(2026, 3, 1), period_end=datetime.date(2026, 3, 31), issued_on=datetime.date(2026, 4, 1))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    numbers = sorted(Invoice.objects.values_list("sequence_number", flat=True))
+    assert numbers == [1, 2, 3, 4, 5, 6]
+    assert InvoiceLine.objects.count() == 12
+    assert all(inv.total == D("20.00") for inv in Invoice.objects.all())
