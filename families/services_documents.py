@@ -167,7 +167,8 @@ def consent_publish(*, kind, title, text, staff_user, now=None):
         actor=staff_user, family=None, action="consent_publish",
         summary=f"Nouvelle version publiée : {version}"[:300], new_values={"kind": kind, "version": version.version},
     )
-    transaction.on_commit(lambda: cache.delete(CONSENT_CACHE_KEY))
+    cache.delete(CONSENT_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CONSENT_CACHE_KEY))  # again, in case a request re-cached meanwhile
     return version
 
 
