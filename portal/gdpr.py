@@ -160,3 +160,62 @@ def _audit(family):
 register_export("dossier_famille", _family_file, label="Dossier famille", order=10)
 register_export("enfants", _children, label="Enfants et fiches sanitaires", order=20)
 register_export("journal", _audit, label="Journal des décisions du service", order=900)
+
+
+# --- Enrolment and billing (read from their models; the apps own the data) -----------------------------------------
+
+def _enrolments(family):
+    from enrolment.models import Enrolment
+
+    return [
+        {"enfant": f"{e.child.first_name} {e.child.last_name}", "activite": e.activity.name, "groupe": e.group.name,
+         "etat": e.get_status_display(), "demandee_le": e.requested_at, "traitee_le": e.decided_at,
+         "motif_refus": e.refusal_reason}
+        for e in Enrolment.objects.filter(child__family=family).select_related("child", "activity", "group")
+        .order_by("-requested_at")
+    ]
+
+
+def _bookings(family):
+    from enrolment.models import Booking
+
+    return [
+        {"date": b.date, "enfant": b.child.first_name, "activite": b.unit.activity.name, "prestation": b.unit.name,
+         "etat": b.get_state_display()}
+        for b in Booking.objects.filter(child__family=family).select_related("child", "unit__activity")
+        .order_by("-date", "child__first_name").iterator(chunk_size=2000)
+    ]
+
+
+def _invoices(family):
+    from billing.models import Invoice, InvoiceLine
+    from django.db.models import Prefetch
+
+    invoices = Invoice.objects.filter(family=family).select_related("regie").prefetch_related(
+        Prefetch("lines", queryset=InvoiceLine.objects.order_by("date", "pk"))
+    ).order_by("-issued_on", "-number")
+    return [
+        {"numero": i.number, "regie": i.regie.name, "date": i.issued_on, "echeance": i.due_on,
+         "periode": f"{i.period_start:%d/%m/%Y} – {i.period_end:%d/%m/%Y}", "montant": i.total,
+         "paye": i.paid_amount, "avoirs": i.credited_amount, "etat": i.get_status_display(),
+         "lignes": [{"date": line.date, "enfant": line.child_name, "activite": line.activity_name,
+                     "prestation": line.unit_name, "quantite": line.quantity, "prix_unitaire": line.unit_price,
+                     "montant": line.amount} for line in i.lines.all()]}
+        for i in invoices
+    ]
+
+
+def _payments(family):
+    from billing.models import Payment
+
+    return [
+        {"date": p.received_on, "regie": p.regie.name, "mode": p.get_mode_display(), "montant": p.amount,
+         "reference": p.reference, "payeur": p.payer_name}
+        for p in Payment.objects.filter(family=family).select_related("regie").order_by("-received_on", "-pk")
+    ]
+
+
+register_export("inscriptions", _enrolments, label="Inscriptions", order=30)
+register_export("reservations", _bookings, label="Réservations", order=40)
+register_export("factures", _invoices, label="Factures", order=50)
+register_export("paiements", _payments, label="Paiements", order=55)
