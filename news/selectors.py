@@ -16,7 +16,7 @@ def family_structure_ids(family):
         return []
     return list(
         Enrolment.objects.filter(child__family=family, status__in=("pending", "validated"))
-        .values_list("activity__activity_type__structure_id", flat=True).distinct()
+        .order_by().values_list("activity__activity_type__structure_id", flat=True).distinct()
     )
 
 
