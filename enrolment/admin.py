@@ -1,3 +1,276 @@
-from django.contrib import admin
+"""Staff side: catalogue, calendar, capacities, and the pending work (enrolments, booking requests, excuses)
+first. Admin actions call the same services as the parent pages."""
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import render
 
-# Register your models here.
+from portal.errors import DomainError
+
+from . import services
+from .models import (
+    Activity, ActivityType, Booking, BookingWindow, CalendarFeed, CapacityOverride, ClosureDay, Enrolment, Group,
+    Occupancy, OpeningPeriod, SchoolHoliday, Structure, Unit, WaitingListEntry,
+)
+
+
+class ActivityTypeInline(admin.TabularInline):
+    model = ActivityType
+    extra = 0
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "phone", "email")
+    search_fields = ("name",)
+    inlines = [ActivityTypeInline]
+
+
+@admin.register(ActivityType)
+class ActivityTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "structure", "kind")
+    list_filter = ("structure", "kind")
+    search_fields = ("name",)
+
+
+class GroupInline(admin.TabularInline):
+    model = Group
+    extra = 0
+
+
+class UnitInline(admin.StackedInline):
+    model = Unit
+    extra = 0
+    fields = (("name", "code", "order"), ("start_time", "end_time", "capacity"), ("is_regular", "billable"),
+              "incompatible_units", "required_units")
+    filter_horizontal = ("incompatible_units", "required_units")
+
+
+class OpeningPeriodInline(admin.TabularInline):
+    model = OpeningPeriod
+    extra = 0
+
+
+class BookingWindowInline(admin.TabularInline):
+    model = BookingWindow
+    extra = 0
+
+
+class ClosureDayInline(admin.TabularInline):
+    model = ClosureDay
+    fk_name = "activity"
+    fields = ("date", "reason")
+    extra = 0
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ("name", "activity_type", "season_start", "season_end", "booking_rule", "auto_validate",
+                    "is_active")
+    list_filter = ("activity_type__structure", "booking_rule", "auto_validate", "is_active")
+    search_fields = ("name",)
+    inlines = [GroupInline, UnitInline, OpeningPeriodInline, BookingWindowInline, ClosureDayInline]
+    fieldsets = (
+        (None, {"fields": ("activity_type", "name", "description", ("season_start", "season_end"), "is_active",
+                           "color")}),
+        ("Inscriptions", {"fields": (("enrolment_opens", "enrolment_closes"), "auto_validate", "prebook_regular",
+                                     "requires_complete_file")}),
+        ("Réservations", {"fields": ("booking_rule", "deadline_day", ("notice_days", "notice_time"),
+                                     "bookings_need_approval"),
+                          "description": "Heures de Paris. Règle « période » : renseigner les périodes de "
+                                         "réservation plus bas."}),
+    )
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "activity", "code", "start_time", "end_time", "capacity", "is_regular", "billable")
+    list_filter = ("activity__activity_type__structure", "activity")
+    search_fields = ("name", "code", "activity__name")
+    filter_horizontal = ("incompatible_units", "required_units")
+
+
+@admin.register(SchoolHoliday)
+class SchoolHolidayAdmin(admin.ModelAdmin):
+    list_display = ("name", "start_date", "end_date")
+    actions = ["import_zone"]
+
+    @admin.action(description="Importer les vacances scolaires de la zone de l'organisation (année en cours et suivante)")
+    def import_zone(self, request, queryset):
+        from .services.calendar import school_holidays_import
+
+        try:
+            n = school_holidays_import()
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, f"{n} période(s) de vacances importée(s).")
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "structure", "activity", "reason")
+    list_filter = ("structure", "activity")
+    date_hierarchy = "date"
+
+
+@admin.register(CapacityOverride)
+class CapacityOverrideAdmin(admin.ModelAdmin):
+    list_display = ("date", "unit", "group", "capacity")
+    list_filter = ("unit__activity",)
+    date_hierarchy = "date"
+    autocomplete_fields = ("unit",)
+
+
+class RefusalForm(forms.Form):
+    reason = forms.CharField(label="Motif du refus (envoyé à la famille)", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _pending_first(qs, field, value):
+    return qs.annotate(_pending=Case(When(**{field: value}, then=Value(0)), default=Value(1),
+                                     output_field=IntegerField())).order_by("_pending", *qs.model._meta.ordering)
+
+
+def _refuse(modeladmin, request, queryset, decide, label):
+    """Ask the reason once, then refuse every selected item through the service."""
+    if "apply" in request.POST:
+        form = RefusalForm(request.POST)
+        if form.is_valid():
+            done = 0
+            for obj in queryset:
+                try:
+                    decide(obj, False, form.cleaned_data["reason"])
+                    done += 1
+                except DomainError as exc:
+                    modeladmin.message_user(request, f"{obj} : {exc.message}", messages.WARNING)
+            modeladmin.message_user(request, f"{done} {label} refusée(s).")
+            return None
+    else:
+        form = RefusalForm()
+    return render(request, "enrolment/staff/refuse.html", {
+        "form": form, "objects": queryset, "action": request.POST.get("action"), "title": f"Refuser : {label}",
+        "opts": modeladmin.model._meta,
+    })
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ("child", "activity", "group", "status", "requested_at", "decided_at")
+    list_filter = ("status", "activity__activity_type__structure", "activity")
+    search_fields = ("child__first_name", "child__last_name", "child__family__name", "child__family__number")
+    autocomplete_fields = ()
+    raw_id_fields = ("child",)
+    readonly_fields = ("requested_at", "requested_by", "decided_at", "decided_by")
+    actions = ["accept", "refuse"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("child", "activity", "group")
+        return _pending_first(qs, "status", "pending")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            from django.utils import timezone
+
+            obj.requested_at = timezone.now()
+            obj.requested_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Valider les inscriptions sélectionnées (e-mail à la famille)")
+    def accept(self, request, queryset):
+        done = 0
+        for e in queryset:
+            try:
+                services.enrolment_decide(enrolment=e, accept=True, by=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{e} : {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done} inscription(s) validée(s).")
+
+    @admin.action(description="Refuser les inscriptions sélectionnées (motif, e-mail à la famille)")
+    def refuse(self, request, queryset):
+        return _refuse(self, request, queryset, lambda e, ok, reason: services.enrolment_decide(
+            enrolment=e, accept=ok, by=request.user, reason=reason), "inscription(s)")
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ("date", "child", "unit", "state", "excuse", "updated_at")
+    list_filter = ("state", "excuse", "unit__activity__activity_type__structure", "unit__activity")
+    search_fields = ("child__first_name", "child__last_name", "child__family__name")
+    date_hierarchy = "date"
+    raw_id_fields = ("child", "enrolment")
+    readonly_fields = ("child", "unit", "date", "enrolment", "state", "created_at", "updated_at", "booked_by",
+                       "decided_by", "decided_at", "refusal_reason", "absence_declared_at", "absence_reason",
+                       "medical_certificate", "excuse")
+    actions = ["accept", "refuse", "excuse_absence", "refuse_excuse"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("child", "unit__activity")
+        return qs.annotate(_pending=Case(When(state="requested", then=Value(0)), When(excuse="requested",
+                                                                                       then=Value(0)),
+                                         default=Value(1), output_field=IntegerField())).order_by("_pending", "date")
+
+    def has_add_permission(self, request):
+        return False  # bookings are made through the planning (or the services)
+
+    @admin.action(description="Accepter les demandes de réservation (e-mail à la famille)")
+    def accept(self, request, queryset):
+        done = 0
+        for b in queryset:
+            try:
+                services.booking_decide(booking=b, accept=True, by=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{b} : {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done} demande(s) acceptée(s).")
+
+    @admin.action(description="Refuser les demandes de réservation (motif, e-mail à la famille)")
+    def refuse(self, request, queryset):
+        return _refuse(self, request, queryset, lambda b, ok, reason: services.booking_decide(
+            booking=b, accept=ok, by=request.user, reason=reason), "demande(s)")
+
+    @admin.action(description="Excuser les absences sélectionnées (certificat accepté)")
+    def excuse_absence(self, request, queryset):
+        self._excuse(request, queryset, True)
+
+    @admin.action(description="Ne pas excuser les absences sélectionnées (restent facturées)")
+    def refuse_excuse(self, request, queryset):
+        self._excuse(request, queryset, False)
+
+    def _excuse(self, request, queryset, accept):
+        done = 0
+        for b in queryset:
+            try:
+                services.booking_excuse(booking=b, accept=accept, by=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{b} : {exc.message}", messages.WARNING)
+        self.message_user(request, f"{done} absence(s) traitée(s).")
+
+
+@admin.register(Occupancy)
+class OccupancyAdmin(admin.ModelAdmin):
+    list_display = ("date", "unit", "group", "booked", "capacity")
+    list_filter = ("unit__activity",)
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # counters are written by the booking services only
+
+
+@admin.register(WaitingListEntry)
+class WaitingListEntryAdmin(admin.ModelAdmin):
+    list_display = ("date", "unit", "child", "status", "auto_book", "created_at", "offer_expires_at")
+    list_filter = ("status", "unit__activity")
+    date_hierarchy = "date"
+    raw_id_fields = ("child", "enrolment")
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ("family", "created_at")
+    readonly_fields = ("family", "created_at")
+    exclude = ("token",)

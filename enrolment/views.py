@@ -1,3 +1,482 @@
-from django.shortcuts import render
+"""Parent pages (Inscriptions, Planning – Réservations) and staff pages (attendance, occupancy).
 
-# Create your views here.
+Thin views: fetch through families.access, validate a form, call a service, catch only domain errors.
+"""
+import csv
+import datetime
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from families.access import child_get_for_user, parent_required, scoped_get
+from portal.errors import DomainError
+
+from . import rules, selectors, services
+from .basket import Basket
+from .forms import AbsenceForm, AttendanceDayForm, PatternForm, RequestStepForm, WaitingListForm
+from .models import Activity, Booking, CalendarFeed, Enrolment, Group, WaitingListEntry
+
+
+def _today():
+    return timezone.localdate(timezone.now(), rules.PARIS)
+
+
+def _enrolment(request, enrolment_id, validated=True):
+    qs = Enrolment.objects.select_related("child", "activity__activity_type__structure", "group")
+    if validated:
+        qs = qs.filter(status=Enrolment.Status.VALIDATED)
+    return scoped_get(qs, user=request.user, family_field="child__family", pk=enrolment_id, child__is_active=True)
+
+
+def _month_url(enrolment, day, edit=False):
+    url = reverse("enrolment:month", args=[enrolment.pk, day.year, day.month])
+    return url + ("?modifier=1" if edit else "")
+
+
+# --------------------------------------------------------------------------- Inscriptions
+@parent_required
+def index(request):
+    children = selectors.family_enrolments(family=request.family)
+    return render(request, "enrolment/index.html", {"children": children})
+
+
+@parent_required
+def request_enrolment(request):
+    """Child(ren) → structure → activity type → activity → group per child → request."""
+    children = list(request.family.children.filter(is_active=True).order_by("birth_date"))
+    structures = selectors.catalogue()
+    data = request.POST if request.method == "POST" else (request.GET if "children" in request.GET else None)
+    initial = {"children": [request.GET.get("enfant")]} if request.GET.get("enfant") else None
+    form = RequestStepForm(data, children=children, structures=structures, initial=initial)
+    chosen, groups_by_child, activity = [], [], None
+    if data is not None and form.is_valid():
+        activity = form.selected["activity"]
+        chosen = [c for c in children if str(c.id) in form.cleaned_data["children"]]
+        if activity is not None:
+            groups = list(activity.groups.all())
+            for child in chosen:
+                eligible = services.eligible_groups(child=child, activity=activity, groups=groups)
+                groups_by_child.append((child, eligible))
+    if request.method == "POST" and activity is not None and "envoyer" in request.POST:
+        requests, missing = [], []
+        for child, eligible in groups_by_child:
+            if not eligible:
+                continue
+            gid = request.POST.get(f"group_{child.id}") or (str(eligible[0].id) if len(eligible) == 1 else "")
+            group = next((g for g in eligible if str(g.id) == gid), None)
+            if group is None:
+                missing.append(child.first_name)
+            else:
+                requests.append((child, group))
+        if missing:
+            messages.error(request, "Choisissez un groupe pour : " + ", ".join(missing) + ".")
+        elif not requests:
+            messages.error(request, "Aucun des enfants choisis ne peut être inscrit à cette activité.")
+        else:
+            results = services.enrolment_request_siblings(requests=requests, activity=activity, by=request.user)
+            for r in results:
+                if r.error:
+                    messages.error(request, r.error)
+                elif r.enrolment.status == Enrolment.Status.VALIDATED:
+                    messages.success(request, f"Inscription de {r.child.first_name} à « {activity.name} » validée.")
+                else:
+                    messages.success(request, f"Demande d'inscription de {r.child.first_name} à « {activity.name} » "
+                                              f"envoyée : elle attend la validation du service.")
+            if any(r.enrolment for r in results):
+                return redirect("enrolment:index")
+    return render(request, "enrolment/request.html", {
+        "form": form, "activity": activity, "groups_by_child": groups_by_child, "chosen": chosen,
+        "bound": data is not None,
+    })
+
+
+@parent_required
+def certificate(request, enrolment_id):
+    enrolment = _enrolment(request, enrolment_id)
+    try:
+        pdf = services.enrolment_certificate_pdf(enrolment=enrolment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("enrolment:index")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="attestation-inscription-{enrolment.pk}.pdf"'
+    return response
+
+
+# --------------------------------------------------------------------------- Planning
+@parent_required
+def planning(request):
+    enrolments = selectors.validated_enrolments(family=request.family)
+    basket = Basket(request.session)
+    today = _today()
+    return render(request, "enrolment/planning.html", {
+        "enrolments": enrolments, "basket_count": len(basket), "today": today,
+        "children": sorted({e.child for e in enrolments}, key=lambda c: (c.birth_date, c.first_name)),
+        "feed": CalendarFeed.objects.filter(family=request.family).first(),
+    })
+
+
+def _default_month(enrolment):
+    today = _today()
+    activity = enrolment.activity
+    day = min(max(today, activity.season_start), activity.season_end)
+    return day.year, day.month
+
+
+@parent_required
+def month_default(request, enrolment_id):
+    enrolment = _enrolment(request, enrolment_id)
+    year, month = _default_month(enrolment)
+    return redirect("enrolment:month", enrolment.pk, year, month)
+
+
+@parent_required
+def month(request, enrolment_id, year, month):
+    enrolment = _enrolment(request, enrolment_id)
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404
+    basket = Basket(request.session)
+    if request.method == "POST":
+        return _month_post(request, enrolment, year, month, basket)
+    edit = request.GET.get("modifier") == "1"
+    cal = selectors.month_calendar(enrolment=enrolment, year=year, month=month, basket=basket.for_child(
+        enrolment.child_id))
+    return render(request, "enrolment/month.html", {
+        "enrolment": enrolment, "cal": cal, "edit": edit, "legend": selectors.LEGEND, "basket_count": len(basket),
+        "few": selectors.FEW_PLACES,
+        "editable_days": [d for d in cal["days"] if d.is_open and d.editable],
+    })
+
+
+def _month_post(request, enrolment, year, month, basket):
+    """Edit mode: store the difference between the ticked cells and the bookings in the basket."""
+    cal = selectors.month_calendar(enrolment=enrolment, year=year, month=month,
+                                   basket=basket.for_child(enrolment.child_id))
+    child_id = enrolment.child_id
+    if request.POST.get("tout_cocher"):
+        unit_id = request.POST.get("tout_cocher")
+        count = 0
+        for day in cal["days"]:
+            for cell in day.cells:
+                if day.editable and str(cell.unit.id) == unit_id and not cell.checked and not cell.full \
+                        and cell.editable_state:
+                    basket.set(child_id, cell.unit.id, day.date, "book" if not cell.booked else None)
+                    count += 1
+        basket.save()
+        messages.info(request, f"{count} jour(s) ajouté(s) au panier.")
+        return redirect(_month_url(enrolment, cal["first"], edit=True))
+    ticked = set(request.POST.getlist("case"))
+    for day in cal["days"]:
+        if not day.editable:
+            continue
+        for cell in day.cells:
+            if not cell.editable_state:
+                continue
+            key = f"{day.key}:{cell.unit.id}"
+            want = key in ticked
+            has = cell.state in ("reserved", "requested")
+            if want and not has:
+                basket.set(child_id, cell.unit.id, day.date, "book")
+            elif not want and has:
+                basket.set(child_id, cell.unit.id, day.date, "cancel")
+            else:
+                basket.discard(child_id, cell.unit.id, day.date)
+    basket.save()
+    if request.POST.get("suite") == "recap":
+        return redirect("enrolment:basket")
+    messages.info(request, "Vos changements sont dans le panier : validez-les depuis le récapitulatif.")
+    return redirect(_month_url(enrolment, cal["first"], edit=True))
+
+
+@parent_required
+def week(request, enrolment_id, year, month, day):
+    enrolment = _enrolment(request, enrolment_id)
+    try:
+        ref = datetime.date(year, month, day)
+    except ValueError:
+        raise Http404 from None
+    start = ref - datetime.timedelta(days=ref.weekday())
+    end = start + datetime.timedelta(days=6)
+    days = selectors.calendar_days(enrolment=enrolment, start=start, end=end,
+                                   basket=Basket(request.session).for_child(enrolment.child_id))
+    return render(request, "enrolment/week.html", {
+        "enrolment": enrolment, "days": days, "start": start, "end": end, "legend": selectors.LEGEND,
+        "prev": start - datetime.timedelta(days=7), "next": start + datetime.timedelta(days=7),
+        "few": selectors.FEW_PLACES, "units": list(enrolment.activity.units.all()),
+    })
+
+
+@parent_required
+def pattern(request, enrolment_id, mode):
+    """"Sélection en masse" (mode masse) and "Semaine type" (mode semaine), for this child and siblings."""
+    if mode not in ("masse", "semaine"):
+        raise Http404
+    enrolment = _enrolment(request, enrolment_id)
+    units = list(enrolment.activity.units.all())
+    siblings = list(
+        Enrolment.objects.filter(child__family=request.family, child__is_active=True, activity=enrolment.activity,
+                                 status=Enrolment.Status.VALIDATED).select_related("child", "group")
+        .order_by("child__birth_date")
+    )
+    year, month_ = _default_month(enrolment)
+    first, last = rules.month_bounds(year, month_)
+    initial = {"start": first, "end": last, "children": [str(enrolment.child_id)], "action": "book"}
+    form = PatternForm(request.POST or None, mode=mode, units=units, siblings=siblings, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        basket = Basket(request.session)
+        action = form.cleaned_data["action"]
+        chosen = [e for e in siblings if str(e.child_id) in form.cleaned_data["children"]]
+        added, skipped = 0, 0
+        for e in chosen:
+            days = selectors.calendar_days(enrolment=e, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+            wanted = set(rules.pattern_dates(_calendar_of(days), form.cleaned_data["start"],
+                                             form.cleaned_data["end"], form.pattern()))
+            for day in days:
+                for cell in day.cells:
+                    if (day.date, cell.unit.id) not in wanted:
+                        continue
+                    if not day.editable or not cell.editable_state:
+                        skipped += 1
+                        continue
+                    if action == "book" and not cell.booked:
+                        basket.set(e.child_id, cell.unit.id, day.date, "book")
+                        added += 1
+                    elif action == "cancel" and cell.state in ("reserved", "requested"):
+                        basket.set(e.child_id, cell.unit.id, day.date, "cancel")
+                        added += 1
+        basket.save()
+        text = f"{added} changement(s) ajouté(s) au panier."
+        if skipped:
+            text += f" {skipped} jour(s) non modifiable(s) (hors délai) ignoré(s)."
+        messages.success(request, text)
+        return redirect(_month_url(enrolment, form.cleaned_data["start"], edit=True))
+    return render(request, "enrolment/pattern.html", {"enrolment": enrolment, "form": form, "mode": mode,
+                                                      "units": units})
+
+
+class _DaysCalendar:
+    """Adapts calendar_days() output to rules.pattern_dates (open days only)."""
+
+    def __init__(self, days):
+        self._open = [d.date for d in days if d.is_open]
+
+    def open_days(self, start, end):
+        return [d for d in self._open if start <= d <= end]
+
+
+def _calendar_of(days):
+    return _DaysCalendar(days)
+
+
+@parent_required
+def basket_view(request):
+    basket = Basket(request.session)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "clear":
+            basket.clear()
+            basket.save()
+            messages.info(request, "Le panier a été vidé : aucune modification enregistrée.")
+            return redirect("enrolment:planning")
+        if action == "remove":
+            try:
+                child_id, unit_id, day = request.POST.get("key", "").split(":")
+                basket.discard(int(child_id), int(unit_id), day)
+            except ValueError:
+                pass
+            basket.save()
+            return redirect("enrolment:basket")
+        if action == "commit":
+            try:
+                result = services.booking_commit(family=request.family, changes=basket.changes(), by=request.user)
+            except DomainError as exc:
+                recap = selectors.basket_recap(family=request.family, items=basket.items())
+                return render(request, "enrolment/basket.html", {"recap": recap, "error": exc, "count": len(basket)},
+                              status=400)
+            basket.clear()
+            basket.save()
+            messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
+                                      f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé "
+                                      f"par e-mail.")
+            return redirect("enrolment:planning")
+    recap = selectors.basket_recap(family=request.family, items=basket.items())
+    return render(request, "enrolment/basket.html", {"recap": recap, "count": len(basket)})
+
+
+@parent_required
+def child_month(request, child_id, year, month):
+    child = child_get_for_user(child_id=child_id, user=request.user)
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404
+    grid = selectors.child_month_planning(child=child, year=year, month=month)
+    return render(request, "enrolment/child_month.html", {"child": child, "grid": grid, "legend": selectors.LEGEND})
+
+
+@parent_required
+def child_month_default(request, child_id):
+    child = child_get_for_user(child_id=child_id, user=request.user)
+    today = _today()
+    return redirect("enrolment:child_month", child.pk, today.year, today.month)
+
+
+@parent_required
+def absence(request, booking_id):
+    booking = scoped_get(
+        Booking.objects.select_related("child", "unit__activity", "enrolment"), user=request.user,
+        family_field="child__family", pk=booking_id,
+    )
+    form = AbsenceForm(request.POST or None, request.FILES or None)
+    policy = services.booking.loaders.policies_for([booking.unit.activity])[booking.unit.activity_id]
+    free_until = rules.cancellation_deadline(booking.date, policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = services.booking_declare_absence(
+                booking=booking, by=request.user, reason=form.cleaned_data["reason"],
+                certificate=form.cleaned_data["certificate"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if booking.state == Booking.State.CANCELLED:
+                messages.success(request, "Absence enregistrée : la réservation est annulée sans frais.")
+            elif booking.excuse == Booking.Excuse.REQUESTED:
+                messages.success(request, "Absence enregistrée. Le délai de prévenance est dépassé : elle sera "
+                                          "facturée sauf si le service l'excuse au vu du certificat.")
+            else:
+                messages.warning(request, "Absence enregistrée. Le délai de prévenance est dépassé : elle sera "
+                                          "facturée (absent facturé).")
+            return redirect(_month_url(booking.enrolment, booking.date))
+    return render(request, "enrolment/absence.html", {
+        "booking": booking, "form": form, "free_until": free_until,
+        "free": rules.cancellation_is_free(booking.date, policy, timezone.now()),
+    })
+
+
+@parent_required
+@require_POST
+def waiting_join(request, enrolment_id):
+    enrolment = _enrolment(request, enrolment_id)
+    form = WaitingListForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    unit = get_object_or_404(enrolment.activity.units, pk=form.cleaned_data["unit"])
+    try:
+        services.waiting_list_join(child=enrolment.child, unit=unit, date=form.cleaned_data["date"], by=request.user,
+                                   auto_book=form.cleaned_data["auto_book"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{enrolment.child.first_name} est sur la liste d'attente du "
+                                  f"{form.cleaned_data['date']:%d/%m/%Y} ({unit.name}).")
+    return redirect(_month_url(enrolment, form.cleaned_data["date"]))
+
+
+@parent_required
+@require_POST
+def waiting_leave(request, entry_id):
+    entry = scoped_get(WaitingListEntry.objects.select_related("enrolment"), user=request.user,
+                       family_field="child__family", pk=entry_id)
+    services.waiting_list_leave(entry=entry)
+    messages.info(request, "Retiré de la liste d'attente.")
+    return redirect(_month_url(entry.enrolment, entry.date))
+
+
+# --------------------------------------------------------------------------- iCalendar feed
+@parent_required
+def feed_manage(request):
+    if request.method == "POST":
+        CalendarFeed.objects.update_or_create(family=request.family, defaults={"token": CalendarFeed.new_token()})
+        messages.success(request, "Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus.")
+        return redirect("enrolment:feed_manage")
+    feed = CalendarFeed.objects.filter(family=request.family).first()
+    url = request.build_absolute_uri(reverse("enrolment:feed", args=[feed.token])) if feed else ""
+    return render(request, "enrolment/feed.html", {"feed": feed, "url": url})
+
+
+def feed(request, token):
+    from icalendar import Calendar, Event
+
+    cal_feed = get_object_or_404(CalendarFeed.objects.select_related("family"), token=token)
+    cal = Calendar()
+    cal.add("prodid", "-//Portail Familles//Réservations//FR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"Réservations – famille {cal_feed.family.name}")
+    for b in selectors.upcoming_bookings_for_feed(family=cal_feed.family, today=_today()):
+        ev = Event()
+        ev.add("uid", f"booking-{b.pk}@portail-familles")
+        ev.add("summary", f"{b.child.first_name} – {b.unit.activity.name} ({b.unit.name})"
+                          + (" – demande en attente" if b.state == "requested" else ""))
+        if b.unit.start_time and b.unit.end_time:
+            ev.add("dtstart", datetime.datetime.combine(b.date, b.unit.start_time, tzinfo=rules.PARIS))
+            ev.add("dtend", datetime.datetime.combine(b.date, b.unit.end_time, tzinfo=rules.PARIS))
+        else:
+            ev.add("dtstart", b.date)
+        ev.add("location", b.unit.activity.activity_type.structure.name)
+        ev.add("dtstamp", b.updated_at)
+        cal.add_component(ev)
+    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+# --------------------------------------------------------------------------- staff pages
+def _staff_activity_choice(request):
+    activities = list(Activity.objects.filter(is_active=True).order_by("name"))
+    activity = next((a for a in activities if str(a.pk) == request.GET.get("activite")), None)
+    return activities, activity
+
+
+@staff_member_required
+def attendance(request):
+    activities, activity = _staff_activity_choice(request)
+    day_form = AttendanceDayForm(request.GET or None)
+    day = day_form.cleaned_data["date"] if day_form.is_valid() else _today()
+    groups = list(Group.objects.filter(activity=activity)) if activity else []
+    group = next((g for g in groups if str(g.pk) == request.GET.get("groupe")), None)
+    if request.method == "POST" and activity is not None:
+        booking = get_object_or_404(Booking, pk=request.POST.get("booking"), unit__activity=activity)
+        try:
+            services.attendance_mark(booking=booking, present=request.POST.get("presence") == "present",
+                                     by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(request.get_full_path())
+    rows = selectors.attendance_sheet(day=day, activity=activity, group=group) if activity else []
+    if activity and request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="presences-{day:%Y-%m-%d}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(["Nom", "Prénom", "Groupe", "Unité", "État", "Allergies", "PAI", "Personnes autorisées"])
+        for r in rows:
+            b = r["booking"]
+            writer.writerow([
+                r["child"].last_name, r["child"].first_name, b.enrolment.group.name, b.unit.name,
+                b.get_state_display(), getattr(r["health"], "allergies", ""),
+                "oui" if getattr(r["health"], "pai", False) else "non",
+                ", ".join(f"{p.first_name} {p.last_name} ({p.phone})" for p in r["pick_up"]),
+            ])
+        return response
+    return render(request, "enrolment/staff/attendance.html", {
+        "activities": activities, "activity": activity, "day": day, "groups": groups, "group": group,
+        "rows": rows, "day_form": day_form,
+    })
+
+
+@staff_member_required
+def occupancy(request):
+    activities, activity = _staff_activity_choice(request)
+    today = _today()
+    try:
+        year, month_ = int(request.GET.get("annee", today.year)), int(request.GET.get("mois", today.month))
+        rules.month_bounds(year, month_)
+    except ValueError:
+        year, month_ = today.year, today.month
+    data = selectors.occupancy_month(activity=activity, year=year, month=month_) if activity else None
+    return render(request, "enrolment/staff/occupancy.html", {"activities": activities, "activity": activity,
+                                                              "data": data})

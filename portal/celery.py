@@ -16,4 +16,7 @@ app.conf.beat_schedule = {
     "billing-invoices-monthly": {"task": "billing.tasks.invoices_issue_monthly", "schedule": crontab(day_of_month=1, hour=5, minute=0)},
     "billing-online-payments-reconcile": {"task": "billing.tasks.online_payments_reconcile", "schedule": crontab(minute="*/15")},
     "families-renewal-reminders": {"task": "families.tasks_documents.renewal_reminders", "schedule": crontab(hour=9, minute=0)},
+    "enrolment-deadline-reminders": {"task": "enrolment.tasks.deadline_reminders", "schedule": crontab(hour=10, minute=0)},
+    "enrolment-prebook-upcoming": {"task": "enrolment.tasks.prebook_upcoming", "schedule": crontab(hour=2, minute=15)},
+    "enrolment-waiting-list-expire": {"task": "enrolment.tasks.waiting_list_expire", "schedule": crontab(minute="*/10")},
 }

@@ -1,0 +1,127 @@
+"""Input shape and field validation only."""
+import datetime
+
+import filetype
+from django import forms
+
+from . import rules
+
+WEEKDAY_CHOICES = [(i, rules.WEEKDAYS_FR[i].capitalize()) for i in range(7)]
+MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
+CERTIFICATE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class RequestStepForm(forms.Form):
+    """Enrolment request, step by step: children → structure → activity type → activity (filtered selects)."""
+
+    children = forms.MultipleChoiceField(label="Enfant(s) à inscrire", widget=forms.CheckboxSelectMultiple)
+    structure = forms.ChoiceField(label="Équipement", required=False)
+    activity_type = forms.ChoiceField(label="Type d'activité", required=False)
+    activity = forms.ChoiceField(label="Activité", required=False)
+
+    def __init__(self, *args, children, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["children"].choices = [(str(c.id), c.first_name) for c in children]
+        self.structures = {str(s.id): s for s in structures}
+        self.fields["structure"].choices = [("", "— Choisir —")] + [(k, s.name) for k, s in self.structures.items()]
+        data = self.data if self.is_bound else {}
+        structure = self.structures.get(data.get("structure", ""))
+        types = {str(t.id): t for t in structure.activity_types.all()} if structure else {}
+        self.fields["activity_type"].choices = [("", "— Choisir —")] + [(k, t.name) for k, t in types.items()]
+        activity_type = types.get(data.get("activity_type", ""))
+        activities = {str(a.id): a for a in activity_type.activities.all()} if activity_type else {}
+        self.fields["activity"].choices = [("", "— Choisir —")] + [(k, a.name) for k, a in activities.items()]
+        self.selected = {"structure": structure, "activity_type": activity_type,
+                         "activity": activities.get(data.get("activity", ""))}
+
+
+class PatternForm(forms.Form):
+    """"Sélection en masse" (weekdays × units) or "Semaine type" (a grid) over a period, for one or more siblings."""
+
+    start = forms.DateField(label="Du", widget=DateInput())
+    end = forms.DateField(label="Au", widget=DateInput())
+    action = forms.ChoiceField(label="Action", choices=[("book", "Réserver"), ("cancel", "Annuler les réservations")],
+                               widget=forms.RadioSelect, initial="book")
+    children = forms.MultipleChoiceField(label="Enfants concernés", widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, mode, units, siblings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mode = mode
+        self.units = units
+        self.fields["children"].choices = [(str(e.child_id), e.child.first_name) for e in siblings]
+        if mode == "masse":
+            self.fields["weekdays"] = forms.MultipleChoiceField(
+                label="Jours de la semaine", choices=WEEKDAY_CHOICES[:6], widget=forms.CheckboxSelectMultiple)
+            self.fields["units"] = forms.MultipleChoiceField(
+                label="Unités", choices=[(str(u.id), u.name) for u in units], widget=forms.CheckboxSelectMultiple)
+        else:
+            for wd in range(6):
+                for u in units:
+                    self.fields[f"wd{wd}_u{u.id}"] = forms.BooleanField(
+                        label=f"{rules.WEEKDAYS_FR[wd].capitalize()} – {u.name}", required=False)
+
+    def grid(self):
+        """Rows of (weekday label, [bound fields]) for the typical-week template."""
+        return [(rules.WEEKDAYS_FR[wd].capitalize(), [self[f"wd{wd}_u{u.id}"] for u in self.units])
+                for wd in range(6)]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "La date de fin doit suivre la date de début.")
+            elif (end - start).days > 366:
+                self.add_error("end", "La période ne peut pas dépasser un an.")
+        if self.mode == "semaine" and not any(data.get(n) for n in self.fields if n.startswith("wd")):
+            raise forms.ValidationError("Cochez au moins un jour et une unité de la semaine type.")
+        return data
+
+    def pattern(self):
+        data = self.cleaned_data
+        if self.mode == "masse":
+            return rules.mass_selection_pattern({int(w) for w in data["weekdays"]}, {int(u) for u in data["units"]})
+        pattern = {}
+        for wd in range(6):
+            ids = {u.id for u in self.units if data.get(f"wd{wd}_u{u.id}")}
+            if ids:
+                pattern[wd] = ids
+        return pattern
+
+
+class AbsenceForm(forms.Form):
+    reason = forms.CharField(label="Motif (facultatif)", max_length=250, required=False)
+    certificate = forms.FileField(
+        label="Certificat médical (PDF, JPEG ou PNG, 5 Mo maximum)", required=False,
+        help_text="Joindre un certificat demande au service d'excuser l'absence.",
+    )
+
+    def clean_certificate(self):
+        f = self.cleaned_data.get("certificate")
+        if not f:
+            return f
+        if f.size > MAX_CERTIFICATE_BYTES:
+            raise forms.ValidationError("Le fichier dépasse 5 Mo.")
+        head = f.read(2048)
+        f.seek(0)
+        kind = filetype.guess(head)
+        if kind is None or kind.mime not in CERTIFICATE_TYPES:
+            raise forms.ValidationError("Le certificat doit être un fichier PDF, JPEG ou PNG.")
+        return f
+
+
+class WaitingListForm(forms.Form):
+    unit = forms.IntegerField(widget=forms.HiddenInput)
+    date = forms.DateField(widget=forms.HiddenInput)
+    auto_book = forms.BooleanField(label="Réserver automatiquement si une place se libère", required=False)
+
+
+class AttendanceDayForm(forms.Form):
+    date = forms.DateField(label="Jour", widget=DateInput(), initial=datetime.date.today)
