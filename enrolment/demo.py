@@ -1,0 +1,254 @@
+"""Deterministic demo catalogue (seed 003) for the current school year, with enrolments and bookings.
+
+Two structures: "Périscolaire et restauration" (ALAE matin/soir, restauration scolaire, garderie du
+mercredi) and "Accueil de loisirs Les Castors" (CL mercredis maternel/élémentaire, CLV for the five holiday
+periods, bus du centre). Runs after families.demo; bookings go through the booking services so the
+occupancy counters are right. One Wednesday is nearly full and one is full with a waiting list.
+"""
+import datetime
+
+from django.utils import timezone
+
+from portal.errors import DomainError
+
+from . import rules, services
+from .models import (
+    Activity, ActivityType, BookingWindow, CapacityOverride, ClosureDay, Enrolment, Group, OpeningPeriod,
+    SchoolHoliday, Structure, Unit,
+)
+from .services import BOOK, Change
+from .services.calendar import school_holiday_periods
+
+T = datetime.time
+WEEK = ("monday", "tuesday", "thursday", "friday")
+
+
+def _holidays(school_year):
+    """School holidays of the organisation's zone A for the school year (package data, or a fixed fallback)."""
+    periods = [
+        (name, s, e) for name, s, e in school_holiday_periods(zone="A", years=[school_year, school_year + 1])
+        if datetime.date(school_year, 9, 1) <= s <= datetime.date(school_year + 1, 8, 31) and "Pont" not in name
+    ]
+    if len(periods) < 5:
+        y = school_year
+        periods = [
+            ("Vacances de la Toussaint", datetime.date(y, 10, 18), datetime.date(y, 11, 2)),
+            ("Vacances de Noël", datetime.date(y, 12, 19), datetime.date(y + 1, 1, 3)),
+            ("Vacances d'hiver", datetime.date(y + 1, 2, 6), datetime.date(y + 1, 2, 21)),
+            ("Vacances de printemps", datetime.date(y + 1, 4, 3), datetime.date(y + 1, 4, 18)),
+            ("Vacances d'été", datetime.date(y + 1, 7, 4), datetime.date(y + 1, 8, 31)),
+        ]
+    for name, s, e in periods:
+        SchoolHoliday.objects.get_or_create(name=name, start_date=s, end_date=e)
+    return periods
+
+
+def _activity(activity_type, name, start, end, **kwargs):
+    return Activity.objects.create(activity_type=activity_type, name=name, season_start=start, season_end=end,
+                                   **kwargs)
+
+
+def _units(activity, specs):
+    made = {}
+    for order, (code, name, start, end, capacity, regular) in enumerate(specs):
+        made[code] = Unit.objects.create(activity=activity, name=name, code=code, start_time=start, end_time=end,
+                                         capacity=capacity, is_regular=regular, order=order)
+    return made
+
+
+def _leisure_units(activity, prefix, capacity):
+    u = _units(activity, [
+        (f"{prefix}-J", "Journée", T(8, 30), T(17, 30), capacity, False),
+        (f"{prefix}-M", "Matin", T(8, 30), T(12, 0), capacity // 2, False),
+        (f"{prefix}-AM", "Après-midi", T(13, 30), T(17, 30), capacity // 2, False),
+        (f"{prefix}-R", "Repas", T(12, 0), T(13, 30), capacity, False),
+    ])
+    u[f"{prefix}-J"].incompatible_units.set([u[f"{prefix}-M"], u[f"{prefix}-AM"]])
+    u[f"{prefix}-R"].required_units.set([u[f"{prefix}-M"], u[f"{prefix}-AM"]])
+    return u
+
+
+def populate(*, stdout, rng):
+    from families.models import Child
+
+    today = timezone.localdate(timezone.now(), rules.PARIS)
+    y = today.year if today.month >= 9 else today.year - 1
+    season = f"{y}/{y + 1}"
+    start, end = datetime.date(y, 9, 1), datetime.date(y + 1, 7, 3)
+    holidays = _holidays(y)
+
+    peri = Structure.objects.create(name="Périscolaire et restauration – École Jules Ferry",
+                                    kind=Structure.Kind.AFTER_SCHOOL, phone="04 75 32 10 21")
+    castors = Structure.objects.create(name="Accueil de loisirs Les Castors", kind=Structure.Kind.LEISURE,
+                                       address="Chemin de la Lombardière, 07100 Annonay", phone="04 75 32 10 22")
+    t_alae = ActivityType.objects.create(structure=peri, name="ALAE", kind=ActivityType.Kind.ALAE)
+    t_rest = ActivityType.objects.create(structure=peri, name="Restauration scolaire",
+                                         kind=ActivityType.Kind.CATERING)
+    t_gard = ActivityType.objects.create(structure=peri, name="Garderie", kind=ActivityType.Kind.DAYCARE)
+    t_cl = ActivityType.objects.create(structure=castors, name="Centre de loisirs",
+                                       kind=ActivityType.Kind.LEISURE_CENTRE)
+    t_bus = ActivityType.objects.create(structure=castors, name="Bus du centre", kind=ActivityType.Kind.TRANSPORT)
+    enrol_window = {"enrolment_opens": datetime.date(y, 3, 10), "enrolment_closes": datetime.date(y + 1, 6, 30)}
+
+    regular = {}
+    for key, atype, name, specs, cap in [
+        ("alae_m", t_alae, "ALAE Matin", [("ALAE-M", "Matin 7h30-8h30", T(7, 30), T(8, 30), 40, True)], 40),
+        ("alae_s", t_alae, "ALAE Soir", [("ALAE-S", "Soir 16h30-18h30", T(16, 30), T(18, 30), 40, True)], 40),
+        ("rest", t_rest, "Restauration scolaire", [("REPAS", "Repas", T(11, 30), T(13, 30), 120, True)], 120),
+    ]:
+        a = _activity(atype, f"{season} - {name}", start, end, auto_validate=True, prebook_regular=True,
+                      **enrol_window)
+        OpeningPeriod.objects.create(activity=a, start_date=start, end_date=end, **{d: True for d in WEEK})
+        Group.objects.create(activity=a, name="Tous niveaux", min_age=2, max_age=11)
+        _units(a, specs)
+        regular[key] = a
+    garderie = _activity(t_gard, f"{season} - Garderie du mercredi", start, end, auto_validate=True,
+                         **enrol_window)
+    OpeningPeriod.objects.create(activity=garderie, start_date=start, end_date=end, wednesday=True)
+    Group.objects.create(activity=garderie, name="Tous niveaux")
+    _units(garderie, [("GARD-MER", "Garderie 7h30-8h30", T(7, 30), T(8, 30), 20, False)])
+
+    cl = {}
+    for key, name, stage, cap in [("mat", "CL Maternel Mercredis", "maternelle", 24),
+                                  ("elem", "CL Élémentaire Mercredis", "elementaire", 36)]:
+        a = _activity(t_cl, f"{season} - {name}", start, end, auto_validate=False, notice_days=2,
+                      notice_time=T(12, 0), **enrol_window)
+        OpeningPeriod.objects.create(activity=a, start_date=start, end_date=end, wednesday=True)
+        Group.objects.create(activity=a, name="Maternelle" if stage == "maternelle" else "Élémentaire +6 ans",
+                             school_stage=stage)
+        _leisure_units(a, f"CLM{key[0].upper()}", cap)
+        ClosureDay.objects.create(activity=a, date=_nth_wednesday(datetime.date(y + 1, 5, 1), 2),
+                                  reason="Journée pédagogique")
+        cl[key] = a
+
+    # Seed 003's table: each holiday period is bookable between two dates.
+    window_dates = [(datetime.date(y, 9, 1), datetime.date(y, 10, 1)), (datetime.date(y, 11, 3), datetime.date(y, 12, 3)),
+                    (datetime.date(y + 1, 1, 5), datetime.date(y + 1, 2, 4)),
+                    (datetime.date(y + 1, 3, 9), datetime.date(y + 1, 4, 1)),
+                    (datetime.date(y + 1, 5, 4), datetime.date(y + 1, 6, 17))]
+    labels = ["Automne", "Noël", "Hiver", "Printemps", "Été"]
+    for label, (hname, hs, he), (opens, closes) in zip(labels, holidays[:5], window_dates):
+        period_end = min(he, hs + datetime.timedelta(days=40))
+        a = _activity(t_cl, f"{season} - CLV {label}", hs, period_end, auto_validate=True,
+                      booking_rule=Activity.BookingRule.WINDOW, enrolment_opens=datetime.date(y, 3, 10),
+                      enrolment_closes=closes)
+        OpeningPeriod.objects.create(activity=a, name=hname, start_date=hs, end_date=period_end,
+                                     skip_school_holidays=False, **{d: True for d in WEEK + ("wednesday",)})
+        BookingWindow.objects.create(activity=a, name=f"{label} {hs.year}", period_start=hs, period_end=period_end,
+                                     opens_on=opens, closes_on=closes)
+        Group.objects.create(activity=a, name="Maternelle", school_stage="maternelle")
+        Group.objects.create(activity=a, name="Élémentaire +6 ans", school_stage="elementaire")
+        _leisure_units(a, f"CLV{label[:2].upper()}", 48)
+    bus = _activity(t_bus, f"{season} - Bus du centre", start, end, auto_validate=True, **enrol_window)
+    OpeningPeriod.objects.create(activity=bus, start_date=start, end_date=end, wednesday=True)
+    Group.objects.create(activity=bus, name="Tous niveaux")
+    _units(bus, [("BUS-M", "Transport matin", T(8, 0), T(8, 30), 30, False),
+                 ("BUS-S", "Transport soir", T(17, 30), T(18, 0), 30, False)])
+
+    # Enrolments and bookings for the demo families.
+    children = list(Child.objects.filter(family__is_demo=True, is_active=True).select_related("family")
+                    .order_by("family__number", "birth_date"))
+    school_kids = [c for c in children if c.school_level in rules.MATERNELLE + rules.ELEMENTAIRE]
+    counts = {"enrolments": 0, "bookings": 0}
+    prebook_end = today + datetime.timedelta(weeks=6)
+    for child in school_kids:
+        if rng.random() < 0.7:
+            for key in ("rest", "alae_m", "alae_s"):
+                if key == "rest" or rng.random() < 0.5:
+                    e = _enrol(child, regular[key], validated=True)
+                    counts["bookings"] += services.enrolment_prebook(enrolment=e, end=prebook_end)
+                    counts["enrolments"] += 1
+    wednesday_kids = {"mat": [], "elem": []}
+    for child in school_kids:
+        if rng.random() < 0.55:
+            key = "mat" if child.school_level in rules.MATERNELLE else "elem"
+            pending = rng.random() < 0.12
+            e = _enrol(child, cl[key], validated=not pending)
+            counts["enrolments"] += 1
+            if not pending:
+                wednesday_kids[key].append(e)
+    # Book Wednesdays of the current and next months, as families did before each deadline.
+    first_next = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    for key, enrolments in wednesday_kids.items():
+        activity = cl[key]
+        units = {u.code: u for u in activity.units.all()}
+        prefix = f"CLM{key[0].upper()}"
+        for month_first in (today.replace(day=1), first_next):
+            booked_before = datetime.datetime.combine(month_first - datetime.timedelta(days=20), T(9, 0),
+                                                      tzinfo=rules.PARIS)
+            _, month_last = rules.month_bounds(month_first.year, month_first.month)
+            days = _wednesdays(month_first, month_last)
+            for e in enrolments:
+                choice = rng.choice(["J", "J", "M+R", "AM"])
+                codes = [f"{prefix}-J"] if choice == "J" else (
+                    [f"{prefix}-M", f"{prefix}-R"] if choice == "M+R" else [f"{prefix}-AM"])
+                changes = [Change(d, e.child_id, units[c].id, BOOK) for d in days if rng.random() < 0.75
+                           for c in codes]
+                counts["bookings"] += _commit(e.child.family, changes, booked_before)
+    # A nearly full Wednesday and a full one with a waiting list (élémentaire, "Journée", next month).
+    elem = cl["elem"]
+    journee = elem.units.get(code="CLME-J")
+    calendar = services.booking.loaders.calendars_for([elem])[elem.id]
+    open_wednesdays = [d for d in calendar.open_days(first_next, first_next + datetime.timedelta(days=60))]
+    if len(open_wednesdays) >= 2 and len(wednesday_kids["elem"]) >= 4:
+        nearly, full = open_wednesdays[0], open_wednesdays[1]
+        booked_before = datetime.datetime.combine(first_next - datetime.timedelta(days=25), T(9, 0),
+                                                  tzinfo=rules.PARIS)
+        for day, spare in ((nearly, 1), (full, 0)):
+            occupied = _holding(journee, day)
+            CapacityOverride.objects.create(unit=journee, date=day, capacity=occupied + spare)
+        waiting = [e for e in wednesday_kids["elem"] if not _holding_child(journee, full, e.child_id)][:2]
+        for i, e in enumerate(waiting):
+            try:
+                services.waiting_list_join(child=e.child, unit=journee, date=full, by=None, auto_book=i == 0,
+                                           now=booked_before)
+            except DomainError:
+                continue
+    stdout.write(f"Inscriptions : {Activity.objects.count()} activités, {counts['enrolments']} inscriptions, "
+                 f"{counts['bookings']} réservations.")
+
+
+def _nth_wednesday(first, n):
+    d = first + datetime.timedelta(days=(2 - first.weekday()) % 7)
+    return d + datetime.timedelta(weeks=n - 1)
+
+
+def _wednesdays(first, last):
+    d = _nth_wednesday(first, 1)
+    days = []
+    while d <= last:
+        days.append(d)
+        d += datetime.timedelta(weeks=1)
+    return days
+
+
+def _enrol(child, activity, *, validated):
+    group = services.eligible_groups(child=child, activity=activity)
+    group = group[0] if group else activity.groups.first()
+    now = timezone.now()
+    e = Enrolment.objects.create(child=child, activity=activity, group=group, requested_at=now,
+                                 status=Enrolment.Status.VALIDATED if validated else Enrolment.Status.PENDING,
+                                 decided_at=now if validated else None)
+    return e
+
+
+def _commit(family, changes, now):
+    if not changes:
+        return 0
+    try:
+        result = services.booking_commit(family=family, changes=changes, by=None, now=now, send_email=False)
+    except DomainError:
+        return 0
+    return len(result["booked"])
+
+
+def _holding(unit, day):
+    from .models import Booking
+
+    return Booking.objects.filter(unit=unit, date=day, state__in=Booking.HOLDING_STATES).count()
+
+
+def _holding_child(unit, day, child_id):
+    from .models import Booking
+
+    return Booking.objects.filter(unit=unit, date=day, child_id=child_id, state__in=Booking.HOLDING_STATES).exists()
