@@ -11,5 +11,10 @@ def billing_block(request):
         return None
     from .selectors import home_summary
 
-    summary = home_summary(family=family, user=request.user)
+    from portal.models import Organisation
+
+    org = getattr(request, "_organisation", None)
+    if org is None:
+        org = request._organisation = Organisation.current()
+    summary = home_summary(family=family, user=request.user, organisation=org)
     return {"order": 30, "template": "billing/_home_block.html", "today": timezone.localdate(), **summary}

@@ -52,6 +52,7 @@ def family_balance(*, family, user=None, organisation=None):
 
     Three aggregate queries, whatever the number of invoices.
     """
+    organisation = organisation or Organisation.current()
     invoiced = visible_invoices(family=family, user=user, organisation=organisation).aggregate(s=Sum("total"))["s"] or ZERO
     credited = visible_credit_notes(family=family, user=user, organisation=organisation).aggregate(s=Sum("amount"))["s"] or ZERO
     paid = visible_payments(family=family, user=user, organisation=organisation).aggregate(s=Sum("amount"))["s"] or ZERO
@@ -69,9 +70,9 @@ def unpaid_invoices(*, family, user=None, organisation=None, limit=None):
     return list(qs[:limit] if limit else qs)
 
 
-def home_summary(*, family, user=None):
-    """Home block: balance, unpaid invoices (first 5) and their total. 4-5 queries."""
-    org = Organisation.current()
+def home_summary(*, family, user=None, organisation=None):
+    """Home block: balance, unpaid invoices (first 5) and their total. 5 queries."""
+    org = organisation or Organisation.current()
     unpaid_qs = (
         visible_invoices(family=family, user=user, organisation=org)
         .filter(status=Invoice.Status.DUE)
@@ -86,9 +87,9 @@ def home_summary(*, family, user=None):
     }
 
 
-def invoices_page(*, family, user=None, page=1, per_page=25):
-    """One page of invoices (newest first) with régie, payer and in-progress payments. 3-4 queries."""
-    qs = visible_invoices(family=family, user=user).select_related("regie").order_by("-issued_on", "-pk")
+def invoices_page(*, family, user=None, page=1, per_page=25, organisation=None):
+    """One page of invoices (newest first) with régie, payer and in-progress payments. 3 queries."""
+    qs = visible_invoices(family=family, user=user, organisation=organisation).select_related("regie").order_by("-issued_on", "-pk")
     count = qs.count()
     pages = max(1, (count + per_page - 1) // per_page)
     page = min(max(1, page), pages)
@@ -107,8 +108,8 @@ def invoices_page(*, family, user=None, page=1, per_page=25):
     return {"invoices": invoices, "count": count, "page": page, "pages": pages}
 
 
-def payments_page(*, family, user=None, page=1, per_page=25):
-    qs = visible_payments(family=family, user=user).select_related("regie").order_by("-received_on", "-pk")
+def payments_page(*, family, user=None, page=1, per_page=25, organisation=None):
+    qs = visible_payments(family=family, user=user, organisation=organisation).select_related("regie").order_by("-received_on", "-pk")
     count = qs.count()
     pages = max(1, (count + per_page - 1) // per_page)
     page = min(max(1, page), pages)
@@ -128,10 +129,10 @@ def school_year_bounds(start_year):
     return datetime.date(start_year, SCHOOL_YEAR_START_MONTH, 1), datetime.date(start_year + 1, SCHOOL_YEAR_START_MONTH, 1) - datetime.timedelta(days=1)
 
 
-def account_statement(*, family, user=None, start_year):
+def account_statement(*, family, user=None, start_year, organisation=None):
     """Operations of one school year (debit: invoices; credit: payments and credit notes),
     previous balance and balance. Six queries, whatever the number of operations."""
-    org = Organisation.current()
+    org = organisation or Organisation.current()
     start, end = school_year_bounds(start_year)
     invoices = visible_invoices(family=family, user=user, organisation=org)
     payments = visible_payments(family=family, user=user, organisation=org)
@@ -172,18 +173,18 @@ def account_statement(*, family, user=None, start_year):
     }
 
 
-def statement_years(*, family, user=None, today):
+def statement_years(*, family, user=None, today, organisation=None):
     """School years offered in the statement selector: from the first invoice to the current one (1 query)."""
-    first = visible_invoices(family=family, user=user).order_by("issued_on").values_list("issued_on", flat=True).first()
+    first = visible_invoices(family=family, user=user, organisation=organisation).order_by("issued_on").values_list("issued_on", flat=True).first()
     current = school_year_of(today)
     first_year = school_year_of(first) if first else current
     return list(range(current, min(first_year, current) - 1, -1))
 
 
-def billed_per_enrolment(*, family, user=None):
+def billed_per_enrolment(*, family, user=None, organisation=None):
     """What was billed per child and activity (seed 004 « détail financier par inscription»). 1 query."""
     lines = (
-        InvoiceLine.objects.filter(invoice__in=visible_invoices(family=family, user=user))
+        InvoiceLine.objects.filter(invoice__in=visible_invoices(family=family, user=user, organisation=organisation))
         .values("child_name", "activity_name", "unit_name", "tariff_label", "enrolment_id")
         .annotate(quantity=Sum("quantity"), amount=Sum("amount"), first=Min("date"), last=Max("date"))
         .order_by("child_name", "activity_name", "unit_name")

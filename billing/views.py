@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import parent_required
 from portal.errors import BillingError, PaymentError
+from portal.models import Organisation
 
 from . import selectors
 from .forms import MandateForm, PayForm
@@ -30,9 +31,17 @@ def _page(request):
         return 1
 
 
+def _org(request):
+    """The organisation row, read once per request (shared with the context processor)."""
+    org = getattr(request, "_organisation", None)
+    if org is None:
+        org = request._organisation = Organisation.current()
+    return org
+
+
 def _invoice_for_parent(request, pk):
     """The invoice if this parent may see it (their family, and the payer setting), else 404."""
-    qs = selectors.visible_invoices(family=request.family, user=request.user).select_related("regie", "payer")
+    qs = selectors.visible_invoices(family=request.family, user=request.user, organisation=_org(request)).select_related("regie", "payer")
     try:
         return qs.get(pk=pk)
     except (Invoice.DoesNotExist, ValueError, TypeError):
@@ -41,10 +50,10 @@ def _invoice_for_parent(request, pk):
 
 @parent_required
 def index(request):
-    data = selectors.invoices_page(family=request.family, user=request.user, page=_page(request))
+    data = selectors.invoices_page(family=request.family, user=request.user, organisation=_org(request), page=_page(request))
     return render(request, "billing/index.html", {
         **data,
-        "balance": selectors.family_balance(family=request.family, user=request.user),
+        "balance": selectors.family_balance(family=request.family, user=request.user, organisation=_org(request)),
         "has_pending": selectors.pending_transactions_exist(family=request.family),
         "tab": "invoices",
     })
@@ -52,27 +61,27 @@ def index(request):
 
 @parent_required
 def payments(request):
-    data = selectors.payments_page(family=request.family, user=request.user, page=_page(request))
+    data = selectors.payments_page(family=request.family, user=request.user, organisation=_org(request), page=_page(request))
     return render(request, "billing/payments.html", {**data, "tab": "payments"})
 
 
 @parent_required
 def statement(request):
     today = timezone.localdate()
-    years = selectors.statement_years(family=request.family, user=request.user, today=today)
+    years = selectors.statement_years(family=request.family, user=request.user, organisation=_org(request), today=today)
     try:
         year = int(request.GET.get("annee", years[0]))
     except ValueError:
         year = years[0]
     if year not in years:
         year = years[0]
-    data = selectors.account_statement(family=request.family, user=request.user, start_year=year)
+    data = selectors.account_statement(family=request.family, user=request.user, organisation=_org(request), start_year=year)
     return render(request, "billing/statement.html", {**data, "years": years, "tab": "statement"})
 
 
 @parent_required
 def enrolment_detail(request):
-    groups = selectors.billed_per_enrolment(family=request.family, user=request.user)
+    groups = selectors.billed_per_enrolment(family=request.family, user=request.user, organisation=_org(request))
     return render(request, "billing/enrolment_detail.html", {"groups": groups, "tab": "detail"})
 
 

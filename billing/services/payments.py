@@ -284,10 +284,12 @@ def online_payments_reconcile(*, now=None):
             counts["checked"] += 1
         tx.refresh_from_db(fields=["state"])
         if tx.is_active and tx.started_at <= expiry:
-            with transaction.atomic():
-                updated = OnlineTransaction.objects.filter(
-                    pk=tx.pk, state__in=OnlineTransaction.ACTIVE_STATES
-                ).update(state=OnlineTransaction.State.EXPIRED, finished_at=now, provider_status="Expiré (abandonné)")
-            counts["expired"] += updated
+            # Safe even if the money arrives later: payment_record_result still records a late payment.
+            OnlineTransaction.objects.filter(pk=tx.pk, state__in=OnlineTransaction.ACTIVE_STATES).update(
+                state=OnlineTransaction.State.EXPIRED, finished_at=now, provider_status="Expiré (abandonné)"
+            )
+            tx.refresh_from_db(fields=["state"])
+        if tx.state == OnlineTransaction.State.EXPIRED:
+            counts["expired"] += 1
     return counts
 
