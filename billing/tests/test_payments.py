@@ -162,3 +162,46 @@ def test_payment_start_needs_a_provider(issued):
     with pytest.raises(PaymentError):
         online_payment_start(invoice=Invoice.objects.get(pk=issued.pk), email="a@example.org")
     assert not OnlineTransaction.objects.exists()
+
+
+def test_payfip_provider_goes_through_eopayment_payfip_ws(issued, monkeypatch):
+    """PayFiP's web service is replaced by a stub at the SOAP-client level: no network."""
+    from eopayment import payfip_ws
+
+    from billing.providers import _FakeInfo
+
+    calls = {}
+
+    def get_idop(self, **kwargs):
+        calls["get_idop"] = kwargs
+        return "IDOP123456"
+
+    def get_info_paiement(self, idop, timeout=None):
+        tx = OnlineTransaction.objects.get(provider_transaction_id=idop)
+        return _FakeInfo(
+            numcli="123456", exer="2026", refdet=tx.reference, objet="", montant="4520", mel=tx.email, saisie="W",
+            resultrans="P", numauto="112233", dattrans="05042026", heurtrans="1000",
+        )
+
+    monkeypatch.setattr(payfip_ws.PayFiP, "get_idop", get_idop)
+    monkeypatch.setattr(payfip_ws.PayFiP, "get_info_paiement", get_info_paiement)
+    regie = issued.regie
+    regie.payment_provider, regie.payfip_numcli, regie.payfip_mode = "payfip_ws", "123456", "W"
+    regie.save()
+    tx, url = online_payment_start(invoice=Invoice.objects.get(pk=issued.pk), email="claire@example.org")
+    assert url == "https://www.payfip.gouv.fr/tpa/paiementws.web?idop=IDOP123456"
+    assert calls["get_idop"]["refdet"] == tx.reference and calls["get_idop"]["montant"] == "4520"
+    assert calls["get_idop"]["url_notification"].endswith("/facturation/paiement/notification/payfip_ws/")
+    note = online_payment_notify(provider="payfip_ws", body="idOp=IDOP123456")
+    assert note.outcome == "accepted"
+    tx.refresh_from_db()
+    assert tx.state == "paid" and Payment.objects.get().amount == D("45.20")
+
+
+def test_money_taken_after_expiry_is_still_recorded(issued):
+    tx, _, op = _start(issued)
+    OnlineTransaction.objects.filter(pk=tx.pk).update(state="expired")
+    fake_operation_decide(op=op, result="P")
+    assert online_payment_notify(provider="fake", body=f"idOp={op.idop}").outcome == "accepted"
+    issued.refresh_from_db()
+    assert issued.status == Invoice.Status.PAID and Payment.objects.count() == 1
