@@ -9,6 +9,7 @@ import random
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 DEMO_APPS = ["families", "enrolment", "billing", "messaging", "news"]
 
@@ -28,7 +29,8 @@ class Command(BaseCommand):
             self.stdout.write("Données de démonstration déjà présentes : rien à charger.")
         else:
             rng = random.Random(20250901)
-            with transaction.atomic():
+            # Demo e-mails land in the outbox (visible in the admin) without flooding the console.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
                 for app in DEMO_APPS:
                     try:
                         module = importlib.import_module(f"{app}.demo")
