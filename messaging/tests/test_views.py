@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def service():
-    service = Service.objects.get(name="Scolarité")
+    service, _ = Service.objects.get_or_create(name="Scolarité")
     service.email = "scolarite@mairie.example.org"
     service.save()
     return service
@@ -194,7 +194,7 @@ def test_staff_inbox_filters_and_assignment(client, parent, staff_user, service)
     from families.tests.factories import StaffFactory
 
     user, family = parent
-    other_service = Service.objects.get(name="Règlement – Facture")
+    other_service, _ = Service.objects.get_or_create(name="Règlement – Facture")
     t1 = services.thread_start_by_family(family=family, guardian=user.guardian, user=user, service=service,
                                          theme="information", subject="Sujet scolarité", body="a")
     services.thread_start_by_family(family=family, guardian=user.guardian, user=user, service=other_service,

@@ -45,7 +45,7 @@ def test_dashboard_query_count_is_bounded(client, django_assert_max_num_queries)
         return len(ctx.captured_queries)
 
     staff = StaffFactory()
-    service = Service.objects.first()
+    service, _ = Service.objects.get_or_create(name="Scolarité")
     today = timezone.localdate()
     RenewalCampaign.objects.create(school_year="2026/2027", opens_on=today, deadline=today + datetime.timedelta(days=9))
 

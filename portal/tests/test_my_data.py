@@ -20,7 +20,7 @@ def test_archive_holds_every_section_as_json_and_html(parent_client, parent, sta
     child = family.children.get()
     child.health.allergies = "Arachides et kiwi"
     child.health.save()
-    service = Service.objects.get(name="Scolarité")
+    service, _ = Service.objects.get_or_create(name="Scolarité")
     messaging.thread_start_by_family(family=family, guardian=user.guardian, user=user, service=service,
                                      theme="information", subject="Question cantine", body="Menu sans porc ?",
                                      files=[upload("certificat.pdf")])
