@@ -1,0 +1,89 @@
+"""Parent journeys in Chromium, at desktop and phone size; axe-core on every page visited."""
+import re
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def billed(settings, live_server, parent, issued):
+    settings.PORTAL_BASE_URL = live_server.url  # the provider sends the browser back here
+    return parent[0], issued
+
+
+def _invoices(page, live_server, axe_check):
+    page.goto(f"{live_server.url}/facturation/")
+    page.get_by_role("heading", name="Mes factures").wait_for()
+    axe_check(page)
+
+
+def test_parent_opens_an_invoice_pdf(page, live_server, browser_login, axe_check, billed):
+    user, invoice = billed
+    browser_login(page, user)
+    _invoices(page, live_server, axe_check)
+    link = page.get_by_role("link", name=re.compile(f"Facture PDF {invoice.number}"))
+    href = link.get_attribute("href")
+    response = page.request.get(live_server.url + href)
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    text = PdfReader(BytesIO(response.body())).pages[0].extract_text()
+    assert f"Facture n° {invoice.number}" in text and "45,20 €" in text
+    with page.context.expect_page() as popup_info:
+        link.click()
+    popup = popup_info.value
+    assert popup.url.endswith(href)
+
+
+def _go_to_card_page(page, live_server, axe_check, invoice):
+    page.get_by_role("link", name=f"Payer la facture {invoice.number}").click()
+    page.get_by_role("heading", name=f"Payer la facture {invoice.number}").wait_for()
+    axe_check(page)
+    assert page.get_by_label("Adresse e-mail pour recevoir le reçu de paiement").input_value()
+    page.get_by_role("button", name="Aller au paiement sécurisé").click()
+    page.get_by_role("heading", name=re.compile("Paiement par carte bancaire")).wait_for()
+    axe_check(page)
+    assert "45,20 €" in page.content()
+
+
+def test_parent_pays_an_invoice_online_and_sees_it_paid(page, live_server, browser_login, axe_check, billed):
+    user, invoice = billed
+    browser_login(page, user)
+    _invoices(page, live_server, axe_check)
+    _go_to_card_page(page, live_server, axe_check, invoice)
+    page.get_by_role("button", name="Payer").click()
+    page.get_by_text("Paiement accepté.").wait_for()
+    axe_check(page)
+    _invoices(page, live_server, axe_check)
+    row = page.get_by_role("row").filter(has_text=invoice.number)
+    assert "Payée" in row.inner_text()
+    assert page.get_by_role("link", name=f"Payer la facture {invoice.number}").count() == 0
+
+
+def test_parent_refuses_a_payment_and_the_invoice_stays_due(page, live_server, browser_login, axe_check, billed):
+    user, invoice = billed
+    browser_login(page, user)
+    _invoices(page, live_server, axe_check)
+    _go_to_card_page(page, live_server, axe_check, invoice)
+    page.get_by_role("button", name="Refuser").click()
+    page.get_by_text("Paiement refusé.").wait_for()
+    axe_check(page)
+    _invoices(page, live_server, axe_check)
+    row = page.get_by_role("row").filter(has_text=invoice.number)
+    assert "À payer" in row.inner_text() and "45,20 €" in row.inner_text()
+    assert page.get_by_role("link", name=f"Payer la facture {invoice.number}").count() == 1
+
+
+def test_parent_reads_statement_payments_and_direct_debit_pages(page, live_server, browser_login, axe_check, billed):
+    user, invoice = billed
+    browser_login(page, user)
+    for path, heading in [
+        ("/facturation/paiements/", "Mes paiements"), ("/facturation/releve/", "Relevé de compte"),
+        ("/facturation/detail/", "Détail facturé par inscription"), ("/facturation/attestations/", "Attestations de frais de garde"),
+        ("/facturation/prelevement/", "Prélèvement automatique"), ("/", "Opérations en cours"),
+    ]:
+        page.goto(live_server.url + path)
+        page.get_by_role("heading", name=heading).wait_for()
+        axe_check(page)
+    assert invoice.number in page.content()
