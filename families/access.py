@@ -23,6 +23,7 @@ def family_for_user(user):
         raise Http404
     user._portal_family = guardian.family
     user._portal_guardian = guardian
+    user.guardian = guardian  # fills the reverse one-to-one cache: templates reading user.guardian cost no query
     return guardian.family
 
 

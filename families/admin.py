@@ -190,14 +190,12 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def get_queryset(self, request):
-        # Pending requests first (oldest first among them), then the decided ones, newest first.
-        return super().get_queryset(request).annotate(
-            pending_first=Case(When(status=ChangeRequest.Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
-        )
-
     def get_ordering(self, request):
-        return ("pending_first", "-requested_at")
+        # Pending requests first, then the decided ones; newest first within each.
+        pending_first = Case(
+            When(status=ChangeRequest.Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+        return (pending_first.asc(), "-requested_at")
 
     def has_add_permission(self, request):
         return False

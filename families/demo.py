@@ -94,7 +94,7 @@ def populate(*, stdout, rng):
     for i, surname in enumerate(SURNAMES):
         town, postcode = TOWNS[i % len(TOWNS)]
         separated = i % 7 == 3
-        single = i % 11 == 5
+        single = i % 11 == 5 and not separated
         situation = (Family.Situation.SEPARATED if separated else Family.Situation.SINGLE if single
                      else rng.choice([Family.Situation.MARRIED, Family.Situation.MARRIED, Family.Situation.PACS, Family.Situation.COHABITING]))
         regime = Family.BenefitRegime.MSA if i % 9 == 4 else Family.BenefitRegime.CAF

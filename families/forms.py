@@ -19,7 +19,7 @@ def clean_phone(value):
         number = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    if number is None or not phonenumbers.is_possible_number(number):
         raise forms.ValidationError("Numéro de téléphone invalide (exemple : 06 12 34 56 78).")
     if number.country_code == 33:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

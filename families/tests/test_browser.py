@@ -1,0 +1,67 @@
+"""Parent journeys in Chromium, at desktop and phone sizes (the ``screen`` fixture), with axe-core on every page."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def open_menu_if_collapsed(page):
+    toggler = page.get_by_role("button", name="Ouvrir le menu")
+    if toggler.is_visible():
+        toggler.click()
+
+
+def test_request_an_address_change_and_follow_it(page, live_server, browser_login, axe_check):
+    from families.models import ChangeRequest
+    from families.tests.factories import parent_with_family
+
+    user, family = parent_with_family(children=1, email="claire.navigateur@example.org")
+    browser_login(page, user)
+
+    open_menu_if_collapsed(page)
+    page.get_by_role("link", name="Mon dossier").first.click()
+    expect(page.get_by_role("heading", name="Mon dossier")).to_be_visible()
+    expect(page.get_by_text(family.number)).to_be_visible()
+    axe_check(page)
+
+    page.get_by_role("link", name="Demander une modification des informations famille").click()
+    expect(page.get_by_role("heading", name="Modifier les informations du foyer")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Adresse*", exact=True)).to_have_value("12 rue des Écoles")
+    axe_check(page)
+    page.get_by_role("textbox", name="Adresse*", exact=True).fill("3 place de la Liberté")
+    page.get_by_label("Code postal").fill("07100")
+    page.get_by_label("Commune").fill("Annonay")
+    page.get_by_role("button", name="Envoyer la demande").click()
+
+    expect(page.get_by_text("Votre demande a été transmise au service")).to_be_visible()
+    expect(page.get_by_text("Une demande de modification est en attente de validation.")).to_be_visible()
+    axe_check(page)
+
+    page.get_by_role("link", name="Mes demandes").first.click()
+    expect(page.get_by_role("heading", name="Mes demandes")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile("Commune"))
+    expect(row).to_contain_text("Peaugres")
+    expect(row).to_contain_text("Annonay")
+    expect(page.get_by_text("En attente").first).to_be_visible()
+    axe_check(page)
+    assert ChangeRequest.objects.get(family=family).changes["city"]["new"] == "Annonay"
+
+
+def test_children_sheet_and_forgotten_password_pages(page, live_server, browser_login, axe_check):
+    from families.tests.factories import parent_with_family
+
+    page.goto(f"{live_server.url}/compte/login/")
+    page.get_by_role("link", name="Mot de passe oublié ?").click()
+    expect(page).to_have_url(re.compile("/compte/password/reset/"))
+    axe_check(page)
+
+    user, family = parent_with_family(children=2, email="paul.navigateur@example.org")
+    browser_login(page, user)
+    page.goto(f"{live_server.url}/famille/enfants/")
+    expect(page.get_by_role("heading", name="Mes enfants", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Fiche sanitaire").first).to_be_visible()
+    axe_check(page)
+    page.goto(f"{live_server.url}/compte/password/change/")
+    axe_check(page)
