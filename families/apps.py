@@ -7,4 +7,4 @@ class FamiliesConfig(AppConfig):
 
     def ready(self):
         # Documents, consents and renewal (messaging/news/documents area): admin, jobs, home block, export.
-        from . import admin_documents, dashboard_documents, tasks_documents  # noqa: F401
+        from . import admin_documents, dashboard_documents, middleware_documents, tasks_documents  # noqa: F401

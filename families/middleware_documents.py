@@ -1,14 +1,31 @@
-"""Asks parents to answer the current consent versions before using the portal.
+"""Asks parents to answer the current consent versions (règlement intérieur, données de santé, droit à
+l'image) before using the portal.
 
-When staff publish a new version, its signature changes and the parent is sent to the consent
-page on their next page view. The answer is remembered in the session, so a normal request costs
-no query (the signature is cached)."""
-from django.http import Http404
+At each login the pending versions are looked up once and a flag is kept in the session; while it is
+set, every page view of the parent leads to the consent page. A version published by staff is thus
+asked at the parent's next login, and normal requests cost no query."""
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+SESSION_KEY = "consents_pending"
 EXEMPT_PREFIXES = ("/compte/", "/admin/", "/static/", "/dossier/consentements/", "/famille/invitation/")
+
+
+@receiver(user_logged_in, dispatch_uid="families.consents_at_login")
+def ask_consents_at_login(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session") or user.is_staff:
+        return
+    from .models import Guardian
+    from .services_documents import pending_consents
+
+    guardian = Guardian.objects.filter(user=user).first()
+    if guardian is not None and pending_consents(guardian=guardian):
+        request.session[SESSION_KEY] = True
+    else:
+        request.session.pop(SESSION_KEY, None)
 
 
 class ConsentMiddleware:
@@ -16,27 +33,14 @@ class ConsentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        redirect_to = self._check(request)
-        return redirect_to or self.get_response(request)
-
-    def _check(self, request):
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or user.is_staff or request.method != "GET":
-            return None
-        if request.path.startswith(EXEMPT_PREFIXES):
-            return None
-        from .services_documents import current_consent_signature, pending_consents
-
-        signature = current_consent_signature()
-        if not signature or request.session.get("consents_ok") == signature:
-            return None
-        from .access import family_for_user
-
-        try:
-            family_for_user(user)
-        except Http404:
-            return None
-        if pending_consents(guardian=user._portal_guardian):
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and session.get(SESSION_KEY)
+            and request.method == "GET"
+            and not request.headers.get("HX-Request")
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and request.user.is_authenticated
+        ):
             return redirect(reverse("documents:consents") + "?" + urlencode({"next": request.get_full_path()}))
-        request.session["consents_ok"] = signature
-        return None
+        return self.get_response(request)

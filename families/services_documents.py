@@ -8,7 +8,6 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -28,9 +27,6 @@ from .models_documents import (
     RenewalCampaign,
     RenewalSubmission,
 )
-
-CONSENT_CACHE_KEY = "consents:current-signature"
-
 
 def _today(now=None):
     return timezone.localdate(now or timezone.now())
@@ -133,15 +129,6 @@ def current_consent_versions():
     return [current[k] for k in ConsentVersion.Kind.values if k in current]
 
 
-def current_consent_signature():
-    """A short string naming the current versions; cached so most requests cost no query."""
-    signature = cache.get(CONSENT_CACHE_KEY)
-    if signature is None:
-        signature = ",".join(str(v.pk) for v in current_consent_versions())
-        cache.set(CONSENT_CACHE_KEY, signature, 60)
-    return signature
-
-
 def pending_consents(*, guardian):
     """Current versions this guardian has not answered yet (2 queries)."""
     versions = current_consent_versions()
@@ -157,7 +144,7 @@ def consent_is_optional(version):
 
 @transaction.atomic
 def consent_publish(*, kind, title, text, staff_user, now=None):
-    """Publish a new version of a consent text: every family is asked again at its next visit."""
+    """Publish a new version of a consent text: every parent is asked again at their next login."""
     last = ConsentVersion.objects.select_for_update().filter(kind=kind).order_by("-version").first()
     version = ConsentVersion.objects.create(
         kind=kind, version=(last.version + 1) if last else 1, title=title, text=text, published_at=now or timezone.now(),
@@ -167,8 +154,6 @@ def consent_publish(*, kind, title, text, staff_user, now=None):
         actor=staff_user, family=None, action="consent_publish",
         summary=f"Nouvelle version publiée : {version}"[:300], new_values={"kind": kind, "version": version.version},
     )
-    cache.delete(CONSENT_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CONSENT_CACHE_KEY))  # again, in case a request re-cached meanwhile
     return version
 
 

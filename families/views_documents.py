@@ -10,6 +10,7 @@ from portal.errors import DomainError
 from . import services_documents as services
 from .access import family_for_user, parent_required
 from .forms_documents import ConsentForm, DocumentUploadForm, QuotientForm, RenewalSubmitForm
+from .middleware_documents import SESSION_KEY
 from .models_documents import FamilyDocument, RenewalSubmission
 
 
@@ -64,6 +65,8 @@ def renewal_proof(request, pk):
 @parent_required
 def consents(request):
     versions = services.pending_consents(guardian=request.guardian)
+    if not versions:
+        request.session.pop(SESSION_KEY, None)
     form = ConsentForm(request.POST or None, versions=versions, optional=services.consent_is_optional)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and versions and form.is_valid():
@@ -72,7 +75,7 @@ def consents(request):
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            request.session["consents_ok"] = services.current_consent_signature()
+            request.session.pop(SESSION_KEY, None)
             messages.success(request, "Merci, vos réponses sont enregistrées.")
             return redirect(next_url if _safe(request, next_url) else "home")
     return render(request, "families/documents/consents.html", {

@@ -103,6 +103,9 @@ def test_consent_asked_again_after_new_version(client, parent, staff_user):
     v2 = services.consent_publish(kind="rules", title="Règlement intérieur", text="Article 1 modifié",
                                   staff_user=staff_user)
     image = services.consent_publish(kind="image", title="Droit à l'image", text="Photos", staff_user=staff_user)
+    assert client.get("/messagerie/").status_code == 200  # asked at the next login, not in the middle of a visit
+    client.logout()
+    client.force_login(user)
     response = client.get("/messagerie/")
     assert response.status_code == 302 and "consentements" in response.url
     client.post(reverse("documents:consents"), {f"consent_{v2.pk}": "on", f"consent_{image.pk}": "0"})
