@@ -127,3 +127,18 @@ def unit_tariff_labels(*, units, day):
     ids = [_unit_id(u) for u in units]
     rules = tariff_rules(unit_ids=ids, start=day, end=day)
     return {uid: (rule_for_day(rules.get(uid, ()), day).label if rule_for_day(rules.get(uid, ()), day) else "") for uid in ids}
+
+
+def unit_prices_by_day(*, family, units, days):
+    """{(unit_id, day): Decimal} for many units and days at once: still two queries."""
+    ids = [_unit_id(u) for u in units]
+    days = sorted(set(days))
+    if not ids or not days:
+        return {}
+    rules = tariff_rules(unit_ids=ids, start=days[0], end=days[-1])
+    prices = {}
+    for day in days:
+        quotient = family.quotient_on(day) if family is not None else None
+        for uid in ids:
+            prices[(uid, day)] = rule_price(rule_for_day(rules.get(uid, ()), day), quotient)
+    return prices

@@ -3,7 +3,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from billing.pricing import TariffRule, bracket_price, money, rule_for_day, rule_price, unit_price, unit_prices
+from billing.pricing import (
+    TariffRule, bracket_price, money, rule_for_day, rule_price, unit_price, unit_prices, unit_prices_by_day,
+)
 
 from .factories import activity_make, regie_make, tariff_flat, tariff_quotient
 
@@ -78,3 +80,16 @@ def test_unit_prices_query_count_does_not_grow_with_units(parent, django_assert_
     with django_assert_num_queries(2):
         prices = unit_prices(family=family, units=units, day=datetime.date(2026, 3, 4))
     assert set(prices.values()) == {D("9.00")}  # FamilyFactory quotient 850 > 700
+
+
+@pytest.mark.django_db
+def test_unit_prices_by_day_follow_dated_tariffs(parent, django_assert_max_num_queries):
+    _, family = parent
+    _, structure = regie_make()
+    _, _, (meal,) = activity_make(structure=structure, units=("Repas",))
+    tariff_flat(meal, "3.85", valid_until=datetime.date(2025, 12, 31))
+    tariff_flat(meal, "3.95", valid_from=datetime.date(2026, 1, 1))
+    days = [datetime.date(2025, 12, 31), datetime.date(2026, 1, 1)]
+    with django_assert_max_num_queries(2):
+        prices = unit_prices_by_day(family=family, units=[meal], days=days)
+    assert prices == {(meal.pk, days[0]): D("3.85"), (meal.pk, days[1]): D("3.95")}
