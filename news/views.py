@@ -21,7 +21,7 @@ def image(request, pk):
     post = selectors.post_for_request(request, pk)
     if not post.image:
         raise Http404
-    return private_file_response(post.image, f"actualite-{post.pk}", _image_type(post.image.name))
+    return private_file_response(post.image, f"actualite-{post.pk}", _image_type(post.image))
 
 
 def documents(request):
@@ -34,7 +34,13 @@ def document_download(request, pk):
     return private_file_response(doc.file, doc.original_name or f"document-{doc.pk}", doc.content_type)
 
 
-def _image_type(name):
+def _image_type(field):
     import filetype
 
-    return getattr(filetype.guess(name), "mime", None) or "application/octet-stream"
+    try:
+        with field.open("rb") as handle:
+            head = handle.read(262)
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    mime = getattr(filetype.guess(head), "mime", None)
+    return mime if mime in ("image/jpeg", "image/png") else "application/octet-stream"

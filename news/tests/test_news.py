@@ -108,3 +108,18 @@ def test_news_index_query_count_is_bounded(client, parent, django_assert_max_num
         _post(title=f"Autre {i}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("news:index"))
+
+
+def test_news_image_served_through_the_view(client):
+    from django.core.files.base import ContentFile
+
+    from messaging.tests.factories import png_bytes
+
+    post = _post(title="Avec image", image_alt="Des enfants au parc")
+    post.image.save("parc.png", ContentFile(png_bytes()))
+    hidden = _post(title="Familles", audience=NewsPost.Audience.FAMILIES)
+    hidden.image.save("x.png", ContentFile(png_bytes()))
+    response = client.get(reverse("news:image", args=[post.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert 'alt="Des enfants au parc"' in client.get(reverse("news:detail", args=[post.pk])).content.decode()
+    assert client.get(reverse("news:image", args=[hidden.pk])).status_code == 404
