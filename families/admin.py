@@ -205,7 +205,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="état", ordering="status")
     def status_label(self, obj):
-        symbol = {"pending": "⏳", "accepted": "✔", "refused": "✘"}[obj.status]
+        symbol = {"pending": "•", "accepted": "✔", "refused": "✘"}[obj.status]
         return f"{symbol} {obj.get_status_display()}"
 
     @admin.display(description="modifications")

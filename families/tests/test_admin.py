@@ -103,7 +103,7 @@ def test_pending_requests_come_first(staff_client, parent, staff_user):
     response = staff_client.get("/admin/families/changerequest/")
     result = list(response.context["cl"].result_list)
     assert result == [new_pending, old_pending, accepted]
-    assert "⏳ En attente" in response.content.decode()
+    assert "• En attente" in response.content.decode()
 
 
 def test_accept_button_applies_the_change(staff_client, parent, staff_user):
