@@ -1,0 +1,116 @@
+"""Parent journeys in Chromium, at desktop and phone sizes (the ``screen`` fixture), with axe on every page."""
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from enrolment import rules
+from enrolment.models import Booking, OpeningPeriod
+from portal.models import OutboundEmail
+
+from .factories import ActivityFactory, GroupFactory, UnitFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _bookable_month(today):
+    """The first month whose monthly deadline (the 20th of the previous month) is still ahead."""
+    first_next = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    if today.day <= 20:
+        return first_next
+    return (first_next.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+@pytest.fixture
+def catalogue():
+    from billing.models import Tariff
+
+    today = timezone.localdate(timezone.now(), rules.PARIS)
+    start = today - datetime.timedelta(days=60)
+    end = today + datetime.timedelta(days=200)
+    activity = ActivityFactory(name="CL Mercredis Élémentaire", season_start=start, season_end=end,
+                               auto_validate=True, booking_rule="monthly",
+                               activity_type__structure__name="Accueil de loisirs Les Castors",
+                               activity_type__name="Centre de loisirs")
+    OpeningPeriod.objects.create(activity=activity, start_date=start, end_date=end, wednesday=True,
+                                 skip_school_holidays=False)
+    GroupFactory(activity=activity, name="Élémentaire +6 ans", school_stage="elementaire")
+    unit = UnitFactory(activity=activity, name="Journée", code="CLJ", capacity=24)
+    Tariff.objects.create(unit=unit, label="JOURNÉE", mode="flat", flat_price=Decimal("8.50"), valid_from=start)
+    return activity, unit, today
+
+
+def test_enrol_mass_select_untick_recap_commit(page, live_server, browser_login, axe_check, catalogue, screen):
+    from families.tests.factories import parent_with_family
+
+    activity, unit, today = catalogue
+    user, family = parent_with_family(children=1)
+    child = family.children.get()
+    browser_login(page, user)
+
+    # Enrol the child: child → structure → type → activity → group, without any script.
+    page.goto(f"{live_server.url}/inscriptions/")
+    axe_check(page)
+    page.get_by_role("link", name="Nouvelle inscription").click()
+    axe_check(page)
+    page.get_by_label(child.first_name).check()
+    page.get_by_label("Équipement").select_option(label="Accueil de loisirs Les Castors")
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_label("Type d'activité").select_option(label="Centre de loisirs")
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_label("Activité", exact=True).select_option(label="CL Mercredis Élémentaire")
+    page.get_by_role("button", name="Continuer").click()
+    axe_check(page)
+    expect(page.get_by_label("Élémentaire +6 ans")).to_be_checked()
+    page.get_by_role("button", name="Envoyer la demande d'inscription").click()
+    expect(page.get_by_text("validée").first).to_be_visible()
+    axe_check(page)
+
+    # Book every Wednesday of the bookable month by mass selection, then untick one.
+    month = _bookable_month(today)
+    _, last = rules.month_bounds(month.year, month.month)
+    wednesdays = [month + datetime.timedelta(days=i) for i in range((last - month).days + 1)
+                  if (month + datetime.timedelta(days=i)).weekday() == 2]
+    page.goto(f"{live_server.url}/inscriptions/planning/")
+    axe_check(page)
+    page.get_by_role("link", name=re.compile("Calendrier")).click()
+    axe_check(page)
+    page.get_by_role("link", name="Sélection en masse").click()
+    axe_check(page)
+    page.get_by_label("Du", exact=True).fill(month.isoformat())
+    page.get_by_label("Au", exact=True).fill(last.isoformat())
+    page.get_by_label("Mercredi").check()
+    page.get_by_label("Journée").check()
+    page.get_by_role("button", name="Ajouter au panier").click()
+    expect(page.get_by_text(f"{len(wednesdays)} changement(s) ajouté(s) au panier.")).to_be_visible()
+    axe_check(page)
+    dropped = wednesdays[1]
+    page.get_by_label(f"mercredi {dropped:%d/%m/%Y} – Journée").uncheck()
+    page.get_by_role("button", name="Valider et voir le récapitulatif").click()
+    axe_check(page)
+    kept = len(wednesdays) - 1
+    total = f"{Decimal('8.50') * kept:.2f}".replace(".", ",")
+    expect(page.locator("#total")).to_have_text(f"{total} €")
+    expect(page.locator("table")).not_to_contain_text(f"{dropped:%d/%m/%Y}")
+    page.get_by_role("button", name="Terminer").click()
+    expect(page.get_by_text(f"{kept} réservation(s)")).to_be_visible()
+    axe_check(page)
+
+    assert Booking.objects.filter(child=child, state="reserved").count() == kept
+    assert not Booking.objects.filter(child=child, date=dropped).exists()
+    assert OutboundEmail.objects.filter(template="booking_recap", to=user.email).count() == 1
+
+    # The calendar now shows the booked days.
+    enrolment_id = Booking.objects.filter(child=child).first().enrolment_id
+    page.goto(f"{live_server.url}/inscriptions/planning/{enrolment_id}/{month.year}/{month.month}/")
+    expect(page.get_by_text("Journée : Réservé").locator("visible=true").first).to_be_visible()
+    axe_check(page)
+
+    # Past the deadline the month is read-only and says why.
+    page.goto(f"{live_server.url}/inscriptions/planning/{enrolment_id}/{today.year}/{today.month}/?modifier=1")
+    expect(page.get_by_text(re.compile("Hors délai : les modifications de ce mois étaient possibles jusqu'au"))
+           .first).to_be_visible()
+    axe_check(page)
