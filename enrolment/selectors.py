@@ -353,3 +353,17 @@ def upcoming_bookings_for_feed(*, family, today):
         Booking.objects.filter(child__family=family, date__gte=today, state__in=("reserved", "requested", "present"))
         .select_related("child", "unit__activity__activity_type__structure").order_by("date", "unit__start_time")[:1000]
     )
+
+
+def home_summary(*, family, now=None):
+    """Next booked days (up to 5) and pending enrolment / booking requests: three queries."""
+    today = timezone.localdate(now or timezone.now(), rules.PARIS)
+    upcoming = list(
+        Booking.objects.filter(child__family=family, child__is_active=True, date__gte=today,
+                               state__in=("reserved", "requested"))
+        .select_related("child", "unit__activity").order_by("date", "unit__start_time")[:5]
+    )
+    pending_enrolments = Enrolment.objects.filter(child__family=family, status=Enrolment.Status.PENDING).count()
+    pending_bookings = Booking.objects.filter(child__family=family, state=Booking.State.REQUESTED,
+                                              date__gte=today).count()
+    return {"upcoming": upcoming, "pending_enrolments": pending_enrolments, "pending_bookings": pending_bookings}

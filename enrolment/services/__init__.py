@@ -7,5 +7,5 @@ from .enrolment import (  # noqa: F401
     eligible_groups, enrolment_certificate_pdf, enrolment_decide, enrolment_request, enrolment_request_siblings,
 )
 from .waiting_list import (  # noqa: F401
-    waiting_list_accept, waiting_list_expire_offers, waiting_list_join, waiting_list_leave, waiting_list_place_freed,
+    waiting_list_expire_offers, waiting_list_join, waiting_list_leave, waiting_list_place_freed,
 )

@@ -98,16 +98,6 @@ def _has_free_place(entry):
     return True
 
 
-def waiting_list_accept(*, entry, family, by, now=None):
-    """The family takes the offered place: an ordinary booking (deadlines and capacity checked)."""
-    from .booking import BOOK, Change, booking_commit
-
-    if entry.status not in WaitingListEntry.ACTIVE_STATUSES:
-        raise BookingError("Cette proposition n'est plus valable.")
-    return booking_commit(family=family, changes=[Change(entry.date, entry.child_id, entry.unit_id, BOOK)], by=by,
-                          now=now)
-
-
 def waiting_list_expire_offers(*, now=None):
     """Expire lapsed offers and offer the place to the next child waiting. Idempotent.
 
