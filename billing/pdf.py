@@ -18,17 +18,30 @@ def _render(template, context):
 
 
 def invoice_line_groups(invoice):
-    """Lines grouped by child, then by activity, with subtotals (1 query)."""
-    lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("child_name", "activity_name", "unit_name", "date"))
+    """Lines grouped by child, then activity, then unit and price (one row with its days), with
+    subtotals (1 query). A month of daily meals stays one row, so the PDF stays short and fast."""
+    lines = list(
+        InvoiceLine.objects.filter(invoice=invoice).order_by("child_name", "activity_name", "unit_name", "unit_price", "date")
+    )
     groups = []
     for child_name, child_lines in groupby(lines, key=lambda line: line.child_name):
         activities = []
         for activity_name, activity_lines in groupby(child_lines, key=lambda line: line.activity_name):
-            activity_lines = list(activity_lines)
-            activities.append({
-                "name": activity_name, "lines": activity_lines,
-                "subtotal": sum((line.amount for line in activity_lines), ZERO),
-            })
+            rows = []
+            for (unit_name, tariff_label, unit_price), unit_lines in groupby(
+                activity_lines, key=lambda line: (line.unit_name, line.tariff_label, line.unit_price)
+            ):
+                unit_lines = list(unit_lines)
+                rows.append({
+                    "unit_name": unit_name, "tariff_label": tariff_label, "unit_price": unit_price,
+                    "days": ", ".join(
+                        f"{line.date:%d/%m}" + (" (absence facturée)" if line.state_label == "Absent facturé" else "")
+                        for line in unit_lines
+                    ),
+                    "quantity": sum(line.quantity for line in unit_lines),
+                    "amount": sum((line.amount for line in unit_lines), ZERO),
+                })
+            activities.append({"name": activity_name, "rows": rows, "subtotal": sum((r["amount"] for r in rows), ZERO)})
         groups.append({"child_name": child_name, "activities": activities})
     return groups
 

@@ -15,7 +15,6 @@ eopayment backend whose SOAP client is replaced by a simulator stored in the por
 (``FakeProviderOperation``) with a card page served by the portal, so the loop runs offline.
 The legacy unsigned Tipi URL flavour is never used.
 """
-import datetime
 import secrets
 import zoneinfo
 from dataclasses import dataclass, field
@@ -240,7 +239,3 @@ def fake_operation_decide(*, op, result, now=None):
     op.numauto = f"{secrets.randbelow(10**6):06d}" if result == "P" else ""
     op.decided_at = now or timezone.now()
     op.save(update_fields=["resultrans", "numauto", "decided_at"])
-
-
-def paris_now():
-    return datetime.datetime.now(tz=PARIS)

@@ -1,7 +1,6 @@
 """Issuing invoices from billable bookings, numbering, credit notes."""
 import datetime
 import logging
-from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction

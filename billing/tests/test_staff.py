@@ -123,3 +123,20 @@ def test_system_check_refuses_test_payment_settings_without_debug(settings, monk
     settings.DEBUG = True
     settings.PAYMENT_FAKE_PROVIDER = True
     assert checks.payment_settings_check() == []
+
+
+def test_every_billing_admin_page_renders(admin_client, issued, staff_user):
+    from billing.services.direct_debit import mandate_request
+
+    mandate_request(family=issued.family, guardian=issued.payer, holder_name="Claire MARTIN", iban="FR7630006000011234567890189")
+    for model in ("regie", "tariff", "invoice", "creditnote", "payment", "onlinetransaction", "paymentnotification",
+                  "directdebitmandate", "directdebitbatch", "familypayer", "numbersequence"):
+        response = admin_client.get(reverse(f"admin:billing_{model}_changelist"))
+        assert response.status_code == 200, model
+    assert admin_client.get(reverse("admin:billing_regie_change", args=[issued.regie_id])).status_code == 200
+    assert admin_client.get(reverse("admin:billing_tariff_add")).status_code == 200
+    response = admin_client.post(
+        reverse("admin:billing_directdebitmandate_changelist"),
+        {"action": "accept", "_selected_action": [DirectDebitMandate.objects.get().pk]},
+    )
+    assert response.status_code == 302 and DirectDebitMandate.objects.get().status == "active"

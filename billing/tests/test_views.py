@@ -36,7 +36,8 @@ def test_invoice_pdf_shows_number_lines_and_total(parent_client, issued):
     text = pdf_text(response.content)
     assert f"Facture n° {issued.number}" in text
     assert "Journée" in text and "Repas" in text and "12,50 €" in text and "3,85 €" in text
-    assert "45,20 €" in text and "Reste à payer" in text and "04/03/2026" in text
+    assert "45,20 €" in text and "Reste à payer" in text and "04/03, 11/03, 18/03 (absence facturée)" in text
+    assert "37,50 €" in text and "7,70 €" in text  # subtotals per unit
     assert issued.family.children.first().first_name in text
 
 
