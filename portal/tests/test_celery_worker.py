@@ -1,0 +1,177 @@
+"""Integration: a real Celery worker on the Redis at 127.0.0.1 sends outbox rows into django.core.mail.outbox.
+
+Needs Redis (CELERY_TEST_REDIS_URL, default redis://127.0.0.1:6379/5 — a database of its own, emptied
+before each test). Without Redis these tests fail; they never skip.
+"""
+import os
+import threading
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from portal.celery import app
+from portal.mail import email_record
+from portal.models import OutboundEmail
+from portal.tasks import email_send, outbox_sweep
+from portal.tests import mail_backends
+
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.xdist_group("celery"),
+    pytest.mark.django_db(transaction=True),
+]
+
+REDIS_URL = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+TIMEOUT = 30
+
+
+# A queue of this process's own: two test runs sharing the Redis database never take each other's tasks.
+QUEUE = f"portal-test-{os.getpid()}"
+
+
+def _reconfigure(**conf):
+    app.conf.update(conf)
+    app._pool = None  # forget the connection and producer pools built for the previous broker URL
+    app.amqp._producer_pool = None
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
+
+
+@pytest.fixture(scope="module")
+def broker():
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.fail(f"These tests need Redis at {REDIS_URL} (start it, see /work/shared/TESTING.md): {exc}")
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_routes")}
+    _reconfigure(broker_url=REDIS_URL, task_always_eager=False, task_routes={"portal.tasks.*": {"queue": QUEUE}})
+    yield client
+    _reconfigure(**saved)
+    client.delete(QUEUE)
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def worker(broker):
+    """One real worker for the module: two threads, so a duplicate delivery can run during the first."""
+    with start_worker(
+        app, pool="threads", concurrency=2, queues=[QUEUE], perform_ping_check=False, shutdown_timeout=30
+    ) as w:
+        yield w
+
+
+@pytest.fixture
+def celery(worker, broker):
+    broker.delete(QUEUE)  # nothing left over from another test
+    return worker
+
+
+@pytest.fixture
+def done():
+    """Every task the worker finished: list of (task name, state)."""
+    finished = []
+    lock = threading.Lock()
+
+    def on_postrun(sender=None, state=None, retval=None, **kwargs):
+        with lock:
+            finished.append((sender.name, state, retval))
+        connection.close()  # the worker thread's own database connection
+
+    task_postrun.connect(on_postrun, weak=False)
+    yield finished
+    task_postrun.disconnect(on_postrun)
+
+
+@pytest.fixture
+def smtp(settings):
+    settings.EMAIL_BACKEND = "portal.tests.mail_backends.FlakyBackend"
+    settings.OUTBOX_RETRY_BASE_SECONDS = 0
+    mail_backends.flaky(0)
+    yield mail_backends
+    mail_backends.flaky(0)
+
+
+def wait_for(condition, what):
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    rows = list(OutboundEmail.objects.values_list("status", "attempts", "last_error"))
+    raise AssertionError(f"Timed out after {TIMEOUT} s waiting for {what}; outbox rows: {rows}")
+
+
+def sends(finished):
+    return [state for name, state, _ in finished if name == "portal.tasks.email_send"]
+
+
+def outcomes(finished):
+    return [retval for name, _, retval in finished if name == "portal.tasks.email_send"]
+
+
+def record(**kwargs):
+    return email_record(to="parent@example.org", subject="Réservations", body_text="Bonjour", **kwargs)
+
+
+def test_email_goes_from_outbox_to_django_outbox(celery, done, smtp):
+    email = record(body_html="<p>Bonjour</p>")
+    wait_for(lambda: len(sends(done)) >= 1, "the e-mail task")
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == ("sent", 1)
+    assert [m.subject for m in mail.outbox] == ["Réservations"]
+    assert mail.outbox[0].alternatives[0][1] == "text/html"
+
+
+def test_smtp_failing_twice_then_succeeding_sends_one_email(celery, done, smtp):
+    smtp.flaky(2)
+    email = record()
+    wait_for(lambda: OutboundEmail.objects.filter(pk=email.pk, status="sent").exists(), "the e-mail to be sent")
+    wait_for(lambda: len(sends(done)) >= 3, "three attempts")
+    email.refresh_from_db()
+    assert email.attempts == 3
+    assert sends(done) == ["RETRY", "RETRY", "SUCCESS"]
+    assert len(mail.outbox) == 1
+
+
+def test_same_task_delivered_twice_sends_one_email(celery, done, smtp):
+    # two worker threads and a slow SMTP server: the duplicate arrives while the first is still sending
+    smtp.flaky(0, delay=0.5)
+    with mock.patch.object(email_send, "delay"):
+        email = record()
+    email_send.apply_async(args=[email.pk])
+    email_send.apply_async(args=[email.pk])
+    wait_for(lambda: len(sends(done)) >= 2, "both deliveries")
+    first_two = sorted(outcomes(done))
+    email_send.apply_async(args=[email.pk])  # a late redelivery after the e-mail went out
+    wait_for(lambda: len(sends(done)) >= 3, "the late redelivery")
+    # the duplicate found the row locked while it was being sent ("busy"), or already sent ("skipped")
+    assert first_two in (["busy", "sent"], ["sent", "skipped"])
+    assert outcomes(done)[2] == "skipped"
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == ("sent", 1)
+    assert len(mail.outbox) == 1
+    assert smtp.state["calls"] == 1
+
+
+def test_sweep_run_twice_sends_each_stale_email_once(celery, done, smtp):
+    with mock.patch.object(email_send, "delay"):  # the broker "was down": nothing reached Redis
+        emails = [record() for _ in range(3)]
+    OutboundEmail.objects.update(queued_at=timezone.now() - timedelta(minutes=30))
+    now = timezone.now()
+    outbox_sweep(now=now)
+    outbox_sweep(now=now + timedelta(minutes=5))
+    wait_for(lambda: len(sends(done)) >= 3, "the swept e-mails")
+    time.sleep(0.5)  # anything queued twice would run now
+    assert sorted(m.to[0] for m in mail.outbox) == ["parent@example.org"] * 3
+    assert len(sends(done)) == 3
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sent"}
+    assert len(emails) == 3
