@@ -1,7 +1,8 @@
 """Staff side of the family file, in French. Actions call the same services as the parent views."""
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Case, IntegerField, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -14,10 +15,73 @@ from .models import AuthorisedPerson, ChangeRequest, Child, ChildHealth, Family,
 
 
 class LowercaseEmailForm(forms.ModelForm):
-    """E-mail addresses are stored lower-cased: they are the parents' logins."""
+    """E-mail addresses are stored lower-cased: they are the parents' logins, so one per account."""
 
     def clean_email(self):
-        return (self.cleaned_data.get("email") or "").strip().lower()
+        email = (self.cleaned_data.get("email") or "").strip().lower()
+        user = self.cleaned_data.get("user") or getattr(self.instance, "user", None)
+        if email and user is not None:
+            clash = get_user_model().objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exclude(pk=user.pk)
+            if clash.exists():
+                raise forms.ValidationError("Cette adresse est déjà l'identifiant d'un autre compte.")
+        return email
+
+
+def _value(obj, name):
+    value = getattr(obj, name, None)
+    if hasattr(value, "pk"):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "name") and not isinstance(value, str):  # files
+        return value.name or ""
+    return value if isinstance(value, (bool, int, type(None))) else str(value)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes an AuditLog entry (old and new values of the changed fields) for every staff edit,
+    in the main form and in the inlines, and keeps the guardians' logins in step with their e-mail."""
+
+    def _family_of(self, obj):
+        if isinstance(obj, Family):
+            return obj
+        if hasattr(obj, "family_id"):
+            return obj.family
+        return obj.child.family
+
+    def _audit(self, request, obj, form, created):
+        names = [n for n in form.changed_data if n not in ("DELETE", "id")]
+        if not names:
+            return
+        old = {n: _value(form.initial_obj, n) for n in names} if not created else {}
+        services.staff_edit_audit(
+            obj=obj, family=self._family_of(obj), by=request.user, created=created,
+            old_values=old, new_values={n: _value(obj, n) for n in names},
+        )
+
+    def _sync(self, request, obj):
+        if isinstance(obj, Guardian):
+            try:
+                services.guardian_login_sync(guardian=obj, by=request.user)
+            except FamilyError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
+    def save_model(self, request, obj, form, change):
+        form.initial_obj = type(obj).objects.get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        self._audit(request, obj, form, not change)
+        self._sync(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            inline_form.initial_obj = type(instance).objects.filter(pk=instance.pk).first() if instance.pk else None
+        super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            if inline_form in formset.deleted_forms or not inline_form.has_changed():
+                continue
+            self._audit(request, inline_form.instance, inline_form, inline_form.initial_obj is None)
+            self._sync(request, inline_form.instance)
 
 
 def _send_invitations(modeladmin, request, guardians):
@@ -58,7 +122,7 @@ class ChildInline(admin.TabularInline):
 
 
 @admin.register(Family)
-class FamilyAdmin(admin.ModelAdmin):
+class FamilyAdmin(AuditedAdmin):
     list_display = ("number", "name", "city", "quotient", "quotient_valid_until", "guardian_logins", "is_demo")
     list_display_links = ("number", "name")
     list_filter = ("is_demo", "benefit_regime", "situation", "city")
@@ -98,7 +162,7 @@ class FamilyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Guardian)
-class GuardianAdmin(admin.ModelAdmin):
+class GuardianAdmin(AuditedAdmin):
     form = LowercaseEmailForm
     list_display = ("__str__", "family", "rank", "email", "has_login", "last_invitation")
     list_select_related = ("family",)
@@ -145,7 +209,7 @@ class AuthorisedPersonInline(admin.TabularInline):
 
 
 @admin.register(Child)
-class ChildAdmin(admin.ModelAdmin):
+class ChildAdmin(AuditedAdmin):
     list_display = ("__str__", "family", "birth_date", "school", "school_level", "is_active")
     list_select_related = ("family",)
     list_filter = ("school_level", "sex", "is_active", "school")

@@ -355,3 +355,32 @@ def change_request_refuse(*, request, by, reason, now=None):
         )
         _notify(cr)
     return cr
+
+
+def guardian_login_sync(*, guardian, by=None):
+    """After staff change a guardian's e-mail, make the login follow it (the e-mail is the username)."""
+    user = guardian.user
+    email = (guardian.email or "").strip().lower()
+    if user is None or not email or (user.email == email and user.username == email):
+        return
+    User = get_user_model()
+    with transaction.atomic():
+        if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exclude(pk=user.pk).exists():
+            raise FamilyError(f"L'adresse {email} est déjà utilisée par un autre compte.")
+        old = user.email
+        user.email = user.username = email
+        user.save(update_fields=["email", "username"])
+        AuditLog.objects.create(
+            actor=by, family=guardian.family, action="guardian.login_change",
+            summary=f"Identifiant de {guardian} modifié"[:300], old_values={"email": old}, new_values={"email": email},
+        )
+
+
+def staff_edit_audit(*, obj, family, by, old_values, new_values, created=False):
+    """Audit a staff edit of the family file made in the admin (old and new values of the changed fields)."""
+    verb = "créé" if created else "modifié"
+    AuditLog.objects.create(
+        actor=by, family=family, action="admin.create" if created else "admin.change",
+        summary=f"{obj._meta.verbose_name.capitalize()} {verb} par le service : {obj}"[:300],
+        old_values=old_values, new_values=new_values,
+    )

@@ -88,10 +88,57 @@ def test_admin_stores_emails_lowercased(staff_client, parent):
         "relationship": "mother", "email": "Claire.NOUVELLE@Example.org", "mobile_phone": "", "work_phone": "",
         "profession": "", "employer": "", "employer_address": "",
     }
+    old_email = guardian.email
     response = staff_client.post(f"/admin/families/guardian/{guardian.pk}/change/", data)
     assert response.status_code == 302
     guardian.refresh_from_db()
+    user.refresh_from_db()
     assert guardian.email == "claire.nouvelle@example.org"
+    # The login follows the e-mail, and the change is audited.
+    assert user.username == user.email == "claire.nouvelle@example.org"
+    log = AuditLog.objects.get(action="admin.change")
+    assert log.old_values["email"] == old_email and log.new_values["email"] == "claire.nouvelle@example.org"
+    assert AuditLog.objects.filter(action="guardian.login_change").exists()
+
+
+def test_admin_refuses_an_email_already_used_by_another_login(staff_client, parent, other_family):
+    user, family = parent
+    other_user, _ = other_family
+    data = {
+        "family": family.pk, "rank": 1, "user": user.pk, "civility": "Mme", "last_name": "MARTIN", "first_name": "Claire",
+        "relationship": "mother", "email": other_user.email.upper(), "mobile_phone": "", "work_phone": "",
+        "profession": "", "employer": "", "employer_address": "",
+    }
+    response = staff_client.post(f"/admin/families/guardian/{user.guardian.pk}/change/", data)
+    assert response.status_code == 200
+    assert "déjà l&#x27;identifiant d&#x27;un autre compte" in response.content.decode()
+
+
+def test_staff_edits_of_the_family_file_are_audited(staff_client, staff_user, parent):
+    user, family = parent
+    page = staff_client.get(f"/admin/families/family/{family.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
+    data = {k: v for k, v in data.items() if v is not False and k != "quotient_proof"}
+    data.update(city="Annonay")
+    for formset in page.context["inline_admin_formsets"]:
+        fs = formset.formset
+        data.update({f"{fs.prefix}-TOTAL_FORMS": fs.total_form_count(), f"{fs.prefix}-INITIAL_FORMS": fs.initial_form_count(),
+                     f"{fs.prefix}-MIN_NUM_FORMS": 0, f"{fs.prefix}-MAX_NUM_FORMS": 1000})
+        for i, f in enumerate(fs.initial_forms):
+            for name, value in f.initial.items():
+                if name in f.fields and value is not None and value is not False:
+                    data[f"{fs.prefix}-{i}-{name}"] = value.pk if hasattr(value, "pk") else value
+            data[f"{fs.prefix}-{i}-id"] = f.instance.pk
+            data[f"{fs.prefix}-{i}-family"] = family.pk
+    data["children-0-first_name"] = "Renommé"
+    response = staff_client.post(f"/admin/families/family/{family.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    family.refresh_from_db()
+    assert family.city == "Annonay"
+    logs = {log.summary.split(" ")[0]: log for log in AuditLog.objects.filter(action="admin.change", actor=staff_user)}
+    assert logs["Famille"].old_values == {"city": "Peaugres"} and logs["Famille"].new_values == {"city": "Annonay"}
+    assert logs["Enfant"].new_values == {"first_name": "Renommé"}
 
 
 def test_pending_requests_come_first(staff_client, parent, staff_user):
