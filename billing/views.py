@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import parent_required
 from portal.errors import BillingError, PaymentError
+from portal.middleware import SecurityHeadersMiddleware
 from portal.models import Organisation
 
 from . import selectors
@@ -19,9 +20,13 @@ from .models import DirectDebitMandate, FakeProviderOperation, Invoice, OnlineTr
 from .pdf import certificate_pdf, invoice_pdf
 from .providers import fake_operation_decide
 from .services.direct_debit import mandate_request
-from .services.payments import online_payment_notify, online_payment_start, online_payments_refresh_family
+from .services.payments import (
+    invoice_payable_online, online_payment_notify, online_payment_start, online_payments_refresh_family,
+)
 
 logger = logging.getLogger(__name__)
+
+PAYFIP_ORIGIN = "https://www.payfip.gouv.fr"
 
 
 def _page(request):
@@ -132,8 +137,6 @@ def _parent_invoice_download(request, pk):
 def pay(request, pk):
     invoice = _invoice_for_parent(request, pk)
     active = selectors.active_transactions(family=request.family)
-    from .services.payments import invoice_payable_online
-
     payable, reason = invoice_payable_online(invoice, active)
     if request.method == "POST":
         form = PayForm(request.POST)
@@ -146,12 +149,26 @@ def pay(request, pk):
             return redirect(url)
     else:
         form = PayForm(initial={"email": request.guardian.email or request.user.email})
-    return render(request, "billing/pay.html", {"invoice": invoice, "form": form, "payable": payable, "reason": reason, "tab": "invoices"})
+    response = render(request, "billing/pay.html", {"invoice": invoice, "form": form, "payable": payable, "reason": reason, "tab": "invoices"})
+    # This form's answer redirects to the payment provider: allow exactly that form target.
+    response["Content-Security-Policy"] = f"{SecurityHeadersMiddleware.POLICY}; form-action 'self' {PAYFIP_ORIGIN}"
+    return response
+
+
+@csrf_exempt
+def payment_return(request, reference):
+    """Where the provider sends the browser back: shows the real state, never changes it.
+
+    Some providers send the browser back with a cross-site POST, which carries no SameSite=Lax
+    session cookie: answer it with a redirect to the same address, which the browser GETs with it.
+    """
+    if request.method != "GET":
+        return redirect(request.path)
+    return _payment_return(request, reference)
 
 
 @parent_required
-def payment_return(request, reference):
-    """Where the provider sends the browser back: shows the real state, never changes it."""
+def _payment_return(request, reference):
     try:
         tx = OnlineTransaction.objects.select_related("invoice").get(reference=reference, family=request.family)
     except OnlineTransaction.DoesNotExist:

@@ -71,7 +71,10 @@ def test_pay_page_starts_payment_and_return_page_only_displays(parent_client, is
     assert response.status_code == 302 and response["Location"] == reverse("billing:fake_provider", args=[tx.provider_transaction_id])
     page = parent_client.get(response["Location"])
     assert "45,20 €" in page.content.decode()
-    # the browser coming back (without the provider's result) changes nothing
+    assert "form-action 'self' https://www.payfip.gouv.fr" in parent_client.get(reverse("billing:pay", args=[issued.pk]))["Content-Security-Policy"]
+    # the browser coming back (without the provider's result) changes nothing, even as a cross-site POST
+    posted = parent_client.post(reverse("billing:payment_return", args=[tx.reference]), {"idOp": tx.provider_transaction_id})
+    assert posted.status_code == 302 and posted["Location"] == reverse("billing:payment_return", args=[tx.reference])
     back = parent_client.get(reverse("billing:payment_return", args=[tx.reference]))
     assert "en cours de traitement" in back.content.decode()
     tx.refresh_from_db()
