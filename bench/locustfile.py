@@ -1,0 +1,139 @@
+"""Locust scenarios for the city benchmark (run by bench/run_load.sh; headless, 127.0.0.1 only).
+
+- ``Reader``: a parent browsing — home dashboard, a child's month calendar, the child's planning grid,
+  invoices list, an invoice PDF, messages inbox and a thread. Tag ``core`` marks the three pages with
+  an unloaded-latency budget (home, month calendar, invoices list).
+- ``Racer``: a parent on deadline evening — "Sélection en masse" of every Wednesday of the month being
+  booked, the recap, "Terminer"; then the same for cancelling, and again. All racers share the same
+  days and unit, so they race for the same places. A commit refused because a day is full (HTTP 400
+  with "complet") is an expected, clear refusal, counted apart; anything else is an error.
+
+Users come from bench-results/users.json (bench/prepare.py): one real session per parent.
+Environment: BENCH_USERS (path), BENCH_WAIT (max think time in seconds, default 0 = saturation).
+"""
+import itertools
+import json
+import os
+import random
+import threading
+
+from locust import between, constant, tag, task
+from locust.contrib.fasthttp import FastHttpUser
+
+DATA = json.load(open(os.environ.get("BENCH_USERS", "bench-results/users.json")))
+WAIT = float(os.environ.get("BENCH_WAIT", "0"))
+_lock = threading.Lock()
+_readers = itertools.cycle(DATA["readers"])
+_racers = iter(DATA["racers"])
+YEAR, MONTH = DATA["month"]
+
+
+class Parent(FastHttpUser):
+    abstract = True
+    wait_time = between(0, WAIT) if WAIT else constant(0)
+    insecure = True
+
+    def login_as(self, account):
+        self.account = account
+        self.client_headers = {"Cookie": f"sessionid={account['session']}; csrftoken={account['csrf']}",
+                               "Referer": self.host + "/"}
+
+    def get(self, url, name):
+        with self.client.get(url, name=name, headers=self.client_headers, allow_redirects=False,
+                             catch_response=True) as r:
+            if r.status_code != 200:
+                r.failure(f"HTTP {r.status_code}")  # 302 to the login page included: the session must hold
+            else:
+                r.success()
+        return r
+
+    def post(self, url, name, data):
+        data = dict(data, csrfmiddlewaretoken=self.account["csrf"])
+        return self.client.post(url, name=name, data=data, headers=self.client_headers, allow_redirects=False,
+                                catch_response=True)
+
+
+class Reader(Parent):
+    def on_start(self):
+        with _lock:
+            self.login_as(next(_readers))
+        self.rng = random.Random()
+
+    @tag("core")
+    @task(30)
+    def home(self):
+        self.get("/", "home")
+
+    @tag("core")
+    @task(25)
+    def month_calendar(self):
+        e = self.rng.choice(self.account["enrolments"])
+        self.get(f"/inscriptions/planning/{e}/{YEAR}/{MONTH}/", "month calendar")
+
+    @task(8)
+    def child_planning(self):
+        c = self.rng.choice(self.account["children"])
+        self.get(f"/inscriptions/enfant/{c}/{YEAR}/{MONTH}/", "child planning (all activities)")
+
+    @tag("core")
+    @task(20)
+    def invoices(self):
+        self.get("/facturation/", "invoices list")
+
+    @task(3)
+    def invoice_pdf(self):
+        if self.account["invoices"]:
+            r = self.get(f"/facturation/factures/{self.rng.choice(self.account['invoices'])}.pdf", "invoice PDF")
+            if r.status_code == 200 and not (r.content or b"").startswith(b"%PDF"):
+                r.failure("not a PDF")
+
+    @task(10)
+    def messages(self):
+        self.get("/messagerie/", "messages inbox")
+
+    @task(4)
+    def thread(self):
+        if self.account["threads"]:
+            self.get(f"/messagerie/{self.rng.choice(self.account['threads'])}/", "message thread")
+
+
+class Racer(Parent):
+    """Deadline evening: book every Wednesday of the month, recap, commit; cancel them; again."""
+
+    def on_start(self):
+        with _lock:
+            account = next(_racers, None)
+        if account is None:
+            self.stop()
+            return
+        self.login_as(account)
+        self.action = "book"
+
+    @task
+    def book_month_of_wednesdays(self):
+        a = self.account
+        with self.post(f"/inscriptions/planning/{a['enrolment']}/selection/masse/", "booking: mass selection",
+                       {"start": a["start"], "end": a["end"], "action": self.action, "children": str(a["child"]),
+                        "weekdays": "2", "units": str(a["unit"])}) as r:
+            if r.status_code == 302:
+                r.success()
+            else:
+                r.failure(f"HTTP {r.status_code}")
+                return
+        self.get("/inscriptions/panier/", "booking: recap")
+        with self.post("/inscriptions/panier/", "booking: commit", {"action": "commit"}) as r:
+            text = r.text or ""
+            if r.status_code == 302:
+                r.success()
+                self.action = "cancel" if self.action == "book" else "book"
+            elif r.status_code == 400 and ("complet" in text or "Aucune modification à enregistrer" in text):
+                # A clear refusal (a day is full, or nothing left to change): expected under contention.
+                r.success()
+                self.environment.events.request.fire(
+                    request_type="INFO", name="booking: commit refused (full / nothing to do)", response_time=0,
+                    response_length=0, exception=None, context={})
+                with self.post("/inscriptions/panier/", "booking: clear basket", {"action": "clear"}) as c:
+                    c.success() if c.status_code == 302 else c.failure(f"HTTP {c.status_code}")
+                self.action = "cancel" if self.action == "book" else "book"
+            else:
+                r.failure(f"HTTP {r.status_code}")

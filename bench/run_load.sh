@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# City benchmark: start the portal as in production (gunicorn, several workers, DEBUG off, PostgreSQL,
+# Redis), log in many distinct parents, drive locust headless on 127.0.0.1, print per-page tables.
+#
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_city bench/run_load.sh [scenario...]
+#
+# Scenarios (default: all, in this order):
+#   unloaded   1 parent, no think time: latency of home, month calendar, invoices list (tag core)
+#   saturated  many parents, no think time, the whole read mix: throughput
+#   race       100 parents booking the same Wednesdays (book, recap, commit; cancel; again), then the
+#              Occupancy check (counters = bookings, none over capacity)
+# Every locust run is bounded (-t); gunicorn is stopped on exit. Results: bench-results/*.csv, *.md.
+#
+# Knobs: WORKERS (gunicorn workers, default 4), PORT (8077), UNLOADED_TIME (45s), SATURATED_USERS (40),
+# SATURATED_TIME (60s), RACE_TIME (45s), RACERS (100), READERS (2000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PY=${PY:-$ROOT/.venv/bin/python}
+LOCUST=${LOCUST:-$ROOT/.venv/bin/locust}
+GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
+PORT=${PORT:-8077}
+WORKERS=${WORKERS:-4}
+OUT=${OUT:-$ROOT/bench-results}
+SCENARIOS=${*:-unloaded saturated race}
+
+case "${DATABASE_URL:-}" in
+  *@127.0.0.1:*|*@localhost:*) ;;
+  *) echo "DATABASE_URL must point to the local city database, e.g. postgres://postgres@127.0.0.1:5432/portal_city" >&2; exit 2 ;;
+esac
+
+# Production settings, on the loopback only (no TLS here: a reverse proxy would terminate it).
+export DEBUG=False
+export SECRET_KEY=${SECRET_KEY:-bench-only-secret-key-not-for-production-0123456789abcdef}
+export ALLOWED_HOSTS=127.0.0.1
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/5}
+export SECURE_SSL_REDIRECT=False SECURE_COOKIES=False SECURE_HSTS_SECONDS=0
+export CONN_MAX_AGE=${CONN_MAX_AGE:-60}
+export LOG_LEVEL=WARNING
+export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+export PYTHONDONTWRITEBYTECODE=1
+mkdir -p "$OUT"
+
+echo "== machine"
+echo "nproc: $(nproc); RAM: $(free -g | awk '/Mem:/{print $2}') GB; CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+psql "$DATABASE_URL" -tAc "select version()" | cut -c1-60
+"$PY" -c "import django, locust, gunicorn; print('Django', django.get_version(), '· locust', locust.__version__, '· gunicorn', gunicorn.__version__)"
+
+echo "== static files (manifest storage, DEBUG off)"
+if ! "$PY" manage.py collectstatic --noinput -v0 > "$OUT/collectstatic.log" 2>&1; then
+  echo "WARNING: collectstatic fails with the production manifest storage ($(grep -m1 -o "The file '[^']*' could not be found" "$OUT/collectstatic.log" || tail -1 "$OUT/collectstatic.log"));"
+  echo "         benchmarking with bench/settings_bench.py (same settings, static storage without manifest)."
+  export PYTHONPATH="$ROOT/bench${PYTHONPATH:+:$PYTHONPATH}" DJANGO_SETTINGS_MODULE=settings_bench
+  "$PY" manage.py collectstatic --noinput -v0
+fi
+echo "== sessions"
+"$PY" bench/prepare.py --readers "${READERS:-2000}" --racers "${RACERS:-100}" --out "$OUT/users.json"
+
+echo "== gunicorn: $WORKERS workers on 127.0.0.1:$PORT"
+"$GUNICORN" portal.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --worker-class sync \
+  --timeout 60 --log-level warning --access-logfile - --access-logformat '%(s)s' \
+  > "$OUT/gunicorn_access.log" 2> "$OUT/gunicorn_error.log" &
+GPID=$!
+cleanup() { kill "$GPID" 2>/dev/null || true; wait "$GPID" 2>/dev/null || true; redis-cli -n "${REDIS_URL##*/}" flushdb >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+for _ in $(seq 1 60); do
+  curl -sf -o /dev/null "http://127.0.0.1:$PORT/compte/login/" && break
+  sleep 0.5
+done
+
+echo "== one real login through the form (password hash checked once)"
+"$PY" - "$PORT" <<'EOF'
+import re, sys, urllib.parse, urllib.request, http.cookiejar
+port = sys.argv[1]
+jar = http.cookiejar.CookieJar()
+op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+page = op.open(f"http://127.0.0.1:{port}/compte/login/").read().decode()
+token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "login": "parent00000.1@ville.portail.example",
+                               "password": "Ville-Portail-2026"}).encode()
+req = urllib.request.Request(f"http://127.0.0.1:{port}/compte/login/", data=data,
+                             headers={"Referer": f"http://127.0.0.1:{port}/compte/login/"})
+home = op.open(req).read().decode()
+print("login OK" if "Déconnexion" in home or "déconnecter" in home.lower() else "login FAILED")
+EOF
+
+run() {  # name users spawn-rate time class [tags]
+  local name=$1 users=$2 rate=$3 time=$4 cls=$5 tags=${6:-}
+  echo "== $name: $users users, $time"
+  BENCH_USERS="$OUT/users.json" timeout --signal=INT $(( ${time%s} + 60 )) \
+    "$LOCUST" -f bench/locustfile.py --headless -u "$users" -r "$rate" -t "$time" --stop-timeout 10 \
+    --host "http://127.0.0.1:$PORT" --csv "$OUT/$name" --only-summary --loglevel WARNING \
+    ${tags:+--tags $tags} "$cls" > "$OUT/$name.log" 2>&1 || true
+  "$PY" bench/report.py "$OUT/$name" "$name" | tee "$OUT/$name.md"
+}
+
+for s in $SCENARIOS; do
+  case $s in
+    unloaded) run unloaded 1 1 "${UNLOADED_TIME:-45s}" Reader core ;;
+    saturated) run saturated "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
+    race)
+      run race "${RACERS:-100}" 100 "${RACE_TIME:-45s}" Racer
+      read -r UNIT START END < <("$PY" -c "import json; d=json.load(open('$OUT/users.json')); r=d['racers'][0]; print(r['unit'], r['start'], r['end'])")
+      "$PY" bench/check_capacity.py "$UNIT" "$START" "$END" | tee "$OUT/race_capacity.txt"
+      echo "HTTP 5xx during the run: $(grep -c '^5' "$OUT/gunicorn_access.log" || true)"
+      ;;
+    *) echo "unknown scenario $s" >&2 ;;
+  esac
+done
