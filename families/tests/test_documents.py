@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -34,8 +35,7 @@ def test_family_uploads_a_document_and_sees_its_status(parent_client, parent, ty
     assert response.status_code == 302
     doc = FamilyDocument.objects.get(family=family)
     assert doc.status == FamilyDocument.Status.RECEIVED and doc.uploaded_by == user
-    assert doc.valid_until == timezone.localdate() + datetime.timedelta(days=0) + __import__(
-        "dateutil.relativedelta", fromlist=["relativedelta"]).relativedelta(months=3)
+    assert doc.valid_until == timezone.localdate() + relativedelta(months=3)
     page = parent_client.get(reverse("documents:index")).content.decode()
     assert "Reçu, en vérification" in page
     assert [r["type"] for r in services.documents_to_provide(family=family)] == [types["assurance"]]

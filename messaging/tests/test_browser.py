@@ -46,7 +46,7 @@ def test_send_a_message_with_attachment_then_read_the_reply(page, live_server, b
 
 
 def test_staff_answers_from_the_staff_inbox(page, live_server, browser_login, axe_check):
-    from families.tests.factories import StaffFactory, parent_with_family
+    from families.tests.factories import PASSWORD, StaffFactory, parent_with_family
     from messaging import services
     from messaging.models import Service
 
@@ -57,7 +57,7 @@ def test_staff_answers_from_the_staff_inbox(page, live_server, browser_login, ax
     staff = StaffFactory()
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", staff.username)
-    page.fill("#id_password", __import__("families.tests.factories", fromlist=["PASSWORD"]).PASSWORD)
+    page.fill("#id_password", PASSWORD)
     page.locator("input[type=submit]").click()
     page.goto(f"{live_server.url}/messagerie/service/")
     axe_check(page)

@@ -1,8 +1,9 @@
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
-from messaging import services
+from messaging import selectors, services
 from messaging.models import Attachment, Message, Service, Thread
 from messaging.tests.factories import pdf_bytes, png_bytes, upload
 from portal.models import AuditLog, Organisation
@@ -85,7 +86,7 @@ def test_staff_reply_reaches_family_with_link_and_unread_badge(
         body="Mon fils est allergique aux arachides.",
     )
     mail.outbox.clear()
-    staff = __import__("django.test", fromlist=["Client"]).Client()
+    staff = Client()
     staff.force_login(staff_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(reverse("messaging:staff_thread", args=[thread.pk]),
@@ -150,7 +151,7 @@ def test_boxes_and_deletion_per_side(parent_client, parent, staff_user, service)
     # Staff still see it.
     received.refresh_from_db()
     assert received.staff_deleted_at is None
-    assert received in [t for t in __import__("messaging.selectors", fromlist=["x"]).staff_threads()]
+    assert received in selectors.staff_threads()
     parent_client.post(reverse("messaging:thread_delete", args=[received.pk]), {"restore": "1"})
     assert "Info reçue" in parent_client.get(reverse("messaging:inbox")).content.decode()
     assert sent.pk
