@@ -146,6 +146,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Retention of the outbox and of the job log (housekeeping job; other outbox defaults in portal/conf.py).
+OUTBOX_BODY_RETENTION_DAYS = env.int("OUTBOX_BODY_RETENTION_DAYS", default=90)
+INVITATION_PURGE_DAYS = env.int("INVITATION_PURGE_DAYS", default=90)
+JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=365)
 
 # --- E-mail --------------------------------------------------------------------
 EMAIL_BACKEND = env(
