@@ -7,6 +7,6 @@ class BillingConfig(AppConfig):
     verbose_name = "Facturation"
 
     def ready(self):
-        from . import checks, dashboard  # noqa: F401  (register the system checks and the home block)
+        from . import checks, dashboard, gdpr  # noqa: F401  (system checks, home block, « Mes données » section)
 
         checks.refuse_insecure_start()

@@ -140,3 +140,12 @@ def test_every_billing_admin_page_renders(admin_client, issued, staff_user):
         {"action": "accept", "_selected_action": [DirectDebitMandate.objects.get().pk]},
     )
     assert response.status_code == 302 and DirectDebitMandate.objects.get().status == "active"
+
+
+def test_gdpr_export_includes_the_mandate(issued):
+    from billing.services.direct_debit import mandate_request
+    from portal.gdpr import export_sections
+
+    mandate_request(family=issued.family, guardian=issued.payer, holder_name="Claire MARTIN", iban="FR7630006000011234567890189")
+    sections = {name: data for name, _label, data in export_sections(issued.family)}
+    assert sections["prelevement"][0]["iban"] == "FR7630006000011234567890189"
