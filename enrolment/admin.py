@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
 
 from portal.errors import DomainError
 
@@ -201,8 +203,16 @@ class BookingAdmin(admin.ModelAdmin):
     raw_id_fields = ("child", "enrolment")
     readonly_fields = ("child", "unit", "date", "enrolment", "state", "created_at", "updated_at", "booked_by",
                        "decided_by", "decided_at", "refusal_reason", "absence_declared_at", "absence_reason",
-                       "medical_certificate", "excuse")
+                       "certificate_link", "excuse")
+    exclude = ("medical_certificate",)
     actions = ["accept", "refuse", "excuse_absence", "refuse_excuse"]
+
+    @admin.display(description="certificat médical")
+    def certificate_link(self, obj):
+        if not obj.medical_certificate:
+            return "—"
+        return format_html('<a href="{}">Ouvrir le certificat</a>', reverse("enrolment:certificate_file",
+                                                                            args=[obj.pk]))
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("child", "unit__activity")

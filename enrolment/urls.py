@@ -23,4 +23,5 @@ urlpatterns = [
     path("agenda/<str:token>.ics", views.feed, name="feed"),
     path("personnel/presences/", views.attendance, name="attendance"),
     path("personnel/occupation/", views.occupancy, name="occupancy"),
+    path("personnel/certificat/<int:booking_id>/", views.certificate_file, name="certificate_file"),
 ]

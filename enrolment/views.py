@@ -7,7 +7,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -466,6 +466,16 @@ def attendance(request):
         "activities": activities, "activity": activity, "day": day, "groups": groups, "group": group,
         "rows": rows, "day_form": day_form,
     })
+
+
+@staff_member_required
+def certificate_file(request, booking_id):
+    """A family's medical certificate, for staff only (private media are never served from a public URL)."""
+    booking = get_object_or_404(Booking, pk=booking_id)
+    if not booking.medical_certificate:
+        raise Http404
+    name = booking.medical_certificate.name.rsplit("/", 1)[-1]
+    return FileResponse(booking.medical_certificate.open("rb"), as_attachment=True, filename=name)
 
 
 @staff_member_required

@@ -108,3 +108,23 @@ def test_home_block_lists_next_days(client):
     with time_machine.travel(NOW, tick=False):
         page = client.get(reverse("home")).content.decode()
     assert "Mes réservations" in page and "03/12" in page
+
+
+def test_medical_certificate_only_for_staff(client, staff_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    activity, group, (unit,) = wednesdays_activity()
+    user, family = parent_with_family(children=1)
+    child = family.children.get()
+    e = enrol(child, activity, group)
+    booking = Booking.objects.create(child=child, unit=unit, date=D(2025, 12, 3), enrolment=e, state="absent_billed",
+                                     excuse="requested")
+    booking.medical_certificate.save("certificat.pdf", SimpleUploadedFile("certificat.pdf", b"%PDF-1.4 x"))
+    url = reverse("enrolment:certificate_file", args=[booking.pk])
+    client.force_login(user)
+    assert client.get(url).status_code == 302  # parents are sent to the admin login
+    client.force_login(staff_user)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    admin_page = client.get(reverse("admin:enrolment_booking_change", args=[booking.pk])).content.decode()
+    assert "Ouvrir le certificat" in admin_page

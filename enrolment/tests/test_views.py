@@ -254,3 +254,26 @@ def test_month_and_recap_query_counts_do_not_grow(world, django_assert_max_num_q
         assert client.get(reverse("enrolment:basket")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("enrolment:child_month", args=[child.pk, 2025, 12])).status_code == 200
+    for name in ("enrolment:index", "enrolment:planning"):
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse(name)).status_code == 200
+
+
+def test_absence_certificate_checked_by_content(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client, user, family, child, activity, group, unit, enrolment = world
+    activity.notice_days = 3
+    activity.save()
+    booking = Booking.objects.create(child=child, unit=unit, date=D(2025, 11, 12), enrolment=enrolment,
+                                     state="reserved")
+    fake = SimpleUploadedFile("certificat.pdf", b"not really a pdf", content_type="application/pdf")
+    response = client.post(reverse("enrolment:absence", args=[booking.pk]), {"reason": "Malade", "certificate": fake})
+    assert "PDF, JPEG ou PNG" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.state == "reserved"
+    real = SimpleUploadedFile("certificat.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
+                              content_type="application/pdf")
+    client.post(reverse("enrolment:absence", args=[booking.pk]), {"reason": "Malade", "certificate": real})
+    booking.refresh_from_db()
+    assert booking.state == "absent_billed" and booking.excuse == "requested"
