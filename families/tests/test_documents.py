@@ -224,3 +224,24 @@ def test_family_file_complete(parent, staff_user, types):
     assert not services.family_file_complete(family=family)
     services.consent_answer(guardian=user.guardian, answers={version: True})
     assert services.family_file_complete(family=family)
+
+
+def test_documents_and_renewal_pages_query_count_is_bounded(client, parent, campaign, django_assert_max_num_queries):
+    user, family = parent
+    client.force_login(user)
+    client.get("/")  # creates the Organisation row once
+    client.get(reverse("documents:renewal"))  # creates the family's draft renewal once
+
+    def measure(url):
+        with django_assert_max_num_queries(12) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    doc_type = DocumentType.objects.create(name="Pièce 0")
+    services.document_upload(family=family, user=user, document_type=doc_type, uploaded=upload())
+    few = [measure(reverse("documents:index")), measure(reverse("documents:renewal"))]
+    for i in range(1, 15):
+        doc_type = DocumentType.objects.create(name=f"Pièce {i}")
+        for _ in range(2):
+            services.document_upload(family=family, user=user, document_type=doc_type, uploaded=upload())
+    assert [measure(reverse("documents:index")), measure(reverse("documents:renewal"))] == few
