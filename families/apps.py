@@ -2,9 +2,6 @@ from django.apps import AppConfig
 
 
 class FamiliesConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'families'
-
-    def ready(self):
-        # Documents, consents and renewal (messaging/news/documents area): admin, jobs, home block, export.
-        from . import admin_documents, dashboard_documents, middleware_documents, tasks_documents  # noqa: F401
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "families"
+    verbose_name = "Familles"

@@ -65,3 +65,27 @@ def test_children_sheet_and_forgotten_password_pages(page, live_server, browser_
     axe_check(page)
     page.goto(f"{live_server.url}/compte/password/change/")
     axe_check(page)
+
+
+def test_staff_accepts_a_change_request_in_the_admin(page, live_server, axe_check):
+    from families import services
+    from families.models import ChangeRequest
+    from families.tests.factories import PASSWORD, StaffFactory, parent_with_family
+
+    user, family = parent_with_family(children=1, email="parent.admin@example.org")
+    cr = services.change_request_create(family=family, user=user, kind="family", data={"city": "Annonay"})
+    staff = StaffFactory(email="agent.navigateur@mairie.example.org")
+    page.goto(f"{live_server.url}/compte/login/")
+    page.get_by_label("Courriel").fill(staff.email)
+    page.get_by_label("Mot de passe", exact=False).first.fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_load_state()
+    assert "/admin/" in page.url
+    page.goto(f"{live_server.url}/admin/families/changerequest/{cr.pk}/change/")
+    expect(page.get_by_text("Peaugres")).to_be_visible()
+    axe_check(page, context="fieldset")
+    page.get_by_role("button", name="Accepter et appliquer").click()
+    expect(page.get_by_text("Demande acceptée et appliquée")).to_be_visible()
+    cr.refresh_from_db()
+    family.refresh_from_db()
+    assert cr.status == ChangeRequest.Status.ACCEPTED and family.city == "Annonay"
