@@ -27,3 +27,20 @@ def waiting_list_expire(*, now, run):
     from .services.waiting_list import waiting_list_expire_offers
 
     run.add("propositions expirées", waiting_list_expire_offers(now=now))
+
+
+@shared_task
+def waiting_list_serve(unit_id, day, now=None):
+    """A place of (unit, day) was freed: give it to the first child waiting (queued after the freeing commit)."""
+    import datetime
+
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from .services.waiting_list import waiting_list_place_freed
+
+    moment = parse_datetime(now) if now else timezone.now()
+    with transaction.atomic():
+        entry = waiting_list_place_freed(unit_id=unit_id, date=datetime.date.fromisoformat(day), now=moment)
+    return entry.pk if entry else None

@@ -52,8 +52,10 @@ def occupancy_lock(keys, *, units, groups, overrides=None):
         unit, group = units[key[0]], groups.get(key[1]) if key[1] else None
         return loaders.capacity_for(unit, group, key[2], overrides)
 
+    # Insert missing rows in a fixed order so concurrent transactions never wait on each other crosswise.
+    ordered = sorted(keys, key=lambda k: (k[0], k[1] or 0, k[2]))
     Occupancy.objects.bulk_create(
-        [Occupancy(unit_id=u, group_id=g, date=d, booked=0, capacity=capacity((u, g, d))) for u, g, d in keys],
+        [Occupancy(unit_id=u, group_id=g, date=d, booked=0, capacity=capacity((u, g, d))) for u, g, d in ordered],
         ignore_conflicts=True,
     )
     rows = {}
@@ -116,8 +118,6 @@ def booking_commit(*, family, changes, by, now=None, send_email=True):
 
 
 def _commit(*, family, changes, by, now):
-    from .waiting_list import waiting_list_place_freed
-
     child_ids = {c.child_id for c in changes}
     unit_ids = {c.unit_id for c in changes}
     dates = {c.date for c in changes}
@@ -248,8 +248,16 @@ def _commit(*, family, changes, by, now):
             _pairs_q(((b.child_id, b.unit_id, b.date) for b in booked))
         ).update(status=WaitingListEntry.Status.BOOKED)
     for unit_id, day in sorted(set(freed), key=lambda x: (x[1], x[0])):
-        waiting_list_place_freed(unit_id=unit_id, date=day, now=now)
+        serve_waiting_list_after_commit(unit_id=unit_id, date=day, now=now)
     return {"booked": booked, "cancelled": cancelled}
+
+
+def serve_waiting_list_after_commit(*, unit_id, date, now):
+    """Offer a freed place to the waiting list in its own transaction, once this one has committed
+    (so one family's change never holds another family's rows)."""
+    from ..tasks import waiting_list_serve
+
+    transaction.on_commit(lambda: waiting_list_serve.delay(unit_id, date.isoformat(), now.isoformat()))
 
 
 def _pairs_q(triples):
@@ -324,8 +332,6 @@ def booking_declare_absence(*, booking, by, reason="", certificate=None, now=Non
     the day becomes a billed absence, which staff may excuse when a medical certificate is attached.
     Returns the booking.
     """
-    from .waiting_list import waiting_list_place_freed
-
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related(
@@ -346,7 +352,7 @@ def booking_declare_absence(*, booking, by, reason="", certificate=None, now=Non
             occupancy_save(rows)
             booking.state = Booking.State.CANCELLED
             booking.save()
-            waiting_list_place_freed(unit_id=booking.unit_id, date=booking.date, now=now)
+            serve_waiting_list_after_commit(unit_id=booking.unit_id, date=booking.date, now=now)
         else:
             booking.state = Booking.State.ABSENT_BILLED
             if certificate:
@@ -363,8 +369,6 @@ def booking_declare_absence(*, booking, by, reason="", certificate=None, now=Non
 # --------------------------------------------------------------------------- staff decisions
 def booking_decide(*, booking, accept, by, reason="", now=None):
     """Staff accept or refuse a booking request ("demande en attente"); e-mails the family."""
-    from .waiting_list import waiting_list_place_freed
-
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related(
@@ -393,7 +397,7 @@ def booking_decide(*, booking, accept, by, reason="", now=None):
         for to in family_emails(booking.child.family):
             email_queue(to=to, template="booking_decision", context={"booking": booking}, related=booking)
         if not accept:
-            waiting_list_place_freed(unit_id=booking.unit_id, date=booking.date, now=now)
+            serve_waiting_list_after_commit(unit_id=booking.unit_id, date=booking.date, now=now)
     return booking
 
 

@@ -164,13 +164,14 @@ class TestCapacity:
         assert "complet" in exc.value.details[0]
         entry = services.waiting_list_join(child=c2, unit=unit, date=wed, by=u2, auto_book=True, now=NOW)
         assert entry.status == "waiting"
-        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, CANCEL)])
+        with django_capture_on_commit_callbacks(execute=True):
+            services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, CANCEL)])
         entry.refresh_from_db()
         assert entry.status == "booked"
         assert Booking.objects.get(child=c2).state == "reserved"
         assert Occupancy.objects.get(unit=unit, date=wed).booked == 1
 
-    def test_waiting_list_offer_expires_to_next_child(self, setup):
+    def test_waiting_list_offer_expires_to_next_child(self, setup, django_capture_on_commit_callbacks):
         user, family, child, activity, group, unit, enrolment = setup
         unit.capacity = 1
         unit.save()
@@ -183,7 +184,8 @@ class TestCapacity:
             enrol(c, activity, group)
             waiting.append(services.waiting_list_join(child=c, unit=unit, date=wed, by=u, now=NOW
                                                       + datetime.timedelta(minutes=i)))
-        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, CANCEL)])
+        with django_capture_on_commit_callbacks(execute=True):
+            services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, CANCEL)])
         first, second = (WaitingListEntry.objects.get(pk=e.pk) for e in waiting)
         assert first.status == "offered" and second.status == "waiting"
         assert OutboundEmail.objects.filter(template="waiting_list_offer").count() == 1

@@ -62,7 +62,7 @@ def test_prebook_job_twice_creates_once():
     assert second["counts"].get("réservations créées", 0) == 0
 
 
-def test_waiting_list_expiry_job_twice():
+def test_waiting_list_expiry_job_twice(django_capture_on_commit_callbacks):
     activity, group, (unit,) = wednesdays_activity(capacity=1)
     now = datetime.datetime(2025, 11, 10, 9, 0, tzinfo=P)
     wed = D(2025, 12, 3)
@@ -77,7 +77,9 @@ def test_waiting_list_expiry_job_twice():
         enrol(c, activity, group)
         entries.append(services.waiting_list_join(child=c, unit=unit, date=wed, by=u,
                                                   now=now + datetime.timedelta(minutes=i)))
-    services.booking_commit(family=f1, by=u1, now=now, changes=[Change(wed, c1.id, unit.id, CANCEL)], send_email=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_commit(family=f1, by=u1, now=now, changes=[Change(wed, c1.id, unit.id, CANCEL)],
+                                send_email=False)
     later = now + datetime.timedelta(days=2)
     tasks.waiting_list_expire(now=later)
     tasks.waiting_list_expire(now=later)
