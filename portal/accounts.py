@@ -1,7 +1,9 @@
 """django-allauth adapter: parents only (no self sign-up), e-mails through the outbox."""
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 
 from .mail import email_record
+from .models import Organisation
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -10,7 +12,9 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return False
 
     def send_mail(self, template_prefix, email, context):
-        # allauth's own e-mails (password reset…) go through the outbox like every other one.
+        # allauth's own e-mails (password reset…) go through the outbox like every other one,
+        # in the same layout (organisation name, portal link) as ours.
+        context = {"organisation": Organisation.current(), "portal_url": settings.PORTAL_BASE_URL, **context}
         message = self.render_mail(template_prefix, email, context)
         html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
         email_record(

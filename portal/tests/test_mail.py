@@ -280,3 +280,20 @@ def test_requeue_of_failed_emails_by_staff(staff_user, django_capture_on_commit_
 
 def test_secret_templates_are_the_password_links():
     assert SECRET_TEMPLATES == {"password_reset_key", "invitation"}
+
+
+def test_password_reset_email_has_french_html_and_text_with_organisation_and_link(
+    client, parent, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_BASE_URL = "https://familles.example.org"
+    Organisation.objects.update_or_create(pk=1, defaults={"name": "Mairie de Testville"})
+    user, _ = parent
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/compte/password/reset/", {"email": user.email})
+    message = mail.outbox[0]
+    assert "Mairie de Testville" in message.body and "https://familles.example.org/" in message.body
+    assert "/compte/password/reset/key/" in message.body
+    html, mime = message.alternatives[0]
+    assert mime == "text/html" and '<html lang="fr">' in html
+    assert "Mairie de Testville" in html and "Choisir un nouveau mot de passe" in html
+    assert OutboundEmail.objects.get().template == "password_reset_key"
