@@ -114,3 +114,59 @@ def test_enrol_mass_select_untick_recap_commit(page, live_server, browser_login,
     expect(page.get_by_text(re.compile("Hors délai : les modifications de ce mois étaient possibles jusqu'au"))
            .first).to_be_visible()
     axe_check(page)
+
+
+def test_staff_takes_attendance_on_a_phone(page, live_server, browser_login, axe_check, catalogue, staff_user):
+    from families.models import AuthorisedPerson
+    from families.tests.factories import parent_with_family
+
+    from .factories import enrol
+
+    activity, unit, today = catalogue
+    _, family = parent_with_family(children=1)
+    child = family.children.get()
+    child.health.pai = True
+    child.health.save()
+    AuthorisedPerson.objects.create(child=child, last_name="DURAND", first_name="Paul", phone="06 11 22 33 44")
+    enrolment = enrol(child, activity, activity.groups.get())
+    Booking.objects.create(child=child, unit=unit, date=today, enrolment=enrolment, state="reserved")
+    browser_login(page, staff_user)
+    page.goto(f"{live_server.url}/inscriptions/personnel/presences/?activite={activity.pk}&date={today.isoformat()}")
+    expect(page.get_by_text("Paul DURAND")).to_be_visible()
+    expect(page.get_by_text("PAI", exact=True)).to_be_visible()
+    axe_check(page)
+    page.get_by_role("button", name=f"Présent : {child.first_name}").click()
+    expect(page.get_by_text("Présent", exact=True).first).to_be_visible()
+    axe_check(page)
+    assert Booking.objects.get(child=child).state == "present"
+
+
+def test_other_parent_pages_are_accessible(page, live_server, browser_login, axe_check, catalogue):
+    from families.tests.factories import parent_with_family
+
+    from .factories import enrol
+
+    activity, unit, today = catalogue
+    user, family = parent_with_family(children=1)
+    child = family.children.get()
+    enrolment = enrol(child, activity, activity.groups.get())
+    month = _bookable_month(today)
+    wednesday = month + datetime.timedelta(days=(2 - month.weekday()) % 7)
+    booking = Booking.objects.create(child=child, unit=unit, date=wednesday, enrolment=enrolment, state="reserved")
+    browser_login(page, user)
+    for path, text in [
+        (f"/inscriptions/planning/{enrolment.pk}/semaine/{wednesday.year}/{wednesday.month}/{wednesday.day}/",
+         "Journée : Réservé"),
+        (f"/inscriptions/planning/{enrolment.pk}/selection/semaine/", "Semaine type"),
+        (f"/inscriptions/enfant/{child.pk}/{month.year}/{month.month}/", f"Planning de {child.first_name}"),
+        (f"/inscriptions/absence/{booking.pk}/", "Déclarer une absence"),
+        ("/inscriptions/agenda/", "Agenda privé"),
+        ("/", "Mes réservations"),
+    ]:
+        page.goto(live_server.url + path)
+        expect(page.get_by_text(text).locator("visible=true").first).to_be_visible()
+        axe_check(page)
+    page.goto(live_server.url + "/inscriptions/agenda/")
+    page.get_by_role("button", name="Créer mon agenda privé").click()
+    expect(page.get_by_label(re.compile("Adresse de votre agenda"))).to_have_value(re.compile(r"\.ics$"))
+    axe_check(page)
