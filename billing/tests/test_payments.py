@@ -205,3 +205,37 @@ def test_money_taken_after_expiry_is_still_recorded(issued):
     assert online_payment_notify(provider="fake", body=f"idOp={op.idop}").outcome == "accepted"
     issued.refresh_from_db()
     assert issued.status == Invoice.Status.PAID and Payment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_notifications_record_one_payment(parent):
+    import threading
+
+    from django.db import connection
+
+    from billing.services.invoicing import invoice_issue_period
+
+    from .factories import March
+
+    march = March(parent[1])
+    [invoice] = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end)
+    tx, _, op = _start(invoice)
+    fake_operation_decide(op=op, result="P")
+    outcomes, errors = [], []
+
+    def notify():
+        try:
+            outcomes.append(online_payment_notify(provider="fake", body=f"idOp={op.idop}").outcome)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=notify) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(outcomes) == ["accepted", "duplicate", "duplicate", "duplicate"]
+    assert Payment.objects.count() == 1 and PaymentAllocation.objects.get().amount == D("45.20")
