@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Task modules not named tasks.py: listed here so that workers register them too.
+app.autodiscover_tasks(["families"], related_name="tasks_documents")
 
 app.conf.beat_schedule = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab(minute="*/5")},
