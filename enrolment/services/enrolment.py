@@ -45,6 +45,9 @@ def enrolment_request(*, child, activity, group, by, now=None):
                              f"{activity.enrolment_closes:%d/%m/%Y}.")
     if today > activity.season_end:
         raise EnrolmentError(f"La saison de « {activity.name} » est terminée.")
+    if activity.requires_complete_file and not _file_complete(child.family, now):
+        raise EnrolmentError(f"L'inscription à « {activity.name} » demande un dossier famille complet : déposez "
+                             f"les documents demandés et répondez aux consentements dans « Mon dossier ».")
     decision = group_check(child=child, group=group, activity=activity)
     if not decision.ok:
         raise EnrolmentError(f"{child.first_name} ne peut pas être inscrit(e) dans le groupe « {group.name} » : "
@@ -64,6 +67,12 @@ def enrolment_request(*, child, activity, group, by, now=None):
         raise EnrolmentError(f"{child.first_name} est déjà inscrit(e) ou a déjà une demande en cours pour "
                              f"« {activity.name} ».") from None
     return enrolment
+
+
+def _file_complete(family, now):
+    from families.services_documents import family_file_complete
+
+    return family_file_complete(family=family, now=now)
 
 
 @dataclass

@@ -381,3 +381,17 @@ class TestAbsence:
         b = Booking.objects.get()
         assert services.attendance_mark(booking=b, present=True, by=staff_user).state == "present"
         assert services.attendance_mark(booking=b, present=False, by=staff_user).state == "absent_billed"
+
+
+def test_activity_requiring_complete_file(monkeypatch):
+    from enrolment.services import enrolment as enrolment_services
+
+    user, family = parent_with_family(children=1)
+    child = family.children.get()
+    activity, group, _ = wednesdays_activity(requires_complete_file=True)
+    monkeypatch.setattr(enrolment_services, "_file_complete", lambda family, now: False)
+    with pytest.raises(EnrolmentError) as exc:
+        services.enrolment_request(child=child, activity=activity, group=group, by=user, now=NOW)
+    assert "dossier famille complet" in exc.value.message
+    monkeypatch.setattr(enrolment_services, "_file_complete", lambda family, now: True)
+    assert services.enrolment_request(child=child, activity=activity, group=group, by=user, now=NOW).pk

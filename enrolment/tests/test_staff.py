@@ -128,3 +128,23 @@ def test_medical_certificate_only_for_staff(client, staff_user):
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
     admin_page = client.get(reverse("admin:enrolment_booking_change", args=[booking.pk])).content.decode()
     assert "Ouvrir le certificat" in admin_page
+
+
+def test_admin_pages_render(staff_client):
+    activity, group, (unit,) = wednesdays_activity()
+    for model in ("structure", "activitytype", "activity", "unit", "schoolholiday", "closureday", "capacityoverride",
+                  "enrolment", "booking", "occupancy", "waitinglistentry", "calendarfeed"):
+        assert staff_client.get(reverse(f"admin:enrolment_{model}_changelist")).status_code == 200, model
+    for model in ("structure", "activity", "unit", "closureday", "capacityoverride", "schoolholiday"):
+        assert staff_client.get(reverse(f"admin:enrolment_{model}_add")).status_code == 200, model
+    assert staff_client.get(reverse("admin:enrolment_activity_change", args=[activity.pk])).status_code == 200
+
+
+def test_school_holidays_import_is_idempotent(staff_client):
+    from enrolment.models import SchoolHoliday
+    from enrolment.services.calendar import school_holidays_import
+
+    created = school_holidays_import(today=D(2025, 9, 1))
+    assert created >= 5
+    assert school_holidays_import(today=D(2025, 9, 1)) == 0
+    assert SchoolHoliday.objects.filter(name__icontains="Noël", start_date__year=2025).exists()
