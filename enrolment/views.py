@@ -150,6 +150,7 @@ def month(request, enrolment_id, year, month):
         "enrolment": enrolment, "cal": cal, "edit": edit, "legend": selectors.LEGEND, "basket_count": len(basket),
         "few": selectors.FEW_PLACES,
         "editable_days": [d for d in cal["days"] if d.is_open and d.editable],
+        "locked_reason": next((d.reason for d in cal["days"] if d.is_open and not d.editable), ""),
     })
 
 
