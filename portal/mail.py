@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .conf import setting
@@ -36,13 +37,18 @@ def email_queue(*, to, template, context=None, related=None):
         return None
     org = Organisation.current()
     ctx = {"organisation": org, "portal_url": settings.PORTAL_BASE_URL, **(context or {})}
-    subject = render_to_string(f"emails/{template}.subject.txt", ctx).strip().replace("\n", " ")
-    body_text = render_to_string(f"emails/{template}.txt", ctx)
+    subject = " ".join(_render_plain(f"emails/{template}.subject.txt", ctx).split())
+    body_text = _render_plain(f"emails/{template}.txt", ctx)
     body_html = render_to_string(f"emails/{template}.html", ctx)
     return email_record(
         to=to, subject=f"[{org.short_name or org.name}] {subject}", body_text=body_text, body_html=body_html,
         template=template, related=related,
     )
+
+
+def _render_plain(name, ctx):
+    """Render a plain-text template without HTML escaping (« L'été » must not become « L&#x27;été »)."""
+    return get_template(name).template.render(Context(ctx, autoescape=False))
 
 
 def email_record(*, to, subject, body_text, body_html="", template="", related=None):

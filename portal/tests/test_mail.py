@@ -66,6 +66,7 @@ def test_email_queue_sends_french_html_and_text_with_organisation_and_link(
     assert mail.outbox, "the e-mail must be sent after commit"
     message = mail.outbox[0]
     assert message.subject == "[Testville] Réservations de Léa"
+    assert "Les réservations de Léa sont enregistrées." in message.body
     assert message.to == ["parent@example.org"]
     assert "Mairie de Testville" in message.body
     assert "https://familles.example.org/" in message.body
@@ -78,6 +79,15 @@ def test_email_queue_sends_french_html_and_text_with_organisation_and_link(
     email.refresh_from_db()
     assert (email.status, email.attempts, email.last_error) == ("sent", 1, "")
     assert email.sent_at is not None
+
+
+def test_subject_and_text_are_not_html_escaped_but_html_is(sample_template, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue(to="parent@example.org", template="sample", context={"child": "Zoé & Léo d'Arc <3"})
+    message = mail.outbox[0]
+    assert message.subject.endswith("Réservations de Zoé & Léo d'Arc <3")
+    assert "Les réservations de Zoé & Léo d'Arc <3 sont enregistrées." in message.body
+    assert "Zoé &amp; Léo d&#x27;Arc &lt;3" in message.alternatives[0][0]
 
 
 def test_email_queue_without_address_records_nothing(sample_template):
