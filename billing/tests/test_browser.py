@@ -36,6 +36,11 @@ def test_parent_opens_an_invoice_pdf(page, live_server, browser_login, axe_check
     assert popup.url.endswith(href)
 
 
+def _invoice_item(page, invoice):
+    """The invoice's table row (desktop) or card (phone): whichever the parent sees."""
+    return page.get_by_role("row").or_(page.get_by_role("article")).filter(has_text=invoice.number)
+
+
 def _go_to_card_page(page, live_server, axe_check, invoice):
     page.get_by_role("link", name=f"Payer la facture {invoice.number}").click()
     page.get_by_role("heading", name=f"Payer la facture {invoice.number}").wait_for()
@@ -56,7 +61,7 @@ def test_parent_pays_an_invoice_online_and_sees_it_paid(page, live_server, brows
     page.get_by_text("Paiement accepté.").wait_for()
     axe_check(page)
     _invoices(page, live_server, axe_check)
-    row = page.get_by_role("row").filter(has_text=invoice.number)
+    row = _invoice_item(page, invoice)
     assert "Payée" in row.inner_text()
     assert page.get_by_role("link", name=f"Payer la facture {invoice.number}").count() == 0
 
@@ -70,7 +75,7 @@ def test_parent_refuses_a_payment_and_the_invoice_stays_due(page, live_server, b
     page.get_by_text("Paiement refusé.").wait_for()
     axe_check(page)
     _invoices(page, live_server, axe_check)
-    row = page.get_by_role("row").filter(has_text=invoice.number)
+    row = _invoice_item(page, invoice)
     assert "À payer" in row.inner_text() and "45,20 €" in row.inner_text()
     assert page.get_by_role("link", name=f"Payer la facture {invoice.number}").count() == 1
 
