@@ -86,3 +86,13 @@ def test_waiting_list_expiry_job_twice(django_capture_on_commit_callbacks):
     statuses = [WaitingListEntry.objects.get(pk=e.pk).status for e in entries]
     assert statuses == ["expired", "offered"]
     assert OutboundEmail.objects.filter(template="waiting_list_offer").count() == 2
+
+
+def test_beat_schedule_points_at_enrolment_tasks():
+    from portal.celery import app
+
+    names = {entry["task"] for entry in app.conf.beat_schedule.values() if entry["task"].startswith("enrolment.")}
+    assert names == {"enrolment.tasks.deadline_reminders", "enrolment.tasks.prebook_upcoming",
+                     "enrolment.tasks.waiting_list_expire"}
+    for name in names:
+        assert callable(getattr(tasks, name.rsplit(".", 1)[1]))
