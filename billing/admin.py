@@ -296,10 +296,17 @@ class PaymentAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"Règlement enregistré : {payment}.", messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:billing_payment_change", args=[payment.pk]))
+        from families.models import Family
+
+        family = Family.objects.filter(pk=initial.get("family") or 0).first() if str(initial.get("family", "")).isdigit() else None
+        intro = "Sans facture cochée, le montant est affecté aux factures impayées les plus anciennes de la famille pour cette régie."
+        if family is not None:
+            intro = f"Famille {family} – " + intro
+        else:
+            intro = "Ouvrez une facture et choisissez « Enregistrer un règlement » pour pré-remplir la famille. " + intro
         return _form_page(
             request, self.admin_site, title="Enregistrer un règlement", form=form, submit="Enregistrer le règlement",
-            intro="Choisissez la famille (son identifiant) puis enregistrez : sans facture cochée, le montant est affecté aux "
-            "factures impayées les plus anciennes de la régie.", opts=self.model._meta,
+            intro=intro, opts=self.model._meta,
         )
 
 

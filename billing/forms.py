@@ -86,6 +86,9 @@ class ManualPaymentForm(forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["family", "regie", "mode", "amount", "received_on", "payer", "reference", "bank", "note"]
+        # Identifiers rather than drop-downs of every family and guardian (thousands of rows).
+        widgets = {"family": forms.NumberInput, "payer": forms.NumberInput, "received_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"family": "Famille (identifiant)", "payer": "Tiers payeur (identifiant du responsable, facultatif)"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -102,7 +102,7 @@ def invoices_page(*, family, user=None, page=1, per_page=25, organisation=None):
     for invoice in invoices:
         invoice.payment_in_progress = invoice.pk in active
         invoice.payable = (
-            invoice.status == Invoice.Status.DUE and invoice.remaining > 0 and bool(invoice.regie.payment_provider)
+            invoice.status == Invoice.Status.DUE and invoice.remaining > 0 and online_payment_offered(invoice.regie)
             and not invoice.payment_in_progress
         )
     return {"invoices": invoices, "count": count, "page": page, "pages": pages}
@@ -119,6 +119,14 @@ def payments_page(*, family, user=None, page=1, per_page=25, organisation=None):
         ]
     )
     return {"payments": payments, "count": count, "page": page, "pages": pages}
+
+
+def online_payment_offered(regie):
+    from django.conf import settings
+
+    if regie.payment_provider == "fake":
+        return bool(settings.PAYMENT_FAKE_PROVIDER)
+    return bool(regie.payment_provider)
 
 
 def school_year_of(day):

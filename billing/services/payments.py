@@ -94,7 +94,9 @@ def invoice_payable_online(invoice, active_transactions=()):
     """(payable, reason) for the « Payer » button."""
     if invoice.status != Invoice.Status.DUE or invoice.remaining <= 0:
         return False, "Facture réglée"
-    if not invoice.regie.payment_provider:
+    from ..selectors import online_payment_offered
+
+    if not online_payment_offered(invoice.regie):
         return False, "Paiement en ligne non proposé"
     if any(t.invoice_id == invoice.pk for t in active_transactions):
         return False, "Paiement en cours"
