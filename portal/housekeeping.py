@@ -20,6 +20,8 @@ from families.models import Invitation
 from .conf import setting
 from .models import JobRun, OutboundEmail
 
+JOB_RUN_STALE_HOURS = 6
+
 
 def invitations_expire(*, now):
     """An invitation not used within ``INVITATION_VALIDITY_DAYS`` of being sent stops working now
@@ -77,7 +79,20 @@ def job_runs_purge(*, now):
     return deleted
 
 
+def job_runs_interrupted(*, now, current_run=None):
+    """Runs still « En cours » after ``JOB_RUN_STALE_HOURS`` (a worker died mid-job) become « Échec »."""
+    limit = now - timedelta(hours=JOB_RUN_STALE_HOURS)
+    stale = JobRun.objects.filter(status=JobRun.Status.RUNNING, started_at__lt=limit)
+    if current_run is not None:
+        stale = stale.exclude(pk=current_run.pk)
+    return stale.update(
+        status=JobRun.Status.FAILED, finished_at=now,
+        summary=f"Interrompue : toujours en cours après {JOB_RUN_STALE_HOURS} heures (arrêt du worker ?).",
+    )
+
+
 STEPS = (
+    (job_runs_interrupted, "exécutions interrompues signalées"),
     (invitations_expire, "invitations expirées (non utilisées à temps)"),
     (invitations_purge, "anciennes invitations expirées supprimées"),
     (outbox_secret_links_erase, "e-mails à lien expiré dont le contenu a été effacé"),
@@ -88,6 +103,6 @@ STEPS = (
 
 def run_all(*, now, run):
     for step, label in STEPS:
-        count = step(now=now)
+        count = step(now=now, current_run=run.job_run) if step is job_runs_interrupted else step(now=now)
         if count:
             run.add(label, count)

@@ -10,6 +10,7 @@ import smtplib
 from datetime import timedelta
 from email.utils import parseaddr
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -145,7 +146,7 @@ def error_is_permanent(exc):
     """An error that retrying will not fix: every recipient refused with a 5xx code, or a malformed message."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
-    return not isinstance(exc, (smtplib.SMTPException, OSError))
+    return not isinstance(exc, (smtplib.SMTPException, OSError, SoftTimeLimitExceeded))
 
 
 def message_build(email):

@@ -113,6 +113,18 @@ def test_old_job_runs_are_deleted(settings):
     assert list(JobRun.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
+def test_runs_left_running_by_a_dead_worker_are_marked_failed():
+    stale = JobRun.objects.create(name="x", label="X", now=NOW, started_at=NOW - timedelta(hours=7))
+    current = JobRun.objects.create(name="y", label="Y", now=NOW, started_at=NOW - timedelta(minutes=5))
+    assert housekeeping.job_runs_interrupted(now=NOW) == 1
+    stale.refresh_from_db()
+    current.refresh_from_db()
+    assert (stale.status, stale.finished_at) == ("failed", NOW)
+    assert stale.summary == "Interrompue : toujours en cours après 6 heures (arrêt du worker ?)."
+    assert current.status == "running"
+    assert housekeeping.job_runs_interrupted(now=NOW) == 0
+
+
 def test_daily_job_logs_in_french_and_running_it_twice_changes_nothing_more(guardian, settings):
     settings.INVITATION_VALIDITY_DAYS = 14
     settings.OUTBOX_BODY_RETENTION_DAYS = 90
@@ -158,3 +170,9 @@ def test_now_default_is_current_time():
     result = housekeeping_daily()
     run = JobRun.objects.get(pk=result["job_run"])
     assert abs(run.now - timezone.now()) < timedelta(minutes=1)
+
+
+def test_daily_job_never_marks_its_own_run_interrupted():
+    result = housekeeping_daily(now=timezone.now() + timedelta(days=2))
+    assert result["status"] == "success"
+    assert JobRun.objects.get().status == "success"

@@ -5,6 +5,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
@@ -201,6 +202,7 @@ def test_error_classification():
     assert not error_is_permanent(ConnectionRefusedError())
     assert not error_is_permanent(smtplib.SMTPRecipientsRefused({"a@b.fr": (451, b"try later")}))
     assert error_is_permanent(smtplib.SMTPRecipientsRefused({"a@b.fr": (550, b"unknown")}))
+    assert not error_is_permanent(SoftTimeLimitExceeded())
     assert error_is_permanent(ValueError("Header values can't contain newlines"))
 
 
