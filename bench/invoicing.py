@@ -7,7 +7,7 @@ repeated (``--commit`` keeps the invoices). The PDF is billing's ``invoice_pdf``
 timed cold (first render in the process, WeasyPrint import included) and warm (median of N).
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_city python bench/invoicing.py \
-           [--month YYYY-MM] [--commit] [--pdf-runs 10] [--skip-issue] [--profile]
+           [--month YYYY-MM] [--commit] [--pdf-runs 10] [--skip-issue] [--profile] [--sample N]
 """
 import argparse
 import datetime
@@ -15,6 +15,49 @@ import statistics
 import time
 
 import common
+
+
+def issue_sample(month, sample, profile):
+    """Issue for the first ``sample`` families of each régie (billing's per-family step, as
+    ``invoice_issue_period`` runs it), rolled back; extrapolate to every family of the month."""
+    from django.db import transaction
+
+    from billing.models import Regie
+    from billing.services.invoicing import _invoice_issue_family, billable_bookings
+
+    first, last = month, common.month_last(month)
+    issued_on = common.month_last(month) + datetime.timedelta(days=5)
+    total_time, total_families, done = 0.0, 0, 0
+    profiler = None
+    with transaction.atomic():
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler()
+            profiler.start()
+        for regie in Regie.objects.filter(is_active=True).order_by("pk"):
+            t = time.perf_counter()
+            family_ids = sorted(set(billable_bookings(regie=regie, period_start=first, period_end=last)
+                                    .values_list("child__family_id", flat=True).distinct()))
+            listing = time.perf_counter() - t
+            t = time.perf_counter()
+            for fid in family_ids[:sample]:
+                _invoice_issue_family(regie=regie, family_id=fid, period_start=first, period_end=last,
+                                      issued_on=issued_on, by=None)
+            per_family = (time.perf_counter() - t) / max(min(sample, len(family_ids)), 1)
+            estimate = listing + per_family * len(family_ids)
+            print(f"  {regie.prefix}: {len(family_ids)} families to invoice; listing {listing:.1f} s, "
+                  f"{per_family * 1000:.1f} ms per family invoice over {min(sample, len(family_ids))} → "
+                  f"estimated {estimate:.0f} s for the régie")
+            total_time += estimate
+            total_families += len(family_ids)
+            done += min(sample, len(family_ids))
+        if profiler:
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False)[:6000])
+        transaction.set_rollback(True)
+    print(f"Estimated time to issue {first:%m/%Y} for all families: {total_time:.0f} s "
+          f"({total_families} invoices; {done} actually issued and rolled back)")
 
 
 def issue(month, commit, profile):
@@ -94,6 +137,7 @@ def main():
     parser.add_argument("--pdf-runs", type=int, default=10)
     parser.add_argument("--skip-issue", action="store_true")
     parser.add_argument("--profile", action="store_true", help="pyinstrument profile of the issuing")
+    parser.add_argument("--sample", type=int, help="issue only N families per régie and extrapolate")
     args = parser.parse_args()
     common.django_setup()
     import logging
@@ -104,7 +148,9 @@ def main():
 
     today = timezone.localdate()
     month = datetime.date.fromisoformat(args.month + "-01") if args.month else today.replace(day=1)
-    if not args.skip_issue:
+    if args.sample:
+        issue_sample(month, args.sample, args.profile)
+    elif not args.skip_issue:
         issue(month, args.commit, args.profile)
     pdf(args.pdf_runs)
 

@@ -6,7 +6,8 @@
 - ``Racer``: a parent on deadline evening — "Sélection en masse" of every Wednesday of the month being
   booked, the recap, "Terminer"; then the same for cancelling, and again. All racers share the same
   days and unit, so they race for the same places. A commit refused because a day is full (HTTP 400
-  with "complet") is an expected, clear refusal, counted apart; anything else is an error.
+  with "complet", nothing written) is an expected, clear refusal, counted apart: the parent then
+  removes the full days from the basket and commits the others. Anything else is an error.
 
 Users come from bench-results/users.json (bench/prepare.py): one real session per parent.
 Environment: BENCH_USERS (path), BENCH_WAIT (max think time in seconds, default 0 = saturation).
@@ -15,6 +16,7 @@ import itertools
 import json
 import os
 import random
+import re
 import threading
 
 from locust import between, constant, tag, task
@@ -26,6 +28,7 @@ _lock = threading.Lock()
 _readers = itertools.cycle(DATA["readers"])
 _racers = iter(DATA["racers"])
 YEAR, MONTH = DATA["month"]
+FULL_DAY = re.compile(r"(\d\d)/(\d\d)/(\d{4})[^<]{0,200}?: complet")
 
 
 class Parent(FastHttpUser):
@@ -121,19 +124,35 @@ class Racer(Parent):
                 r.failure(f"HTTP {r.status_code}")
                 return
         self.get("/inscriptions/panier/", "booking: recap")
-        with self.post("/inscriptions/panier/", "booking: commit", {"action": "commit"}) as r:
+        if self.commit("booking: commit"):
+            return
+        if self.full_days:
+            # Like a parent told "complet": drop the full days from the basket and finish with the others.
+            for day in self.full_days:
+                with self.post("/inscriptions/panier/", "booking: remove a full day",
+                               {"action": "remove", "key": f"{a['child']}:{a['unit']}:{day}"}) as r:
+                    r.success() if r.status_code == 302 else r.failure(f"HTTP {r.status_code}")
+            if self.commit("booking: commit without the full days"):
+                return
+        with self.post("/inscriptions/panier/", "booking: clear basket", {"action": "clear"}) as c:
+            c.success() if c.status_code == 302 else c.failure(f"HTTP {c.status_code}")
+        self.action = "cancel" if self.action == "book" else "book"
+
+    def commit(self, name):
+        """POST "Terminer": True when committed; a clear refusal (full / nothing to do) is not an error."""
+        self.full_days = []
+        with self.post("/inscriptions/panier/", name, {"action": "commit"}) as r:
             text = r.text or ""
             if r.status_code == 302:
                 r.success()
                 self.action = "cancel" if self.action == "book" else "book"
-            elif r.status_code == 400 and ("complet" in text or "Aucune modification à enregistrer" in text):
-                # A clear refusal (a day is full, or nothing left to change): expected under contention.
+                return True
+            if r.status_code == 400 and ("complet" in text or "Aucune modification à enregistrer" in text):
                 r.success()
                 self.environment.events.request.fire(
-                    request_type="INFO", name="booking: commit refused (full / nothing to do)", response_time=0,
+                    request_type="INFO", name=f"{name}: refused (full / nothing to do)", response_time=0,
                     response_length=0, exception=None, context={})
-                with self.post("/inscriptions/panier/", "booking: clear basket", {"action": "clear"}) as c:
-                    c.success() if c.status_code == 302 else c.failure(f"HTTP {c.status_code}")
-                self.action = "cancel" if self.action == "book" else "book"
-            else:
-                r.failure(f"HTTP {r.status_code}")
+                self.full_days = sorted({f"{y}-{m}-{d}" for d, m, y in FULL_DAY.findall(text)})
+                return False
+            r.failure(f"HTTP {r.status_code}")
+            return False
