@@ -6,7 +6,7 @@ Workers run with late acknowledgement and ``reject_on_worker_lost`` (settings ``
 """
 import logging
 
-from celery import shared_task
+from celery import current_app, shared_task
 
 from . import housekeeping
 from .jobs import periodic_job
@@ -24,10 +24,33 @@ def email_send(self, email_id):
     return delivery.status
 
 
+BACKLOG_GRACE_MINUTES = 60
+
+
+def broker_backlog():
+    """Tasks waiting in the broker's default queue; 0 in-process or when the broker cannot tell."""
+    app = current_app
+    if app.conf.task_always_eager:
+        return 0
+    try:
+        with app.connection_for_read() as conn:
+            queue = app.conf.task_default_queue
+            return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+    except Exception:  # noqa: BLE001 — the sweep must work even when this cannot be measured
+        logger.warning("Could not measure the broker backlog", exc_info=True)
+        return 0
+
+
 @shared_task
 @periodic_job("Relance des e-mails restés en attente", keep_idle=False)
 def outbox_sweep(*, now, run, older_than_minutes=10):
-    """Re-queue e-mails left queued (broker down, worker died). Idempotent."""
+    """Re-queue e-mails left queued (broker down, worker died). Idempotent.
+
+    While the workers are still draining a backlog (a mass mailing), rows are given
+    ``BACKLOG_GRACE_MINUTES`` before being queued again: their task is most likely still waiting.
+    """
+    if broker_backlog():
+        older_than_minutes = max(older_than_minutes, BACKLOG_GRACE_MINUTES)
     count = outbox_requeue_stale(now=now, older_than_minutes=older_than_minutes)
     if count:
         run.add("e-mails remis en file d'envoi", count)

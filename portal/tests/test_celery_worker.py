@@ -162,6 +162,21 @@ def test_same_task_delivered_twice_sends_one_email(celery, done, smtp):
     assert smtp.state["calls"] == 1
 
 
+def test_broker_backlog_counts_waiting_tasks(broker):
+    from portal.tasks import broker_backlog
+
+    queue = app.conf.task_default_queue
+    broker.delete(queue)
+    assert broker_backlog() == 0
+    with app.producer_or_acquire() as producer:
+        for _ in range(3):
+            producer.publish({"noop": True}, routing_key=queue, exchange=queue, declare=[app.amqp.queues[queue]])
+    try:
+        assert broker_backlog() == 3
+    finally:
+        broker.delete(queue)
+
+
 def test_sweep_run_twice_sends_each_stale_email_once(celery, done, smtp):
     with mock.patch.object(email_send, "delay"):  # the broker "was down": nothing reached Redis
         emails = [record() for _ in range(3)]

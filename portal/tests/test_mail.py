@@ -248,6 +248,26 @@ def test_sweep_twice_queues_each_stale_row_once(django_capture_on_commit_callbac
     assert fresh.pk != stale.pk
 
 
+def test_sweep_waits_longer_while_the_broker_has_a_backlog(django_capture_on_commit_callbacks):
+    now = timezone.now()
+    with mock.patch.object(email_send, "delay"):
+        email = record()
+    OutboundEmail.objects.filter(pk=email.pk).update(queued_at=now - timedelta(minutes=30))
+    with mock.patch("portal.tasks.broker_backlog", return_value=5000), mock.patch.object(email_send, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox_sweep(now=now)
+        delay.assert_not_called()
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox_sweep(now=now + timedelta(minutes=31))
+    delay.assert_called_once_with(email.pk)
+
+
+def test_broker_backlog_is_zero_in_process():
+    from portal.tasks import broker_backlog
+
+    assert broker_backlog() == 0
+
+
 def test_sweep_leaves_sent_failed_and_waiting_rows_alone():
     now = timezone.now()
     old = now - timedelta(hours=2)
