@@ -17,7 +17,7 @@ FEW_PLACES = 5
 
 STATE_DISPLAY = {
     "reserved": ("✓", "Réservé"),
-    "requested": ("⌛", "Demande en attente"),
+    "requested": ("?", "Demande en attente"),
     "refused": ("✗", "Refusé"),
     "excused": ("AE", "Absent excusé"),
     "absent_billed": ("AF", "Absent facturé"),
@@ -30,7 +30,7 @@ DAY_DISPLAY = {
     rules.SCHOOL_HOLIDAY: ("V", "Vacances"),
 }
 LEGEND = [
-    ("✓", "Réservé"), ("⌛", "Demande en attente"), ("✗", "Refusé"), ("—", "Fermé"), ("F", "Férié"),
+    ("✓", "Réservé"), ("?", "Demande en attente"), ("✗", "Refusé"), ("—", "Fermé"), ("F", "Férié"),
     ("V", "Vacances"), ("AE", "Absent excusé"), ("AF", "Absent facturé"), ("P", "Présent"), ("C", "Complet"),
     ("⊘", "Hors délai (non modifiable)"), ("LA", "Sur liste d'attente"), ("+", "Ajout dans le panier"),
     ("−", "Annulation dans le panier"),
