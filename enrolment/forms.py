@@ -1,14 +1,14 @@
 """Input shape and field validation only."""
 import datetime
 
-import filetype
 from django import forms
+
+from portal.errors import UploadError
+from portal.uploads import upload_check
 
 from . import rules
 
 WEEKDAY_CHOICES = [(i, rules.WEEKDAYS_FR[i].capitalize()) for i in range(7)]
-MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
-CERTIFICATE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 class DateInput(forms.DateInput):
@@ -99,21 +99,17 @@ class PatternForm(forms.Form):
 class AbsenceForm(forms.Form):
     reason = forms.CharField(label="Motif (facultatif)", max_length=250, required=False)
     certificate = forms.FileField(
-        label="Certificat médical (PDF, JPEG ou PNG, 5 Mo maximum)", required=False,
+        label="Certificat médical (PDF, JPEG ou PNG, 6 Mo maximum)", required=False,
         help_text="Joindre un certificat demande au service d'excuser l'absence.",
     )
 
     def clean_certificate(self):
         f = self.cleaned_data.get("certificate")
-        if not f:
-            return f
-        if f.size > MAX_CERTIFICATE_BYTES:
-            raise forms.ValidationError("Le fichier dépasse 5 Mo.")
-        head = f.read(2048)
-        f.seek(0)
-        kind = filetype.guess(head)
-        if kind is None or kind.mime not in CERTIFICATE_TYPES:
-            raise forms.ValidationError("Le certificat doit être un fichier PDF, JPEG ou PNG.")
+        if f:
+            try:
+                upload_check(f)
+            except UploadError as exc:
+                raise forms.ValidationError(exc.message) from None
         return f
 
 

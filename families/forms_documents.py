@@ -1,7 +1,7 @@
 from django import forms
 
 from messaging.forms import ATTACHMENT_HELP
-from messaging.uploads import upload_check
+from portal.uploads import upload_check
 from portal.errors import UploadError
 
 from .models_documents import DocumentType, RenewalSubmission

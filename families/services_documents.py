@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging.uploads import safe_filename, upload_check
+from portal.uploads import safe_filename, upload_check
 from portal.errors import FamilyError
 from portal.mail import email_queue
 from portal.models import AuditLog

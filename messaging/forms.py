@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from portal.errors import UploadError
 
 from .models import Service, Thread
-from .uploads import upload_check
+from portal.uploads import upload_check
 
 ATTACHMENT_HELP = "PDF, JPEG ou PNG – taille maximale : 6 Mo."
 

@@ -9,7 +9,7 @@ from portal.mail import email_queue
 from portal.models import AuditLog, Organisation
 
 from .models import Attachment, Message, Service, Thread
-from .uploads import MAX_ATTACHMENTS, safe_filename, upload_check
+from portal.uploads import MAX_ATTACHMENTS, safe_filename, upload_check
 
 
 def _attach(message, files):

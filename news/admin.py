@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from messaging.uploads import safe_filename, upload_check
+from portal.uploads import safe_filename, upload_check
 from portal.errors import UploadError
 
 from .models import NewsPost, PublishedDocument

@@ -1,7 +1,7 @@
 import pytest
 
 from messaging.tests.factories import pdf_bytes, png_bytes, upload
-from messaging.uploads import upload_check
+from portal.uploads import upload_check
 from portal.errors import UploadError
 
 
