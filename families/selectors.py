@@ -5,10 +5,9 @@ from .models import ChangeRequest, Child, Guardian
 
 
 def family_home_summary(*, family):
-    """Greeting data for the home page: guardians and active children (2 queries)."""
+    """Greeting data for the home page: active children and pending requests (2 queries)."""
     return {
         "family": family,
-        "guardians": list(Guardian.objects.filter(family=family).order_by("rank")),
         "children": list(Child.objects.filter(family=family, is_active=True).order_by("birth_date")),
         "pending_change_requests": ChangeRequest.objects.filter(
             family=family, status=ChangeRequest.Status.PENDING

@@ -1,8 +1,8 @@
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from families.access import parent_required
+from families.access import family_for_user, parent_required
 from families.selectors import family_home_summary
 
 from .dashboard import dashboard_sections
@@ -12,8 +12,13 @@ from .models import AuditLog
 
 def home(request):
     """Logged-in parents get their dashboard; everyone else the public welcome page."""
-    if request.user.is_authenticated and hasattr(request.user, "guardian"):
-        return _dashboard(request)
+    if request.user.is_authenticated:
+        try:
+            family_for_user(request.user)  # one query, cached on the user for the dashboard
+        except Http404:
+            pass
+        else:
+            return _dashboard(request)
     return render(request, "portal/welcome.html", {"sections": dashboard_sections(request, public=True)})
 
 
