@@ -17,6 +17,7 @@ The legacy unsigned Tipi URL flavour is never used.
 """
 import secrets
 import zoneinfo
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -59,18 +60,23 @@ class ProviderResult:
     data: dict = field(default_factory=dict)
 
 
-class PaymentProvider:
+class PaymentProvider(ABC):
+    """Start a payment (a redirect; moves no money), read a notification's operation id, ask the real status."""
+
     name = ""
     label = ""
 
-    def start(self, transaction, *, notify_url, return_url):  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def start(self, transaction, *, notify_url, return_url):
+        """Return the URL (or form) the browser goes to."""
 
-    def notification_operation_id(self, *, body, query_string=""):  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def notification_operation_id(self, *, body, query_string=""):
+        """The provider's operation id in a notification; nothing else in it is trusted."""
 
-    def fetch_status(self, transaction):  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def fetch_status(self, transaction):
+        """Ask the provider for the real result: a ProviderResult."""
 
 
 class PayfipProvider(PaymentProvider):
