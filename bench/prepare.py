@@ -45,7 +45,7 @@ def main():
 
     from billing.models import Invoice
     from enrolment import rules
-    from enrolment.models import Booking, Enrolment, Unit
+    from enrolment.models import Booking, Enrolment, Occupancy, Unit
     from messaging.models import Thread
 
     today = timezone.localdate(timezone.now(), rules.PARIS)
@@ -83,6 +83,10 @@ def main():
     last = common.month_last(rush)
     if activity is not None and args.racers:
         unit = Unit.objects.filter(activity=activity, code="APR").first()
+        # Start every race from the generated state: nobody has booked the raced month yet.
+        reset = Booking.objects.filter(unit__activity=activity, date__range=(rush, last)).delete()[0]
+        Occupancy.objects.filter(unit__activity=activity, date__range=(rush, last)).update(booked=0)
+        print(f"race reset: {reset} booking(s) of {activity.name} in {rush:%m/%Y} removed, counters at 0")
         busy = set(Booking.objects.filter(unit__activity=activity, date__range=(rush, last)).values_list(
             "child_id", flat=True))
         seen = set()
