@@ -126,7 +126,7 @@ def message_reply_by_family(*, thread, guardian, user, body, files=(), now=None)
 @transaction.atomic
 def message_reply_by_staff(*, thread, staff_user, body, files=(), now=None):
     now = now or timezone.now()
-    thread = Thread.objects.select_for_update().select_related("service", "family").get(pk=thread.pk)
+    thread = Thread.objects.select_for_update(of=("self",)).select_related("service", "family").get(pk=thread.pk)
     if not body.strip():
         raise MessagingError("La réponse est vide.")
     message = Message.objects.create(

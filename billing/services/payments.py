@@ -121,7 +121,7 @@ def online_payment_start(*, invoice, email, user=None, now=None):
         raise PaymentError("Le paiement en ligne de cette régie est en mode test : il est désactivé.")
     try:
         with transaction.atomic():
-            locked = Invoice.objects.select_for_update().select_related("regie").get(pk=invoice.pk)
+            locked = Invoice.objects.select_for_update(of=("self",)).select_related("regie").get(pk=invoice.pk)
             if locked.status != Invoice.Status.DUE or locked.remaining <= 0:
                 raise PaymentError(f"La facture {locked.number} est déjà réglée.")
             if OnlineTransaction.objects.filter(invoice=locked, state__in=OnlineTransaction.ACTIVE_STATES).exists():
@@ -224,7 +224,7 @@ def payment_record_result(*, transaction_id, result, source="callback", raw="", 
     """Record a verified provider result once; a replay or a contradicting answer changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        tx = OnlineTransaction.objects.select_for_update().select_related("regie").get(pk=transaction_id)
+        tx = OnlineTransaction.objects.select_for_update(of=("self",)).select_related("regie").get(pk=transaction_id)
         log = {"provider": tx.provider, "source": source, "raw": raw, "remote_addr": remote_addr, "transaction_obj": tx, "data": result.data}
         problem = _result_problem(tx, result)
         if problem:

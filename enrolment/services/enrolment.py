@@ -101,7 +101,7 @@ def enrolment_decide(*, enrolment, accept, by, reason="", now=None):
     """Staff validate or refuse a pending enrolment; e-mails the family and writes the audit log."""
     now = now or timezone.now()
     with transaction.atomic():
-        enrolment = Enrolment.objects.select_for_update().select_related("child__family", "activity", "group").get(
+        enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related("child__family", "activity", "group").get(
             pk=enrolment.pk)
         if enrolment.status != Enrolment.Status.PENDING:
             raise EnrolmentError("Cette demande d'inscription a déjà été traitée.")
