@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 
 
 class TimeStampedModel(models.Model):
@@ -57,13 +58,22 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
+    CACHE_KEY = "portal:organisation:v1"
+
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
+        # Dropped now (this transaction reads it fresh) and again after commit (other workers).
+        cache.delete(self.CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(self.CACHE_KEY))
 
     @classmethod
     def current(cls):
-        obj, _ = cls.objects.get_or_create(pk=1)
+        """The organisation row, read from the cache (shared by all workers) and dropped on save."""
+        obj = cache.get(cls.CACHE_KEY)
+        if obj is None:
+            obj, _ = cls.objects.get_or_create(pk=1)
+            cache.set(cls.CACHE_KEY, obj, 300)
         return obj
 
 
