@@ -107,3 +107,8 @@ for s in $SCENARIOS; do
     *) echo "unknown scenario $s" >&2 ;;
   esac
 done
+
+if [ -z "${SKIP_QUERIES:-}" ]; then
+  echo "== SQL queries per request (django.test.Client on the same database)"
+  ALLOWED_HOSTS=testserver "$PY" bench/queries.py | tee "$OUT/queries.md"
+fi
