@@ -1,6 +1,7 @@
 """Issuing invoices from billable bookings, numbering, credit notes."""
 import datetime
 import logging
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -65,12 +66,13 @@ def payer_for(family, guardians, chosen):
     return ranked[0] if ranked else None
 
 
-def invoice_issue_period(*, regie, period_start, period_end, by=None, now=None, issued_on=None):
+def invoice_issue_period(*, regie, period_start, period_end, by=None, now=None, issued_on=None, chunk=500):
     """Issue one invoice per family for the billable, not yet billed bookings of the period.
 
     Idempotent: bookings already on an invoice are skipped (and ``InvoiceLine.booking`` is unique),
-    so a re-run creates nothing new. Each family's invoice is its own transaction, numbered under
-    the régie's sequence lock. Returns the list of invoices created.
+    so a re-run creates nothing new. Families are invoiced by chunks of ``chunk``, each chunk in its
+    own transaction numbered under the régie's sequence lock (taken once per chunk), with a fixed
+    number of queries per chunk plus the e-mails. Returns the list of invoices created.
     """
     if period_end < period_start:
         raise BillingError("La fin de la période précède son début.")
@@ -84,18 +86,22 @@ def invoice_issue_period(*, regie, period_start, period_end, by=None, now=None, 
         )
     )
     created = []
-    for family_id in family_ids:
-        invoice = _invoice_issue_family(
-            regie=regie, family_id=family_id, period_start=period_start, period_end=period_end,
+    for i in range(0, len(family_ids), chunk):
+        created += _invoice_issue_families(
+            regie=regie, family_ids=family_ids[i : i + chunk], period_start=period_start, period_end=period_end,
             issued_on=issued_on, by=by,
         )
-        if invoice is not None:
-            created.append(invoice)
     logger.info("Régie %s, %s → %s: %d invoice(s) issued", regie.prefix, period_start, period_end, len(created))
     return created
 
 
 def _invoice_issue_family(*, regie, family_id, period_start, period_end, issued_on, by):
+    invoices = _invoice_issue_families(regie=regie, family_ids=[family_id], period_start=period_start,
+                                       period_end=period_end, issued_on=issued_on, by=by)
+    return invoices[0] if invoices else None
+
+
+def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issued_on, by):
     from families.models import Family, Guardian
 
     with transaction.atomic():
@@ -106,55 +112,81 @@ def _invoice_issue_family(*, regie, family_id, period_start, period_end, issued_
             [NumberSequence(regie=regie, year=year, kind=NumberSequence.Kind.INVOICE, last_number=0)],
             ignore_conflicts=True,
         )
-        NumberSequence.objects.select_for_update().get(regie=regie, year=year, kind=NumberSequence.Kind.INVOICE)
+        sequence = NumberSequence.objects.select_for_update().get(
+            regie=regie, year=year, kind=NumberSequence.Kind.INVOICE
+        )
         bookings = list(
-            billable_bookings(regie=regie, period_start=period_start, period_end=period_end, family_ids=[family_id])
-            .select_related("child", "unit__activity__activity_type")
+            billable_bookings(regie=regie, period_start=period_start, period_end=period_end, family_ids=family_ids)
+            .select_related("child", "unit__activity")
+            .only("id", "child_id", "unit_id", "date", "state", "enrolment_id",
+                  "child__id", "child__family_id", "child__first_name", "child__last_name",
+                  "unit__id", "unit__name", "unit__activity_id", "unit__activity__id", "unit__activity__name")
             .select_for_update(of=("self",))
-            .order_by("child__last_name", "child__first_name", "child_id", "unit__activity__name", "unit__name", "date")
+            .order_by("child__family_id", "child__last_name", "child__first_name", "child_id",
+                      "unit__activity__name", "unit__name", "date")
         )
         if not bookings:
-            return None
-        family = Family.objects.get(pk=family_id)
-        guardians = list(Guardian.objects.filter(family=family))
-        chosen = FamilyPayer.objects.filter(family=family).select_related("guardian").first()
-        payer = payer_for(family, guardians, chosen.guardian if chosen else None)
-
-        rules = tariff_rules(unit_ids={b.unit_id for b in bookings}, start=period_start, end=period_end)
-        lines = []
+            return []
+        per_family = defaultdict(list)
         for booking in bookings:
-            rule = rule_for_day(rules.get(booking.unit_id, ()), booking.date)
-            price = rule_price(rule, family.quotient_on(booking.date))
-            activity = booking.unit.activity
-            lines.append(
-                InvoiceLine(
-                    booking=booking, child=booking.child, enrolment_id=booking.enrolment_id, unit=booking.unit,
-                    child_name=str(booking.child), activity_name=activity.name, unit_name=booking.unit.name,
-                    tariff_label=rule.label if rule else "", date=booking.date,
-                    state_label=_state_label(booking), quantity=1, unit_price=price, amount=line_amount(1, price),
+            per_family[booking.child.family_id].append(booking)
+        families = Family.objects.in_bulk(list(per_family))
+        guardians = defaultdict(list)
+        for guardian in Guardian.objects.filter(family_id__in=per_family):
+            guardians[guardian.family_id].append(guardian)
+        chosen = {
+            p.family_id: p.guardian
+            for p in FamilyPayer.objects.filter(family_id__in=per_family).select_related("guardian")
+        }
+        rules = tariff_rules(unit_ids={b.unit_id for b in bookings}, start=period_start, end=period_end)
+        state_labels = {value: str(label) for value, label in type(bookings[0]).State.choices}
+        invoices, lines_of = [], []
+        for family_id in sorted(per_family):
+            family = families[family_id]
+            payer = payer_for(family, guardians[family_id], chosen.get(family_id))
+            lines = []
+            for booking in per_family[family_id]:
+                rule = rule_for_day(rules.get(booking.unit_id, ()), booking.date)
+                price = rule_price(rule, family.quotient_on(booking.date))
+                activity = booking.unit.activity
+                lines.append(
+                    InvoiceLine(
+                        booking_id=booking.pk, child_id=booking.child_id, enrolment_id=booking.enrolment_id,
+                        unit_id=booking.unit_id, child_name=str(booking.child), activity_name=activity.name,
+                        unit_name=booking.unit.name, tariff_label=rule.label if rule else "", date=booking.date,
+                        state_label=state_labels.get(booking.state, booking.state), quantity=1, unit_price=price,
+                        amount=line_amount(1, price),
+                    )
                 )
-            )
-        total = money(sum((line.amount for line in lines), ZERO))
-        number = number_allocate(regie=regie, year=year)
-        invoice = Invoice.objects.create(
-            regie=regie, family=family, payer=payer, year=year, sequence_number=number,
-            number=invoice_number_format(regie=regie, year=year, number=number),
-            issued_on=issued_on, due_on=issued_on + datetime.timedelta(days=regie.due_days),
-            period_start=period_start, period_end=period_end, total=total,
-            status=Invoice.Status.DUE if total > 0 else Invoice.Status.PAID,
-            family_name=family.name, family_number=family.number,
-            payer_name=payer.full_name if payer else family.name,
-            payer_address="\n".join(family.address_lines), created_by=by,
-        )
-        for line in lines:
-            line.invoice = invoice
-        InvoiceLine.objects.bulk_create(lines)
-        if payer is not None and payer.email:
-            email_queue(
-                to=payer.email, template="invoice_issued",
-                context={"invoice": invoice, "guardian": payer, "regie": regie}, related=invoice,
-            )
-        return invoice
+            total = money(sum((line.amount for line in lines), ZERO))
+            sequence.last_number += 1
+            number = sequence.last_number
+            invoices.append(Invoice(
+                regie=regie, family=family, payer=payer, year=year, sequence_number=number,
+                number=invoice_number_format(regie=regie, year=year, number=number),
+                issued_on=issued_on, due_on=issued_on + datetime.timedelta(days=regie.due_days),
+                period_start=period_start, period_end=period_end, total=total,
+                status=Invoice.Status.DUE if total > 0 else Invoice.Status.PAID,
+                family_name=family.name, family_number=family.number,
+                payer_name=payer.full_name if payer else family.name,
+                payer_address="\n".join(family.address_lines), created_by=by,
+            ))
+            lines_of.append(lines)
+        sequence.save(update_fields=["last_number"])
+        Invoice.objects.bulk_create(invoices)
+        all_lines = []
+        for invoice, lines in zip(invoices, lines_of):
+            for line in lines:
+                line.invoice = invoice
+            all_lines += lines
+        InvoiceLine.objects.bulk_create(all_lines, batch_size=2000)
+        for invoice in invoices:
+            if invoice.payer is not None and invoice.payer.email:
+                email_queue(
+                    to=invoice.payer.email, template="invoice_issued",
+                    context={"invoice": invoice, "guardian": invoice.payer, "regie": regie}, related=invoice,
+                )
+        return invoices
 
 
 def _state_label(booking):

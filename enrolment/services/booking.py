@@ -7,7 +7,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,6 +20,8 @@ from .. import loaders, rules
 from ..models import Booking, Enrolment, Occupancy, Unit, WaitingListEntry
 
 BOOK, CANCEL = "book", "cancel"
+DEADLOCK_ATTEMPTS = 3
+RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
 ACTIVE = ("reserved", "requested")  # what a parent can cancel in a basket
 
 
@@ -110,11 +112,19 @@ def booking_commit(*, family, changes, by, now=None, send_email=True):
     changes = sorted(set(changes))
     if not changes:
         raise BookingError("Aucune modification à enregistrer.")
-    with transaction.atomic():
-        result = _commit(family=family, changes=changes, by=by, now=now)
-        if send_email and (result["booked"] or result["cancelled"]):
-            booking_recap_email(family=family, result=result)
-    return result
+    # A deadlock between two commits racing for the same counters rolls the whole basket back: try
+    # again (a few times) when this is the outermost transaction, instead of answering an error.
+    attempts = 1 if transaction.get_connection().in_atomic_block else DEADLOCK_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                result = _commit(family=family, changes=changes, by=by, now=now)
+                if send_email and (result["booked"] or result["cancelled"]):
+                    booking_recap_email(family=family, result=result)
+            return result
+        except OperationalError as exc:
+            if attempt == attempts or getattr(exc.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+                raise
 
 
 def _commit(*, family, changes, by, now):
@@ -135,7 +145,7 @@ def _commit(*, family, changes, by, now):
     # Lock this family's bookings of those days (same-day unit rules are checked against them).
     existing = {
         (b.child_id, b.unit_id, b.date): b
-        for b in Booking.objects.select_for_update().filter(child_id__in=children, date__in=dates)
+        for b in Booking.objects.select_for_update(of=("self",)).filter(child_id__in=children, date__in=dates)
     }
     errors = []
     to_book, to_cancel = [], []
@@ -334,7 +344,7 @@ def booking_declare_absence(*, booking, by, reason="", certificate=None, now=Non
     """
     now = now or timezone.now()
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related(
+        booking = Booking.objects.select_for_update(of=("self",)).select_related(
             "unit__activity", "enrolment__group", "child").get(pk=booking.pk)
         if booking.state not in ACTIVE:
             raise BookingError("Ce jour n'est pas réservé : aucune absence à déclarer.")
@@ -371,7 +381,7 @@ def booking_decide(*, booking, accept, by, reason="", now=None):
     """Staff accept or refuse a booking request ("demande en attente"); e-mails the family."""
     now = now or timezone.now()
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related(
+        booking = Booking.objects.select_for_update(of=("self",)).select_related(
             "unit__activity", "enrolment__group", "child__family").get(pk=booking.pk)
         if booking.state != Booking.State.REQUESTED:
             raise BookingError("Cette demande de réservation a déjà été traitée.")
@@ -404,7 +414,7 @@ def booking_decide(*, booking, accept, by, reason="", now=None):
 def booking_excuse(*, booking, accept, by):
     """Staff excuse (or not) a billed absence for which the family sent a certificate."""
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("child__family", "unit").get(pk=booking.pk)
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("child__family", "unit").get(pk=booking.pk)
         if booking.state not in (Booking.State.ABSENT_BILLED, Booking.State.EXCUSED):
             raise BookingError("Seule une absence peut être excusée.")
         old = {"state": booking.state, "excuse": booking.excuse}
@@ -423,7 +433,7 @@ def booking_excuse(*, booking, accept, by):
 def attendance_mark(*, booking, present, by):
     """Mark a child present or absent on the attendance sheet (absent without notice is billed)."""
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("child__family", "unit").get(pk=booking.pk)
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("child__family", "unit").get(pk=booking.pk)
         allowed = (Booking.State.RESERVED, Booking.State.PRESENT, Booking.State.ABSENT_BILLED)
         if booking.state not in allowed:
             raise BookingError("Cette réservation ne peut pas être pointée.")
