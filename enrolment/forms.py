@@ -3,8 +3,7 @@ import datetime
 
 from django import forms
 
-from portal.errors import UploadError
-from portal.uploads import upload_check
+from portal.uploads import private_file_field
 
 from . import rules
 
@@ -98,19 +97,10 @@ class PatternForm(forms.Form):
 
 class AbsenceForm(forms.Form):
     reason = forms.CharField(label="Motif (facultatif)", max_length=250, required=False)
-    certificate = forms.FileField(
-        label="Certificat médical (PDF, JPEG ou PNG, 6 Mo maximum)", required=False,
+    certificate = private_file_field(
+        "Certificat médical (PDF, JPEG ou PNG, 6 Mo maximum)",
         help_text="Joindre un certificat demande au service d'excuser l'absence.",
     )
-
-    def clean_certificate(self):
-        f = self.cleaned_data.get("certificate")
-        if f:
-            try:
-                upload_check(f)
-            except UploadError as exc:
-                raise forms.ValidationError(exc.message) from None
-        return f
 
 
 class WaitingListForm(forms.Form):

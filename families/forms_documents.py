@@ -1,19 +1,8 @@
 from django import forms
 
-from messaging.forms import ATTACHMENT_HELP
-from portal.uploads import upload_check
-from portal.errors import UploadError
+from portal.uploads import private_file_field
 
 from .models_documents import DocumentType, RenewalSubmission
-
-
-def _checked(uploaded):
-    if uploaded:
-        try:
-            upload_check(uploaded)
-        except UploadError as exc:
-            raise forms.ValidationError(exc.message) from None
-    return uploaded
 
 
 class DocumentUploadForm(forms.Form):
@@ -21,13 +10,7 @@ class DocumentUploadForm(forms.Form):
         label="Document", queryset=DocumentType.objects.filter(is_active=True), empty_label="— Choisissez le document —",
         error_messages={"required": "Choisissez le document que vous envoyez."},
     )
-    file = forms.FileField(
-        label="Fichier", help_text=ATTACHMENT_HELP, error_messages={"required": "Choisissez le fichier à envoyer."},
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
-    )
-
-    def clean_file(self):
-        return _checked(self.cleaned_data.get("file"))
+    file = private_file_field("Fichier", required=True, error_messages={"required": "Choisissez le fichier à envoyer."})
 
 
 class QuotientForm(forms.Form):
@@ -37,13 +20,7 @@ class QuotientForm(forms.Form):
         error_messages={"required": "Indiquez votre quotient familial."},
     )
     quotient_benefit_number = forms.CharField(label="N° allocataire", max_length=30, required=False)
-    quotient_proof = forms.FileField(
-        label="Attestation de quotient familial", required=False, help_text=ATTACHMENT_HELP,
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
-    )
-
-    def clean_quotient_proof(self):
-        return _checked(self.cleaned_data.get("quotient_proof"))
+    quotient_proof = private_file_field("Attestation de quotient familial")
 
 
 class RenewalSubmitForm(forms.Form):

@@ -1,44 +1,20 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from portal.errors import UploadError
+from portal.uploads import private_file_field
 
 from .models import Service, Thread
-from portal.uploads import upload_check
-
-ATTACHMENT_HELP = "PDF, JPEG ou PNG – taille maximale : 6 Mo."
 
 
 class AttachmentsMixin:
-    """Three optional file fields checked by content; errors stay on their field."""
-
-    def _clean_file(self, name):
-        uploaded = self.cleaned_data.get(name)
-        if uploaded:
-            try:
-                upload_check(uploaded)
-            except UploadError as exc:
-                raise forms.ValidationError(exc.message) from None
-        return uploaded
-
-    def clean_attachment_1(self):
-        return self._clean_file("attachment_1")
-
-    def clean_attachment_2(self):
-        return self._clean_file("attachment_2")
-
-    def clean_attachment_3(self):
-        return self._clean_file("attachment_3")
+    """Three optional file fields checked by content (portal.uploads); errors stay on their field."""
 
     def files_list(self):
         return [self.cleaned_data.get(f"attachment_{i}") for i in (1, 2, 3) if self.cleaned_data.get(f"attachment_{i}")]
 
 
 def _file_field(label):
-    return forms.FileField(
-        label=label, required=False, help_text=ATTACHMENT_HELP,
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
-    )
+    return private_file_field(label)
 
 
 class ComposeForm(AttachmentsMixin, forms.Form):

@@ -61,3 +61,27 @@ def safe_filename(name):
     """The name shown and offered on download: no path, bounded length."""
     base = (name or "fichier").replace("\\", "/").rsplit("/", 1)[-1].strip() or "fichier"
     return base[-150:]
+
+
+UPLOAD_HELP = "PDF, JPEG ou PNG – taille maximale : 6 Mo."
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+def validate_upload(uploaded):
+    """Form-field validator around ``upload_check``: the French message lands on the field."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        upload_check(uploaded)
+    except UploadError as exc:
+        raise ValidationError(exc.message, code="invalid_upload") from None
+
+
+def private_file_field(label, *, required=False, help_text=UPLOAD_HELP, **kwargs):
+    """A form field for a private upload (PDF, JPEG or PNG of at most 6 MB, checked by content)."""
+    from django import forms
+
+    return forms.FileField(
+        label=label, required=required, help_text=help_text, validators=[validate_upload],
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}), **kwargs,
+    )
