@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,3 +15,24 @@ def test_parent_logs_in_and_sees_dashboard(page, live_server, browser_login, axe
     browser_login(page, user)
     assert family.number in page.content()
     axe_check(page)
+
+
+def test_account_menu_changes_password_and_logs_out(page, live_server, browser_login, axe_check, screen):
+    from families.tests.factories import parent_with_family
+
+    user, family = parent_with_family(children=1)
+    browser_login(page, user)
+    if screen == "phone":
+        page.get_by_role("button", name="Ouvrir le menu").click()
+    page.get_by_role("button", name="Mon compte").click()
+    axe_check(page)
+    page.get_by_role("link", name="Changer mon mot de passe").click()
+    page.wait_for_url("**/compte/password/change/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    axe_check(page)
+    if screen == "phone":
+        page.get_by_role("button", name="Ouvrir le menu").click()
+    page.get_by_role("button", name="Mon compte").click()
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("link", name="Se connecter").first).to_be_visible()
+    assert family.number not in page.content()
