@@ -248,9 +248,9 @@ def renewal_submit(*, submission, user, comment="", now=None):
     now = now or timezone.now()
     submission = _editable(submission)
     sections, missing = renewal_sections(submission=submission, now=now)
-    todo = [s["label"] for s in sections if not s["done"]]
-    if todo:
-        raise FamilyError("Il reste des rubriques à compléter : " + ", ".join(todo) + ".")
+    remaining = [s["label"] for s in sections if not s["done"]]
+    if remaining:
+        raise FamilyError("Il reste des rubriques à compléter : " + ", ".join(remaining) + ".")
     submission.status = RenewalSubmission.Status.SUBMITTED
     submission.submitted_at = now
     submission.submitted_by = user

@@ -165,7 +165,7 @@ def test_payment_start_needs_a_provider(issued):
 
 
 def test_payfip_provider_goes_through_eopayment_payfip_ws(issued, monkeypatch):
-    """PayFiP's web service is replaced by a stub at the SOAP-client level: no network."""
+    """PayFiP's web service is replaced by a test double at the SOAP-client level: no network."""
     from eopayment import payfip_ws
 
     from billing.providers import _FakeInfo
