@@ -133,6 +133,18 @@ def _pending_first(qs, field, value):
                                      output_field=IntegerField())).order_by("_pending", *qs.model._meta.ordering)
 
 
+def _accept(model_admin, request, queryset, decide, done_label):
+    """Apply ``decide`` to each selected row; a refused one is reported, the others go on."""
+    done = 0
+    for obj in queryset:
+        try:
+            decide(obj)
+            done += 1
+        except DomainError as exc:
+            model_admin.message_user(request, f"{obj} : {exc.message}", messages.WARNING)
+    model_admin.message_user(request, f"{done} {done_label}.")
+
+
 def _refuse(modeladmin, request, queryset, decide, label):
     """Ask the reason once, then refuse every selected item through the service."""
     if "apply" in request.POST:
@@ -179,14 +191,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Valider les inscriptions sélectionnées (e-mail à la famille)")
     def accept(self, request, queryset):
-        done = 0
-        for e in queryset:
-            try:
-                services.enrolment_decide(enrolment=e, accept=True, by=request.user)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{e} : {exc.message}", messages.WARNING)
-        self.message_user(request, f"{done} inscription(s) validée(s).")
+        _accept(self, request, queryset, lambda e: services.enrolment_decide(
+            enrolment=e, accept=True, by=request.user), "inscription(s) validée(s)")
 
     @admin.action(description="Refuser les inscriptions sélectionnées (motif, e-mail à la famille)")
     def refuse(self, request, queryset):
@@ -225,14 +231,8 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Accepter les demandes de réservation (e-mail à la famille)")
     def accept(self, request, queryset):
-        done = 0
-        for b in queryset:
-            try:
-                services.booking_decide(booking=b, accept=True, by=request.user)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{b} : {exc.message}", messages.WARNING)
-        self.message_user(request, f"{done} demande(s) acceptée(s).")
+        _accept(self, request, queryset, lambda b: services.booking_decide(
+            booking=b, accept=True, by=request.user), "demande(s) acceptée(s)")
 
     @admin.action(description="Refuser les demandes de réservation (motif, e-mail à la famille)")
     def refuse(self, request, queryset):
