@@ -11,6 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def django_setup():
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # Production settings (DEBUG keeps every query in memory and slows each one), minus TLS: the
+    # in-process client talks plain HTTP, as gunicorn behind a reverse proxy does.
+    for name, value in {"DEBUG": "false", "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false",
+                        "SECURE_HSTS_SECONDS": "0", "LOG_LEVEL": "WARNING"}.items():
+        os.environ.setdefault(name, value)
     url = os.environ.get("DATABASE_URL", "")
     if "127.0.0.1" not in url and "localhost" not in url:
         raise SystemExit("DATABASE_URL must point to a local PostgreSQL database (127.0.0.1), e.g. "

@@ -356,14 +356,21 @@ def upcoming_bookings_for_feed(*, family, today):
 
 
 def home_summary(*, family, now=None):
-    """Next booked days (up to 5) and pending enrolment / booking requests: three queries."""
+    """Next booked days (up to 5): one query. The pending counts are family counters (enrolment/dashboard.py)."""
     today = timezone.localdate(now or timezone.now(), rules.PARIS)
     upcoming = list(
         Booking.objects.filter(child__family=family, child__is_active=True, date__gte=today,
                                state__in=("reserved", "requested"))
         .select_related("child", "unit__activity").order_by("date", "unit__start_time")[:5]
     )
-    pending_enrolments = Enrolment.objects.filter(child__family=family, status=Enrolment.Status.PENDING).count()
-    pending_bookings = Booking.objects.filter(child__family=family, state=Booking.State.REQUESTED,
-                                              date__gte=today).count()
-    return {"upcoming": upcoming, "pending_enrolments": pending_enrolments, "pending_bookings": pending_bookings}
+    return {"upcoming": upcoming}
+
+
+def pending_enrolments(*, family):
+    """Enrolment requests awaiting staff (``family``: a Family, its id or an OuterRef)."""
+    return Enrolment.objects.filter(child__family=family, status=Enrolment.Status.PENDING)
+
+
+def pending_booking_requests(*, family, today):
+    """Booking requests awaiting staff, from ``today`` on."""
+    return Booking.objects.filter(child__family=family, state=Booking.State.REQUESTED, date__gte=today)

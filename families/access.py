@@ -18,12 +18,13 @@ def family_for_user(user):
     cached = getattr(user, "_portal_family", None)
     if cached is not None:
         return cached
-    guardian = Guardian.objects.select_related("family").filter(user=user).first()
-    if guardian is None:
-        raise Http404
+    try:
+        # Loaded with the user by portal.auth.PortalBackend: no query on a parent's request.
+        guardian = user.guardian
+    except Guardian.DoesNotExist:
+        raise Http404 from None
     user._portal_family = guardian.family
     user._portal_guardian = guardian
-    user.guardian = guardian  # fills the reverse one-to-one cache: templates reading user.guardian cost no query
     return guardian.family
 
 

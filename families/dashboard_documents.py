@@ -1,9 +1,17 @@
-"""Home-page block (documents to provide, renewal status) and « Mes données » sections of the documents area."""
-from portal.dashboard import register_block
+"""Home-page block (documents to provide, renewal status), the pending-requests counter, and « Mes données »
+sections of the documents area."""
+from portal.dashboard import register_block, register_counter
 from portal.gdpr import register_export
 
 from . import services_documents as services
 from .models_documents import FamilyDocument, RenewalSubmission
+
+
+@register_counter("pending_change_requests")
+def _pending_change_requests(family, today):
+    from .selectors import pending_change_requests
+
+    return pending_change_requests(family=family)
 
 
 @register_block

@@ -5,14 +5,17 @@ from .models import ChangeRequest, Child, Guardian
 
 
 def family_home_summary(*, family):
-    """Greeting data for the home page: active children and pending requests (2 queries)."""
+    """Greeting data for the home page: active children (1 query); the pending requests are a family
+    counter (``pending_change_requests``)."""
     return {
         "family": family,
         "children": list(Child.objects.filter(family=family, is_active=True).order_by("birth_date")),
-        "pending_change_requests": ChangeRequest.objects.filter(
-            family=family, status=ChangeRequest.Status.PENDING
-        ).count(),
     }
+
+
+def pending_change_requests(*, family):
+    """Change requests awaiting staff (``family``: a Family, its id or an OuterRef)."""
+    return ChangeRequest.objects.filter(family=family, status=ChangeRequest.Status.PENDING)
 
 
 def family_children_sheets(*, family):

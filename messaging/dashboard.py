@@ -1,24 +1,22 @@
 """Navigation badge and home-page block of the messaging."""
-from portal.dashboard import register_block
+from portal.dashboard import family_counters, register_block, register_counter
 from portal.navigation import register_badge
 
-from .selectors import family_unread_count
+from .selectors import family_unread_messages
 
 
-def unread_for_request(request):
-    """The unread count, computed once per request (badge and home block share it)."""
-    if not hasattr(request, "_unread_messages"):
-        request._unread_messages = family_unread_count(family=request.family)
-    return request._unread_messages
+@register_counter("unread_messages")
+def _unread_messages(family, today):
+    return family_unread_messages(family=family)
 
 
 @register_badge
 def unread_badge(request):
-    return {"unread_messages": unread_for_request(request)}
+    return {"unread_messages": family_counters(request)["unread_messages"]}
 
 
 @register_block
 def unread_block(request):
     if not hasattr(request, "family"):
         return None
-    return {"order": 30, "template": "messaging/_home_block.html", "unread": unread_for_request(request)}
+    return {"order": 30, "template": "messaging/_home_block.html", "unread": family_counters(request)["unread_messages"]}

@@ -11,10 +11,11 @@ BOXES = {
 }
 
 
-def family_unread_count(*, family):
+def family_unread_messages(*, family):
+    """Messages from the service the family has not read (``family``: a Family, its id or an OuterRef)."""
     return Message.objects.filter(
         thread__family=family, thread__family_deleted_at__isnull=True, from_staff=True, read_at__isnull=True
-    ).count()
+    )
 
 
 def family_threads(*, family, box="received", limit=200):

@@ -7,16 +7,17 @@ from .models import NewsPost, PublishedDocument
 
 
 def family_structure_ids(family):
-    """Structures where the family has a child enrolled (pending or validated), 1 query."""
+    """Structures where the family has a child enrolled (pending or validated), as a subquery (no query
+    of its own: it runs inside the posts' query)."""
     if family is None:
-        return []
+        return None
     try:
         from enrolment.models import Enrolment
     except ImportError:  # enrolment not installed
-        return []
-    return list(
+        return None
+    return (
         Enrolment.objects.filter(child__family=family, status__in=("pending", "validated"))
-        .order_by().values_list("activity__activity_type__structure_id", flat=True).distinct()
+        .order_by().values("activity__activity_type__structure_id")
     )
 
 
@@ -27,7 +28,7 @@ def visible_posts(*, family=None, logged_in=False, now=None):
         audience |= Q(audience=NewsPost.Audience.FAMILIES)
     if family is not None:
         structures = family_structure_ids(family)
-        if structures:
+        if structures is not None:
             audience |= Q(audience=NewsPost.Audience.STRUCTURE, structure_id__in=structures)
     return qs.filter(audience)
 

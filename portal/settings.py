@@ -86,10 +86,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: allauth's e-mail login (username too, for the admin), and a user load that brings
+# the parent's guardian and family in the same query (portal/auth.py).
+AUTHENTICATION_BACKENDS = ["portal.auth.PortalBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -196,6 +195,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Security ------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
+# Sessions are read from the cache (Redis in production) and written through to the database, so a
+# request costs no session query and a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

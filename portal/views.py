@@ -5,7 +5,7 @@ from django.utils import timezone
 from families.access import family_for_user, parent_required
 from families.selectors import family_home_summary
 
-from .dashboard import dashboard_sections
+from .dashboard import dashboard_sections, family_counters
 from .gdpr import build_archive
 from .models import AuditLog
 
@@ -24,7 +24,8 @@ def home(request):
 
 @parent_required
 def _dashboard(request):
-    context = {"summary": family_home_summary(family=request.family), "sections": dashboard_sections(request)}
+    context = {"summary": family_home_summary(family=request.family), "counters": family_counters(request),
+               "sections": dashboard_sections(request)}
     return render(request, "portal/home.html", context)
 
 
