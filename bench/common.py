@@ -23,6 +23,9 @@ def django_setup():
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # the manifest of DEBUG-off pages
 
 
 def rush_month(today):

@@ -105,6 +105,9 @@ def measure(info, show=None):
     client = Client()
     client.force_login(info["user"])
     client.get("/")  # warm-up: consent check, caches, template loading
+    for name, method, url, data in pages(info):
+        if method == "get":
+            client.get(url)  # warm-up: the per-season catalogue and configuration caches, as in a running server
     results = {}
     with transaction.atomic():
         for name, method, url, data in pages(info):
