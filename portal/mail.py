@@ -69,6 +69,46 @@ def email_record(*, to, subject, body_text, body_html="", template="", related=N
     return email
 
 
+def email_queue_many(*, template, messages):
+    """``email_queue`` for many e-mails of one template (e.g. a month of invoices).
+
+    ``messages`` yields ``(to, context, related)``; those without ``to`` are skipped. The rows are
+    the same as ``email_queue`` would record, but the organisation is read once, the three templates
+    are loaded once, the rows are inserted in one ``bulk_create`` and their sending is handed to
+    Celery in one ``on_commit`` callback. Returns the ``OutboundEmail`` rows created.
+    """
+    org = Organisation.current()
+    prefix = f"[{org.short_name or org.name}] "
+    base = {"organisation": org, "portal_url": settings.PORTAL_BASE_URL}
+    subject_template = get_template(f"emails/{template}.subject.txt").template
+    text_template = get_template(f"emails/{template}.txt").template
+    html_template = get_template(f"emails/{template}.html").template
+    now = timezone.now()
+    rows = []
+    for to, context, related in messages:
+        if not to:
+            continue
+        ctx = {**base, **(context or {})}
+        plain = Context(ctx, autoescape=False)
+        subject = " ".join(subject_template.render(plain).split())
+        body_text = text_template.render(plain)
+        body_html = html_template.render(Context(ctx))
+        rows.append(OutboundEmail(
+            to=to,
+            subject=" ".join((prefix + subject).split())[:250],
+            body_text=body_text,
+            body_html=body_html,
+            template=template[:80],
+            related_label=str(related)[:200] if related is not None else "",
+            related_type=related._meta.label if related is not None else "",
+            related_id=str(related.pk) if related is not None else "",
+            queued_at=now,
+        ))
+    OutboundEmail.objects.bulk_create(rows, batch_size=1000)
+    email_dispatch_on_commit([email.pk for email in rows])
+    return rows
+
+
 def email_dispatch_on_commit(ids):
     """Hand the sending tasks of outbox rows ``ids`` to Celery once the current transaction commits."""
     ids = list(ids)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.errors import BillingError
-from portal.mail import email_queue
+from portal.mail import email_queue_many
 from portal.models import AuditLog
 
 from ..models import CreditNote, FamilyPayer, Invoice, InvoiceLine, NumberSequence, Regie
@@ -101,7 +101,13 @@ def _invoice_issue_family(*, regie, family_id, period_start, period_end, issued_
     return invoices[0] if invoices else None
 
 
+# InvoiceLine columns written at issue, in the order of the rows built by ``_invoice_issue_families``.
+LINE_FIELDS = ("invoice_id", "booking_id", "child_id", "enrolment_id", "unit_id", "child_name", "activity_name",
+               "unit_name", "tariff_label", "date", "state_label", "quantity", "unit_price", "amount")
+
+
 def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issued_on, by):
+    from enrolment.models import Booking
     from families.models import Family, Guardian
 
     with transaction.atomic():
@@ -115,21 +121,20 @@ def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issu
         sequence = NumberSequence.objects.select_for_update().get(
             regie=regie, year=year, kind=NumberSequence.Kind.INVOICE
         )
+        # Plain tuples (not model instances): a month of a city is ~300,000 bookings.
         bookings = list(
             billable_bookings(regie=regie, period_start=period_start, period_end=period_end, family_ids=family_ids)
-            .select_related("child", "unit__activity")
-            .only("id", "child_id", "unit_id", "date", "state", "enrolment_id",
-                  "child__id", "child__family_id", "child__first_name", "child__last_name",
-                  "unit__id", "unit__name", "unit__activity_id", "unit__activity__id", "unit__activity__name")
             .select_for_update(of=("self",))
             .order_by("child__family_id", "child__last_name", "child__first_name", "child_id",
                       "unit__activity__name", "unit__name", "date")
+            .values_list("child__family_id", "id", "child_id", "enrolment_id", "unit_id", "child__first_name",
+                         "child__last_name", "unit__activity__name", "unit__name", "date", "state")
         )
         if not bookings:
             return []
         per_family = defaultdict(list)
         for booking in bookings:
-            per_family[booking.child.family_id].append(booking)
+            per_family[booking[0]].append(booking)
         families = Family.objects.in_bulk(list(per_family))
         guardians = defaultdict(list)
         for guardian in Guardian.objects.filter(family_id__in=per_family):
@@ -138,33 +143,31 @@ def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issu
             p.family_id: p.guardian
             for p in FamilyPayer.objects.filter(family_id__in=per_family).select_related("guardian")
         }
-        rules = tariff_rules(unit_ids={b.unit_id for b in bookings}, start=period_start, end=period_end)
-        state_labels = {value: str(label) for value, label in type(bookings[0]).State.choices}
+        rules = tariff_rules(unit_ids={b[4] for b in bookings}, start=period_start, end=period_end)
+        state_labels = {value: str(label) for value, label in Booking.State.choices}
+        due_on = issued_on + datetime.timedelta(days=regie.due_days)
         invoices, lines_of = [], []
         for family_id in sorted(per_family):
             family = families[family_id]
             payer = payer_for(family, guardians[family_id], chosen.get(family_id))
-            lines = []
-            for booking in per_family[family_id]:
-                rule = rule_for_day(rules.get(booking.unit_id, ()), booking.date)
-                price = rule_price(rule, family.quotient_on(booking.date))
-                activity = booking.unit.activity
-                lines.append(
-                    InvoiceLine(
-                        booking_id=booking.pk, child_id=booking.child_id, enrolment_id=booking.enrolment_id,
-                        unit_id=booking.unit_id, child_name=str(booking.child), activity_name=activity.name,
-                        unit_name=booking.unit.name, tariff_label=rule.label if rule else "", date=booking.date,
-                        state_label=state_labels.get(booking.state, booking.state), quantity=1, unit_price=price,
-                        amount=line_amount(1, price),
-                    )
-                )
-            total = money(sum((line.amount for line in lines), ZERO))
+            lines, total = [], ZERO
+            for _, booking_id, child_id, enrolment_id, unit_id, first_name, last_name, activity_name, unit_name, \
+                    day, state in per_family[family_id]:
+                rule = rule_for_day(rules.get(unit_id, ()), day)
+                price = rule_price(rule, family.quotient_on(day))
+                amount = line_amount(1, price)
+                total += amount
+                # child_name as Child.__str__ prints it
+                lines.append([None, booking_id, child_id, enrolment_id, unit_id, f"{first_name} {last_name.upper()}",
+                              activity_name, unit_name, rule.label if rule else "", day,
+                              state_labels.get(state, state), 1, price, amount])
+            total = money(total)
             sequence.last_number += 1
             number = sequence.last_number
             invoices.append(Invoice(
                 regie=regie, family=family, payer=payer, year=year, sequence_number=number,
                 number=invoice_number_format(regie=regie, year=year, number=number),
-                issued_on=issued_on, due_on=issued_on + datetime.timedelta(days=regie.due_days),
+                issued_on=issued_on, due_on=due_on,
                 period_start=period_start, period_end=period_end, total=total,
                 status=Invoice.Status.DUE if total > 0 else Invoice.Status.PAID,
                 family_name=family.name, family_number=family.number,
@@ -173,20 +176,32 @@ def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issu
             ))
             lines_of.append(lines)
         sequence.save(update_fields=["last_number"])
-        Invoice.objects.bulk_create(invoices)
-        all_lines = []
+        Invoice.objects.bulk_create(invoices, batch_size=2000)
+        rows = []
         for invoice, lines in zip(invoices, lines_of):
             for line in lines:
-                line.invoice = invoice
-            all_lines += lines
-        InvoiceLine.objects.bulk_create(all_lines, batch_size=2000)
-        for invoice in invoices:
-            if invoice.payer is not None and invoice.payer.email:
-                email_queue(
-                    to=invoice.payer.email, template="invoice_issued",
-                    context={"invoice": invoice, "guardian": invoice.payer, "regie": regie}, related=invoice,
-                )
+                line[0] = invoice.pk
+            rows += lines
+        _lines_insert(rows)
+        email_queue_many(template="invoice_issued", messages=(
+            (invoice.payer.email, {"invoice": invoice, "guardian": invoice.payer, "regie": regie}, invoice)
+            for invoice in invoices if invoice.payer is not None and invoice.payer.email
+        ))
         return invoices
+
+
+def _lines_insert(rows):
+    """Insert invoice lines given as ``LINE_FIELDS`` rows: PostgreSQL's COPY (≈ 5× faster than
+    ``bulk_create`` for a month of a city), ``bulk_create`` on other databases."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        InvoiceLine.objects.bulk_create([InvoiceLine(**dict(zip(LINE_FIELDS, row))) for row in rows], batch_size=2000)
+        return
+    columns = ", ".join(InvoiceLine._meta.get_field(f.removesuffix("_id")).column for f in LINE_FIELDS)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {InvoiceLine._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _state_label(booking):
