@@ -14,7 +14,9 @@ def django_setup():
     # Production settings (DEBUG keeps every query in memory and slows each one), minus TLS: the
     # in-process client talks plain HTTP, as gunicorn behind a reverse proxy does.
     for name, value in {"DEBUG": "false", "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false",
-                        "SECURE_HSTS_SECONDS": "0", "LOG_LEVEL": "WARNING"}.items():
+                        "SECURE_HSTS_SECONDS": "0", "LOG_LEVEL": "WARNING",
+                        # its own static root: the test suite (WhiteNoise) never sees a half-written one
+                        "STATIC_ROOT": str(ROOT / "bench-results" / "static")}.items():
         os.environ.setdefault(name, value)
     url = os.environ.get("DATABASE_URL", "")
     if "127.0.0.1" not in url and "localhost" not in url:
