@@ -8,3 +8,6 @@ class EnrolmentConfig(AppConfig):
 
     def ready(self):
         from . import dashboard  # noqa: F401  (registers the home-page block)
+        from .loaders import connect_signals
+
+        connect_signals()  # catalogue writes drop the cached catalogue

@@ -4,9 +4,9 @@ Places left come from the Occupancy counter rows (never from counting bookings).
 """
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -72,17 +72,18 @@ def catalogue(*, now=None):
 
 
 # --------------------------------------------------------------------------- calendar
-@dataclass
 class Cell:
-    unit: Unit
-    state: str = ""  # booking state, or "" when not booked
-    symbol: str = ""
-    label: str = ""
-    places_left: int | None = None
-    full: bool = False
-    waiting: int | None = None  # the active waiting-list entry id
-    basket: str = ""  # "book" / "cancel" when the basket changes it
-    booking_id: int | None = None
+    """One unit on one open day. The texts the calendars show are computed here once (no per-cell
+    template logic): ``sym``/``text`` for reading, ``mode``/``note``/``places``/``sr`` for edit mode."""
+
+    __slots__ = ("unit", "state", "symbol", "label", "places_left", "full", "waiting", "basket", "booking_id",
+                 "sym", "text", "key", "box_id", "mode", "note", "places", "sr")
+
+    def __init__(self, unit):
+        self.unit = unit
+        self.state = self.symbol = self.label = self.basket = ""  # state: booking state, "" when not booked
+        self.places_left = self.waiting = self.booking_id = None  # waiting: the active waiting-list entry id
+        self.full = False
 
     @property
     def booked(self):
@@ -102,108 +103,170 @@ class Cell:
         return self.state not in LOCKED_STATES
 
 
-@dataclass
 class Day:
-    date: datetime.date
-    in_range: bool = True
-    status: str = rules.OPEN
-    label: str = ""
-    symbol: str = ""
-    editable: bool = False
-    reason: str = ""
-    cells: list = field(default_factory=list)
+    __slots__ = ("date", "in_range", "status", "label", "symbol", "editable", "reason", "cells", "key", "weekday",
+                 "short", "long", "url", "locked_text")
+
+    def __init__(self, date, status, label, in_range=True):
+        self.date, self.status, self.label, self.in_range = date, status, label, in_range
+        self.symbol = self.reason = self.url = self.locked_text = ""
+        self.editable = False
+        self.cells = []
+        self.key = date.isoformat()
+        self.weekday = rules.WEEKDAYS_FR[date.weekday()]
+        self.short = f"{self.weekday.capitalize()} {date.day:02d}/{date.month:02d}"  # « Mercredi 03/12 »
+        self.long = f"{self.weekday} {date.day:02d}/{date.month:02d}/{date.year}"  # « mercredi 03/12/2025 »
 
     @property
     def is_open(self):
         return self.status == rules.OPEN
 
-    @property
-    def weekday(self):
-        return rules.WEEKDAYS_FR[self.date.weekday()]
 
-    @property
-    def key(self):
-        return self.date.isoformat()
+def _decision_key(day, policy):
+    """Days sharing a deadline share their decision (a month under the monthly rule, a window)."""
+    if policy.rule == rules.MONTHLY:
+        return day.year, day.month
+    if policy.rule == rules.WINDOW:
+        return rules.window_for(day, policy)
+    return day
 
 
-def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, units=None):
+# One statement for the three reads of a child's calendar (raw SQL: it runs on every calendar page, and the
+# ORM's compilation of three querysets and a UNION cost more CPU than the query itself).
+_DAY_ROWS_SQL = """
+SELECT 'b', b.id, b.unit_id, b.date, b.state FROM enrolment_booking b
+ WHERE b.child_id = %(child)s AND b.unit_id = ANY(%(units)s) AND b.date BETWEEN %(start)s AND %(end)s
+UNION ALL
+SELECT 'w', w.id, w.unit_id, w.date, '' FROM enrolment_waitinglistentry w
+ WHERE w.child_id = %(child)s AND w.unit_id = ANY(%(units)s) AND w.date BETWEEN %(start)s AND %(end)s
+   AND w.status = ANY(%(active)s)
+UNION ALL
+SELECT 'o', o.booked, o.unit_id, o.date, o.group_id::text FROM enrolment_occupancy o
+ WHERE o.unit_id = ANY(%(units)s) AND o.date BETWEEN %(start)s AND %(end)s
+   AND (o.group_id IS NULL OR o.group_id = ANY(%(groups)s))
+"""
+
+
+def _child_day_rows(child_id, unit_ids, start, end, counter_groups):
+    """The child's bookings and active waiting-list entries, and the counters of the units, for
+    [start, end], in one query: ({(unit, day): (id, state)}, {(unit, day): entry id}, {(unit, group, day): booked})."""
+    booked, waits, occupancy = {}, {}, {}
+    if not unit_ids:
+        return booked, waits, occupancy
+    params = {"child": child_id, "units": list(unit_ids), "start": start, "end": end,
+              "active": list(WaitingListEntry.ACTIVE_STATUSES), "groups": [g for g in counter_groups if g]}
+    with connection.cursor() as cursor:
+        cursor.execute(_DAY_ROWS_SQL, params)
+        rows = cursor.fetchall()
+    for kind, n, unit_id, day, extra in rows:
+        if kind == "b":
+            booked[(unit_id, day)] = (n, extra)
+        elif kind == "w":
+            waits[(unit_id, day)] = n
+        else:
+            occupancy[(unit_id, int(extra) if extra else None, day)] = n
+    return booked, waits, occupancy
+
+
+def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, units=None, few=FEW_PLACES, cat=None):
     """The days of [start, end] (``shown`` narrows the in-range days, e.g. a month inside padded weeks)
-    for one enrolment, with each unit's state. A fixed number of queries.
+    for one enrolment, with each unit's state. One query (the catalogue comes from the cache).
     """
     now = now or timezone.now()
-    activity = enrolment.activity
-    units = list(activity.units.all()) if units is None else units
+    activity_id = enrolment.activity_id
+    cat = cat or loaders.catalogue_for([activity_id])
+    units = cat.units_of.get(activity_id, []) if units is None else units
     unit_ids = [u.id for u in units]
-    calendar = loaders.calendars_for([activity])[activity.id]
-    policy = loaders.policies_for([activity])[activity.id]
-    bookings = {
-        (b.unit_id, b.date): b
-        for b in Booking.objects.filter(child_id=enrolment.child_id, unit_id__in=unit_ids, date__range=(start, end))
-        .only("id", "unit_id", "date", "state")
-    }
+    calendar, policy = cat.calendars[activity_id], cat.policies[activity_id]
     group = enrolment.group
     counter_groups = [g.id if g else None for g in loaders.counter_groups(group)]
-    occupancy = {
-        (o.unit_id, o.group_id, o.date): o.booked
-        for o in Occupancy.objects.filter(unit_id__in=unit_ids, date__range=(start, end)).only(
-            "unit_id", "group_id", "date", "booked")
-        if o.group_id in counter_groups
-    }
-    overrides = loaders.overrides_for(unit_ids, (start, end))
-    waiting = {
-        (u, d): pk for pk, u, d in WaitingListEntry.objects.filter(
-            child_id=enrolment.child_id, unit_id__in=unit_ids, date__range=(start, end),
-            status__in=WaitingListEntry.ACTIVE_STATUSES).values_list("pk", "unit_id", "date")
-    }
-    basket_map = {(int(u), d): a for c, u, d, a in basket if int(c) == enrolment.child_id}
+    booked, waits, occupancy = _child_day_rows(enrolment.child_id, unit_ids, start, end, counter_groups)
+    overrides = cat.overrides if all(u in cat.units for u in unit_ids) else loaders.overrides_for(unit_ids,
+                                                                                                    (start, end))
+    child_id = enrolment.child_id
+    basket_map = {(int(u), d): a for c, u, d, a in basket if int(c) == child_id}
+    decisions = {}
     days = []
     day = start
+    one = datetime.timedelta(days=1)
     while day <= end:
         status, label = calendar.status(day)
-        d = Day(date=day, in_range=shown is None or shown[0] <= day <= shown[1], status=status, label=label)
+        d = Day(day, status, label, in_range=shown is None or shown[0] <= day <= shown[1])
+        days.append(d)
+        day += one
         if status != rules.OPEN:
             d.symbol = DAY_DISPLAY[status][0]
-        else:
-            decision = rules.can_change(day, policy, now)
-            d.editable, d.reason = decision.ok, decision.reason
-            for unit in units:
-                cell = Cell(unit=unit)
-                b = bookings.get((unit.id, day))
-                if b is not None and b.state in STATE_DISPLAY:
-                    cell.state, cell.booking_id = b.state, b.id
-                    cell.symbol, cell.label = STATE_DISPLAY[b.state]
-                left = None
-                for g in counter_groups:
-                    cap = loaders.capacity_for(unit, group if g else None, day, overrides)
-                    if cap is not None:
-                        rest = max(cap - occupancy.get((unit.id, g, day), 0), 0)
-                        left = rest if left is None else min(left, rest)
-                cell.places_left = left
-                cell.full = left == 0
-                cell.waiting = waiting.get((unit.id, day))
-                if not cell.state:
-                    if cell.waiting:
-                        cell.symbol, cell.label = "LA", "Sur liste d'attente"
-                    elif cell.full:
-                        cell.symbol, cell.label = "C", "Complet"
-                cell.basket = basket_map.get((unit.id, day.isoformat()), "")
-                d.cells.append(cell)
-        days.append(d)
-        day += datetime.timedelta(days=1)
+            continue
+        dk = _decision_key(d.date, policy)
+        decision = decisions.get(dk)
+        if decision is None:
+            decision = decisions[dk] = rules.can_change(d.date, policy, now)
+        d.editable, d.reason = decision.ok, decision.reason
+        locked = [d.reason]
+        for unit in units:
+            cell = Cell(unit)
+            uid, name = unit.id, unit.name
+            b = booked.get((uid, d.date))
+            if b is not None and b[1] in STATE_DISPLAY:
+                cell.booking_id, cell.state = b
+                cell.symbol, cell.label = STATE_DISPLAY[cell.state]
+            left = None
+            for g in counter_groups:
+                cap = overrides.get((uid, g, d.date), unit.capacity if g is None else group.capacity)
+                if cap is not None:
+                    rest = max(cap - occupancy.get((uid, g, d.date), 0), 0)
+                    left = rest if left is None else min(left, rest)
+            cell.places_left, cell.full = left, left == 0
+            cell.waiting = waits.get((uid, d.date))
+            if not cell.state:
+                if cell.waiting:
+                    cell.symbol, cell.label = "LA", "Sur liste d'attente"
+                elif cell.full:
+                    cell.symbol, cell.label = "C", "Complet"
+            cell.basket = basket_map.get((uid, d.key), "")
+            # Reading: « ✓ Journée : Réservé », « + Journée : ajout dans le panier », « Journée : libre (3 pl.) ».
+            if cell.basket == "book":
+                cell.sym, cell.text = "+", f"{name} : ajout dans le panier"
+            elif cell.basket == "cancel":
+                cell.sym, cell.text = "−", f"{name} : annulation dans le panier"
+            elif cell.label:
+                cell.sym, cell.text = cell.symbol, f"{name} : {cell.label}"
+            else:
+                cell.sym, cell.text = "", f"{name} : libre"
+            if not cell.state and left is not None and 0 < left <= few:
+                cell.text += f" ({left} pl.)"
+            # Edit mode: a locked state, « Complet », or a checkbox with its accessible name.
+            cell.key, cell.box_id = f"{d.key}:{uid}", f"c-{d.key}-{uid}"
+            cell.places = ""
+            if not cell.editable_state:
+                cell.mode, cell.note = "locked", cell.label
+            elif cell.full and not cell.checked:
+                cell.mode, cell.note = "full", "Complet"
+            else:
+                cell.mode = "box"
+                cell.note = ("+ panier" if cell.basket == "book" else "− panier" if cell.basket == "cancel"
+                             else cell.label if cell.state else "")
+                if left is not None and left <= few and not cell.state:
+                    cell.places = f"{left} pl."
+            cell.sr = f"{d.long} – {name}"
+            if cell.label:
+                locked.append(f"{name} : {cell.label}")
+            d.cells.append(cell)
+        d.locked_text = " – ".join(locked)
     return days
 
 
-def month_calendar(*, enrolment, year, month, now=None, basket=()):
+def month_calendar(*, enrolment, year, month, now=None, basket=(), cat=None):
+    """The month's days for one enrolment (one query), laid out by the template as a 7-column grid
+    starting at ``offset`` (the first day's weekday)."""
     first, last = rules.month_bounds(year, month)
-    weeks = rules.month_weeks(year, month)
-    units = list(enrolment.activity.units.all())
-    days = calendar_days(enrolment=enrolment, start=weeks[0][0], end=weeks[-1][-1], now=now, basket=basket,
-                         shown=(first, last), units=units)
-    by_date = {d.date: d for d in days}
+    cat = cat or loaders.catalogue_for([enrolment.activity_id])
+    units = cat.units_of.get(enrolment.activity_id, [])
+    days = calendar_days(enrolment=enrolment, start=first, end=last, now=now, basket=basket, units=units, cat=cat)
     return {
-        "weeks": [[by_date[day] for day in week] for week in weeks],
-        "days": [d for d in days if d.in_range],
+        "days": days,
         "units": units,
+        "offset": first.weekday(),
         "first": first, "last": last,
         "label": rules.month_label(year, month),
         "prev": (first - datetime.timedelta(days=1)).replace(day=1),
@@ -212,37 +275,37 @@ def month_calendar(*, enrolment, year, month, now=None, basket=()):
 
 
 def child_month_planning(*, child, year, month):
-    """Seed 002's grid: one row per activity and unit, one column per day of the month. Four queries."""
+    """Seed 002's grid: one row per activity and unit, one column per day of the month. Two queries."""
     first, last = rules.month_bounds(year, month)
     enrolments = list(
         Enrolment.objects.filter(child=child, status=Enrolment.Status.VALIDATED, activity__season_start__lte=last,
                                  activity__season_end__gte=first)
-        .select_related("activity__activity_type__structure").prefetch_related("activity__units")
+        .select_related("activity").order_by("-requested_at", "id")
     )
-    activities = [e.activity for e in enrolments]
-    calendars = loaders.calendars_for(activities)
+    cat = loaders.catalogue_for([e.activity_id for e in enrolments])
     bookings = {
-        (b.unit_id, b.date): b.state
-        for b in Booking.objects.filter(child=child, date__range=(first, last)).only("unit_id", "date", "state")
+        (u, d): s
+        for u, d, s in Booking.objects.filter(child=child, date__range=(first, last)).order_by()
+        .values_list("unit_id", "date", "state")
     }
     dates = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
+    free = ("", "Non réservé")
     rows = []
     for e in enrolments:
-        cal = calendars[e.activity_id]
+        cal = cat.calendars[e.activity_id]
         statuses = [cal.status(d)[0] for d in dates]
-        for unit in e.activity.units.all():
-            cells = []
-            for d, status in zip(dates, statuses):
+        base = [free if status == rules.OPEN else DAY_DISPLAY[status] for status in statuses]
+        for unit in cat.units_of.get(e.activity_id, ()):
+            cells = list(base)
+            for i, d in enumerate(dates):
                 state = bookings.get((unit.id, d))
                 if state in STATE_DISPLAY:
-                    cells.append(STATE_DISPLAY[state])
-                elif status != rules.OPEN:
-                    cells.append(DAY_DISPLAY[status])
-                else:
-                    cells.append(("", "Non réservé"))
+                    cells[i] = STATE_DISPLAY[state]
             rows.append({"enrolment": e, "unit": unit, "cells": cells})
     return {
-        "dates": [(d, rules.WEEKDAYS_SHORT_FR[d.weekday()].capitalize()) for d in dates], "rows": rows,
+        "dates": [(d, f"{rules.WEEKDAYS_SHORT_FR[d.weekday()].capitalize()} {d.day:02d}", rules.WEEKDAYS_FR[d.weekday()]
+                   + f" {d.day:02d}/{d.month:02d}/{d.year}") for d in dates],
+        "rows": rows,
         "label": rules.month_label(year, month), "first": first,
         "prev": (first - datetime.timedelta(days=1)).replace(day=1), "next": last + datetime.timedelta(days=1),
     }
@@ -280,7 +343,11 @@ def basket_recap(*, family, items):
     for child_id, unit_id, day, action in items:
         parsed.append((datetime.date.fromisoformat(day), int(child_id), int(unit_id), action))
     children = {c.id: c for c in Child.objects.filter(family=family, id__in={p[1] for p in parsed})}
-    units = Unit.objects.select_related("activity").in_bulk({p[2] for p in parsed})
+    unit_ids = {p[2] for p in parsed}
+    cat = loaders.catalogue()
+    units = {u: cat.units[u] for u in unit_ids if u in cat.units}
+    if len(units) < len(unit_ids):  # units of past seasons' activities
+        units.update(Unit.objects.select_related("activity").in_bulk(unit_ids - set(units)))
     prices = _price_lookup(family, sorted({p[2] for p in parsed if p[2] in units and units[p[2]].billable}),
                            {p[0] for p in parsed})
     lines = []
@@ -356,13 +423,19 @@ def upcoming_bookings_for_feed(*, family, today):
 
 
 def home_summary(*, family, now=None):
-    """Next booked days (up to 5): one query. The pending counts are family counters (enrolment/dashboard.py)."""
+    """Next booked days (up to 5): one query, the units and activities from the cached catalogue (the home
+    page is every parent's first page: it also warms the catalogue the calendars read).
+    The pending counts are family counters (enrolment/dashboard.py)."""
     today = timezone.localdate(now or timezone.now(), rules.PARIS)
+    cat = loaders.catalogue()
     upcoming = list(
         Booking.objects.filter(child__family=family, child__is_active=True, date__gte=today,
                                state__in=("reserved", "requested"))
-        .select_related("child", "unit__activity").order_by("date", "unit__start_time")[:5]
+        .select_related("child").order_by("date", "unit__start_time")[:5]
     )
+    for b in upcoming:
+        if b.unit_id in cat.units:
+            b.unit = cat.units[b.unit_id]
     return {"upcoming": upcoming}
 
 

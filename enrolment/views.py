@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from families.access import child_get_for_user, parent_required, scoped_get
 from portal.errors import DomainError
 
-from . import rules, selectors, services
+from . import loaders, rules, selectors, services
 from .basket import Basket
 from .forms import AbsenceForm, AttendanceDayForm, PatternForm, RequestStepForm, WaitingListForm
 from .models import Activity, Booking, CalendarFeed, Enrolment, Group, WaitingListEntry
@@ -27,10 +27,17 @@ def _today():
 
 
 def _enrolment(request, enrolment_id, validated=True):
-    qs = Enrolment.objects.select_related("child", "activity__activity_type__structure", "group")
+    """The family's enrolment, its activity (with type and structure) taken from the cached catalogue.
+
+    The catalogue used is kept on ``enrolment.catalogue`` for the rest of the request."""
+    qs = Enrolment.objects.select_related("child", "group")
     if validated:
         qs = qs.filter(status=Enrolment.Status.VALIDATED)
-    return scoped_get(qs, user=request.user, family_field="child__family", pk=enrolment_id, child__is_active=True)
+    enrolment = scoped_get(qs, user=request.user, family_field="child__family", pk=enrolment_id,
+                           child__is_active=True)
+    enrolment.catalogue = loaders.catalogue_for([enrolment.activity_id])
+    enrolment.activity = enrolment.catalogue.activities[enrolment.activity_id]
+    return enrolment
 
 
 def _month_url(enrolment, day, edit=False):
@@ -145,19 +152,30 @@ def month(request, enrolment_id, year, month):
         return _month_post(request, enrolment, year, month, basket)
     edit = request.GET.get("modifier") == "1"
     cal = selectors.month_calendar(enrolment=enrolment, year=year, month=month, basket=basket.for_child(
-        enrolment.child_id))
+        enrolment.child_id), cat=enrolment.catalogue)
+    days = cal["days"]
+    if not edit:
+        # Each day links to its week: the URL is reversed once, not per day in the template.
+        week = reverse("enrolment:week", args=[enrolment.pk, 2000, 1, 1])[:-len("2000/1/1/")]
+        for d in days:
+            d.url = f"{week}{d.date.year}/{d.date.month}/{d.date.day}/"
+    month_url = reverse("enrolment:month", args=[enrolment.pk, year, month])[:-len(f"{year}/{month}/")]
     return render(request, "enrolment/month.html", {
         "enrolment": enrolment, "cal": cal, "edit": edit, "legend": selectors.LEGEND, "basket_count": len(basket),
-        "few": selectors.FEW_PLACES,
-        "editable_days": [d for d in cal["days"] if d.is_open and d.editable],
-        "locked_reason": next((d.reason for d in cal["days"] if d.is_open and not d.editable), ""),
+        "editable_days": any(d.editable for d in days if d.is_open),
+        "locked_reason": next((d.reason for d in days if d.is_open and not d.editable), ""),
+        "urls": {
+            "prev": f"{month_url}{cal['prev'].year}/{cal['prev'].month}/", "this": f"{month_url}{year}/{month}/",
+            "next": f"{month_url}{cal['next'].year}/{cal['next'].month}/",
+            "week": reverse("enrolment:week", args=[enrolment.pk, year, month, 1]),
+        },
     })
 
 
 def _month_post(request, enrolment, year, month, basket):
     """Edit mode: store the difference between the ticked cells and the bookings in the basket."""
     cal = selectors.month_calendar(enrolment=enrolment, year=year, month=month,
-                                   basket=basket.for_child(enrolment.child_id))
+                                   basket=basket.for_child(enrolment.child_id), cat=enrolment.catalogue)
     child_id = enrolment.child_id
     if request.POST.get("tout_cocher"):
         unit_id = request.POST.get("tout_cocher")
@@ -203,12 +221,12 @@ def week(request, enrolment_id, year, month, day):
         raise Http404 from None
     start = ref - datetime.timedelta(days=ref.weekday())
     end = start + datetime.timedelta(days=6)
-    days = selectors.calendar_days(enrolment=enrolment, start=start, end=end,
+    days = selectors.calendar_days(enrolment=enrolment, start=start, end=end, cat=enrolment.catalogue,
                                    basket=Basket(request.session).for_child(enrolment.child_id))
     return render(request, "enrolment/week.html", {
         "enrolment": enrolment, "days": days, "start": start, "end": end, "legend": selectors.LEGEND,
         "prev": start - datetime.timedelta(days=7), "next": start + datetime.timedelta(days=7),
-        "few": selectors.FEW_PLACES, "units": list(enrolment.activity.units.all()),
+        "units": list(enrolment.catalogue.units_of.get(enrolment.activity_id, ())),
     })
 
 
@@ -218,7 +236,7 @@ def pattern(request, enrolment_id, mode):
     if mode not in ("masse", "semaine"):
         raise Http404
     enrolment = _enrolment(request, enrolment_id)
-    units = list(enrolment.activity.units.all())
+    units = list(enrolment.catalogue.units_of.get(enrolment.activity_id, ()))
     siblings = list(
         Enrolment.objects.filter(child__family=request.family, child__is_active=True, activity=enrolment.activity,
                                  status=Enrolment.Status.VALIDATED).select_related("child", "group")

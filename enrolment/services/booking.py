@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from families.models import Child
 from portal.errors import BookingError
+from portal import mail
 from portal.mail import email_queue
 from portal.models import AuditLog
 
@@ -127,21 +128,36 @@ def booking_commit(*, family, changes, by, now=None, send_email=True):
                 raise
 
 
+def _units_for_commit(unit_ids):
+    """({unit_id: Unit with its activity}, catalogue): from the cached catalogue, the database for the
+    units of activities it does not keep (past seasons)."""
+    cat = loaders.catalogue()
+    units = {u: cat.units[u] for u in unit_ids if u in cat.units}
+    missing = set(unit_ids) - set(units)
+    if missing:
+        units.update(Unit.objects.select_related("activity__activity_type__structure").in_bulk(missing))
+    return units, loaders.catalogue_for({u.activity_id for u in units.values()})
+
+
 def _commit(*, family, changes, by, now):
     child_ids = {c.child_id for c in changes}
     unit_ids = {c.unit_id for c in changes}
     dates = {c.date for c in changes}
-    children = {c.id: c for c in Child.objects.filter(family=family, is_active=True, id__in=child_ids)}
-    units = Unit.objects.select_related("activity__activity_type__structure").in_bulk(unit_ids)
+    units, cat = _units_for_commit(unit_ids)
     activities = {u.activity_id: u.activity for u in units.values()}
-    enrolments = {
-        (e.child_id, e.activity_id): e
-        for e in Enrolment.objects.select_related("group").filter(
-            child_id__in=children, activity_id__in=activities, status=Enrolment.Status.VALIDATED
-        )
-    }
-    calendars = loaders.calendars_for(activities.values())
-    policies = loaders.policies_for(activities.values())
+    # The validated enrolments of the family's children concerned, with the children: one query.
+    enrolments, children = {}, {}
+    for e in Enrolment.objects.select_related("child", "group").filter(
+        child__family=family, child__is_active=True, child_id__in=child_ids, activity_id__in=activities,
+        status=Enrolment.Status.VALIDATED,
+    ):
+        enrolments[(e.child_id, e.activity_id)] = e
+        children[e.child_id] = e.child
+    if not child_ids <= set(children):  # a child without any of those enrolments (an error follows)
+        children.update({c.id: c for c in Child.objects.filter(family=family, is_active=True,
+                                                               id__in=child_ids - set(children))})
+    calendars = {pk: cat.calendars[pk] for pk in activities}
+    policies = {pk: cat.policies[pk] for pk in activities}
     # Lock this family's bookings of those days (same-day unit rules are checked against them).
     existing = {
         (b.child_id, b.unit_id, b.date): b
@@ -188,9 +204,8 @@ def _commit(*, family, changes, by, now):
         per_day[(ch.child_id, ch.date)].add(ch.unit_id)
     touched = {(ch.child_id, ch.date) for ch, *_ in to_book + to_cancel}
     all_units = set().union(*per_day.values()) if per_day else set()
-    incompatible, required = loaders.unit_rules_for(all_units)
-    extra_names = dict(Unit.objects.filter(id__in=all_units - set(units)).values_list("id", "name"))
-    names = {**{u.id: u.name for u in units.values()}, **extra_names}
+    incompatible, required = cat.incompatible, cat.required
+    names = _UnitNames(units, cat)
     for key in sorted(touched):
         child_id, day = key
         child = children[child_id]
@@ -198,7 +213,7 @@ def _commit(*, family, changes, by, now):
             errors.append(f"{fr_day(day)}, {child.first_name} : « {names[a]} » et « {names[b]} » ne peuvent pas "
                           f"être réservés le même jour.")
         for u in rules.missing_requirements(per_day[key], required):
-            needed = " ou ".join(f"« {names.get(r, '?')} »" for r in sorted(required[u]))
+            needed = " ou ".join(f"« {names[r]} »" for r in sorted(required[u]))
             errors.append(f"{fr_day(day)}, {child.first_name} : « {names[u]} » nécessite aussi {needed} ce jour-là.")
 
     # Capacity: lock the counters, then take and release places.
@@ -206,7 +221,8 @@ def _commit(*, family, changes, by, now):
     keys = set()
     for ch, child, unit, enrolment, booking, prefix in to_book + to_cancel:
         keys.update(_counter_keys(unit.id, enrolment.group, ch.date))
-    rows = occupancy_lock(keys, units=units, groups=groups) if not errors else {}
+    rows = occupancy_lock(keys, units=units, groups=groups,
+                          overrides=loaders.overrides_for(unit_ids, dates)) if not errors else {}
     freed = []
     if not errors:
         for ch, child, unit, enrolment, booking, prefix in to_cancel:
@@ -262,6 +278,20 @@ def _commit(*, family, changes, by, now):
     return {"booked": booked, "cancelled": cancelled}
 
 
+class _UnitNames(dict):
+    """Unit names for the error messages: the basket's and the catalogue's units, others read when needed."""
+
+    def __init__(self, units, cat):
+        super().__init__({u.id: u.name for u in units.values()})
+        self.cat = cat
+
+    def __missing__(self, unit_id):
+        unit = self.cat.units.get(unit_id)
+        name = unit.name if unit else Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first()
+        self[unit_id] = name or "?"
+        return self[unit_id]
+
+
 def serve_waiting_list_after_commit(*, unit_id, date, now):
     """Offer a freed place to the waiting list in its own transaction, once this one has committed
     (so one family's change never holds another family's rows)."""
@@ -287,8 +317,14 @@ def booking_recap_email(*, family, result):
           else "Demande de réservation") for b in result["booked"]]
         + [(b.date, b.child.first_name, b.unit.activity.name, b.unit.name, "Annulation") for b in result["cancelled"]]
     )
-    for to in family_emails(family):
-        email_queue(to=to, template="booking_recap", context={"family": family, "lines": lines}, related=family)
+    context = {"family": family, "lines": lines}
+    emails = family_emails(family)
+    queue_many = getattr(mail, "email_queue_many", None)  # one outbox insert whatever the number of guardians
+    if queue_many is not None:
+        queue_many(template="booking_recap", messages=[(to, context, family) for to in emails])
+    else:
+        for to in emails:
+            email_queue(to=to, template="booking_recap", context=context, related=family)
 
 
 # --------------------------------------------------------------------------- pre-booking
