@@ -8,13 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import OperationalError, transaction
-from django.db.models import Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from families.models import Child
+from families.models import Child, Guardian
 from portal.errors import BookingError
-from portal import mail
-from portal.mail import email_queue
+from portal.mail import email_queue, email_queue_many
 from portal.models import AuditLog
 
 from .. import loaders, rules
@@ -146,13 +146,21 @@ def _commit(*, family, changes, by, now):
     units, cat = _units_for_commit(unit_ids)
     activities = {u.activity_id: u.activity for u in units.values()}
     # The validated enrolments of the family's children concerned, with the children: one query.
+    # With each: whether the child waits on one of the days, and the family's e-mail addresses (for the
+    # recap), so that neither costs a query of its own.
     enrolments, children = {}, {}
+    waiting, emails = False, None
     for e in Enrolment.objects.select_related("child", "group").filter(
         child__family=family, child__is_active=True, child_id__in=child_ids, activity_id__in=activities,
         status=Enrolment.Status.VALIDATED,
+    ).annotate(
+        waiting=Exists(WaitingListEntry.objects.filter(child_id=OuterRef("child_id"), date__in=dates,
+                                                       status__in=WaitingListEntry.ACTIVE_STATUSES)),
+        emails=ArraySubquery(Guardian.objects.filter(family=family).exclude(email="").values("email")),
     ):
         enrolments[(e.child_id, e.activity_id)] = e
         children[e.child_id] = e.child
+        waiting, emails = waiting or e.waiting, e.emails
     if not child_ids <= set(children):  # a child without any of those enrolments (an error follows)
         children.update({c.id: c for c in Child.objects.filter(family=family, is_active=True,
                                                                id__in=child_ids - set(children))})
@@ -265,7 +273,7 @@ def _commit(*, family, changes, by, now):
                                           "decided_by", "absence_declared_at", "absence_reason", "excuse",
                                           "updated_at"])
     occupancy_save(rows)
-    if booked:
+    if booked and waiting:
         WaitingListEntry.objects.filter(
             status__in=WaitingListEntry.ACTIVE_STATUSES,
             child_id__in={b.child_id for b in booked}, unit_id__in={b.unit_id for b in booked},
@@ -275,7 +283,7 @@ def _commit(*, family, changes, by, now):
         ).update(status=WaitingListEntry.Status.BOOKED)
     for unit_id, day in sorted(set(freed), key=lambda x: (x[1], x[0])):
         serve_waiting_list_after_commit(unit_id=unit_id, date=day, now=now)
-    return {"booked": booked, "cancelled": cancelled}
+    return {"booked": booked, "cancelled": cancelled, "emails": sorted(set(emails or ()))}
 
 
 class _UnitNames(dict):
@@ -318,13 +326,9 @@ def booking_recap_email(*, family, result):
         + [(b.date, b.child.first_name, b.unit.activity.name, b.unit.name, "Annulation") for b in result["cancelled"]]
     )
     context = {"family": family, "lines": lines}
-    emails = family_emails(family)
-    queue_many = getattr(mail, "email_queue_many", None)  # one outbox insert whatever the number of guardians
-    if queue_many is not None:
-        queue_many(template="booking_recap", messages=[(to, context, family) for to in emails])
-    else:
-        for to in emails:
-            email_queue(to=to, template="booking_recap", context=context, related=family)
+    emails = result["emails"] if "emails" in result else family_emails(family)
+    # One outbox insert whatever the number of guardians.
+    email_queue_many(template="booking_recap", messages=[(to, context, family) for to in emails])
 
 
 # --------------------------------------------------------------------------- pre-booking

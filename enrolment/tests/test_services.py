@@ -171,6 +171,19 @@ class TestCapacity:
         assert Booking.objects.get(child=c2).state == "reserved"
         assert Occupancy.objects.get(unit=unit, date=wed).booked == 1
 
+    def test_booking_a_day_closes_the_childs_waiting_list_entry(self, setup):
+        user, family, child, activity, group, unit, enrolment = setup
+        wed = D(2025, 12, 3)
+        other = D(2025, 12, 10)
+        # The entry is made directly: the day is not full, as when a place freed while no offer ran.
+        entry = WaitingListEntry.objects.create(child=child, unit=unit, date=wed, enrolment=enrolment, created_at=NOW)
+        elsewhere = WaitingListEntry.objects.create(child=child, unit=unit, date=other, enrolment=enrolment,
+                                                    created_at=NOW)
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(wed, child.id, unit.id, BOOK)])
+        entry.refresh_from_db()
+        elsewhere.refresh_from_db()
+        assert (entry.status, elsewhere.status) == ("booked", "waiting")
+
     def test_waiting_list_offer_expires_to_next_child(self, setup, django_capture_on_commit_callbacks):
         user, family, child, activity, group, unit, enrolment = setup
         unit.capacity = 1
