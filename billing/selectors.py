@@ -3,8 +3,8 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Max, Min, Prefetch, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, F, Max, Min, Prefetch, Sum
 
 from portal.models import Organisation
 
@@ -51,22 +51,26 @@ def visible_credit_notes(*, family, user=None, organisation=None):
 def family_balance(*, family, user=None, organisation=None):
     """What the family owes (positive) or has in credit (negative): invoices − credit notes − payments.
 
-    One query (three aggregate subqueries), whatever the number of invoices.
+    One query, whatever the number of invoices. Written in SQL: the same three sums built with the ORM
+    (``visible_invoices`` & co. as subqueries) cost ≈ 2.5 ms of query compilation on every page that
+    shows the balance; the visibility rule is the same (only the payer's documents when the
+    organisation says so).
     """
-    from families.models import Family
-
-    organisation = organisation or Organisation.current()
-
-    def total(qs, field):
-        sums = qs.order_by().values("family_id").annotate(s=Sum(field)).values("s")[:1]
-        return Coalesce(Subquery(sums), Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2))
-
-    invoiced, credited, paid = Family.objects.filter(pk=family.pk).values_list(
-        total(visible_invoices(family=family, user=user, organisation=organisation), "total"),
-        total(visible_credit_notes(family=family, user=user, organisation=organisation), "amount"),
-        total(visible_payments(family=family, user=user, organisation=organisation), "amount"),
-    ).get()
-    return money(invoiced - credited - paid)
+    guardian = _guardian_of(user)
+    payer_id = guardian.pk if guardian is not None and payer_only(organisation) else None
+    only_payer = " AND i.payer_id = %(payer)s" if payer_id is not None else ""
+    sql = (
+        f"SELECT (SELECT COALESCE(SUM(i.total), 0) FROM {Invoice._meta.db_table} i"
+        f" WHERE i.family_id = %(family)s{only_payer})"
+        f" - (SELECT COALESCE(SUM(c.amount), 0) FROM {CreditNote._meta.db_table} c"
+        f" JOIN {Invoice._meta.db_table} i ON i.id = c.invoice_id WHERE c.family_id = %(family)s{only_payer})"
+        f" - (SELECT COALESCE(SUM(i.amount), 0) FROM {Payment._meta.db_table} i"
+        f" WHERE i.family_id = %(family)s{only_payer})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"family": family.pk, "payer": payer_id})
+        (balance,) = cursor.fetchone()
+    return money(balance)
 
 
 def unpaid_invoices(*, family, user=None, organisation=None, limit=None):
@@ -98,24 +102,29 @@ def home_summary(*, family, user=None, organisation=None):
 
 
 def invoices_page(*, family, user=None, page=1, per_page=25, organisation=None):
-    """One page of invoices (newest first) with régie, payer and in-progress payments. 3 queries."""
+    """One page of invoices (newest first) with régie and in-progress payments, and whether one of the
+    family's online payments awaits the provider's answer (``has_pending``). 3 queries."""
     qs = visible_invoices(family=family, user=user, organisation=organisation).select_related("regie").order_by("-issued_on", "-pk")
     count = qs.count()
     pages = max(1, (count + per_page - 1) // per_page)
     page = min(max(1, page), pages)
-    invoices = list(qs[(page - 1) * per_page : page * per_page])
-    active = set(
-        OnlineTransaction.objects.filter(
-            invoice_id__in=[i.pk for i in invoices], state__in=OnlineTransaction.ACTIVE_STATES
-        ).values_list("invoice_id", flat=True)
+    invoices = list(
+        qs.only("number", "issued_on", "due_on", "payer_name", "total", "paid_amount", "credited_amount", "status",
+                "regie__name", "regie__payment_provider")[(page - 1) * per_page : page * per_page]
     )
+    transactions = list(
+        OnlineTransaction.objects.filter(family=family, state__in=OnlineTransaction.ACTIVE_STATES)
+        .values_list("invoice_id", "state")
+    )
+    active = {invoice_id for invoice_id, _ in transactions}
     for invoice in invoices:
         invoice.payment_in_progress = invoice.pk in active
         invoice.payable = (
             invoice.status == Invoice.Status.DUE and invoice.remaining > 0 and online_payment_offered(invoice.regie)
             and not invoice.payment_in_progress
         )
-    return {"invoices": invoices, "count": count, "page": page, "pages": pages}
+    has_pending = any(state == OnlineTransaction.State.PENDING for _, state in transactions)
+    return {"invoices": invoices, "count": count, "page": page, "pages": pages, "has_pending": has_pending}
 
 
 def payments_page(*, family, user=None, page=1, per_page=25, organisation=None):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +19,7 @@ from . import selectors
 from .forms import MandateForm, PayForm
 from .models import DirectDebitMandate, FakeProviderOperation, Invoice, OnlineTransaction
 from .pdf import certificate_pdf, invoice_pdf
+from .pricing import money
 from .providers import fake_operation_decide
 from .services.direct_debit import mandate_request
 from .services.payments import (
@@ -53,13 +55,60 @@ def _invoice_for_parent(request, pk):
         raise Http404 from None
 
 
+def euros(value):
+    """« 45,20 » as ``floatformat:2`` prints an amount in French, for rows built in Python."""
+    return f"{money(value):.2f}".replace(".", ",")
+
+
+class _UrlFor:
+    """``reverse(name, args=[pk])`` for many rows: reversed once, then the pk is put in place."""
+
+    SENTINEL = 987654321
+
+    def __init__(self, name):
+        self.head, self.tail = reverse(name, args=[self.SENTINEL]).split(str(self.SENTINEL))
+
+    def __call__(self, pk):
+        return f"{self.head}{pk}{self.tail}"
+
+
+def _invoice_badge(invoice):
+    """The state badge of an invoice row: (Bootstrap class, label), as billing/_status.html shows it."""
+    if invoice.payment_in_progress:
+        return "text-bg-info", "Paiement en cours"
+    if invoice.status == Invoice.Status.PAID:
+        return "text-bg-success", "Payée"
+    if invoice.status == Invoice.Status.CANCELLED:
+        return "text-bg-secondary", "Annulée par avoir"
+    if invoice.paid_amount:
+        return "text-bg-warning", "Partiellement payée"
+    return "text-bg-danger", "À payer"
+
+
+def invoice_rows(invoices):
+    """What the invoices table prints, computed in Python (one template loop without filters or tags)."""
+    pdf_url, pay_url = _UrlFor("billing:invoice_pdf"), _UrlFor("billing:pay")
+    rows = []
+    for invoice in invoices:
+        remaining = invoice.remaining
+        badge_class, badge = _invoice_badge(invoice)
+        rows.append({
+            "number": invoice.number, "issued_on": f"{invoice.issued_on:%d/%m/%Y}", "payer_name": invoice.payer_name,
+            "regie": invoice.regie.name, "total": euros(invoice.total), "paid": euros(invoice.paid_amount),
+            "remaining": euros(remaining), "due_on": f"{invoice.due_on:%d/%m/%Y}" if remaining > 0 else "",
+            "badge_class": badge_class, "badge": badge, "pdf_url": pdf_url(invoice.pk),
+            "pay_url": pay_url(invoice.pk) if invoice.payable else "",
+        })
+    return rows
+
+
 @parent_required
 def index(request):
     data = selectors.invoices_page(family=request.family, user=request.user, organisation=_org(request), page=_page(request))
     return render(request, "billing/index.html", {
         **data,
+        "rows": invoice_rows(data["invoices"]),
         "balance": selectors.family_balance(family=request.family, user=request.user, organisation=_org(request)),
-        "has_pending": selectors.pending_transactions_exist(family=request.family),
         "tab": "invoices",
     })
 
