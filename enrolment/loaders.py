@@ -25,7 +25,7 @@ from .models import (Activity, ActivityType, BookingWindow, CapacityOverride, Cl
                      SchoolHoliday, Structure, Unit)
 
 VERSION_KEY = "enrolment:catalogue:version"
-DATA_KEY = "enrolment:catalogue:{version}"
+DATA_KEY = "enrolment:catalogue:2:{version}"  # bump the number when Catalogue changes shape
 # Signals make the cache exact; the timeout bounds how long a write that sent no signal (a bulk
 # ``QuerySet.update()``, raw SQL) can go unseen, as in portal.caching.
 DATA_TIMEOUT = 600
@@ -105,7 +105,7 @@ def catalogue():
         return local
     key = DATA_KEY.format(version=version)
     data = cache.get(key)
-    if data is None:
+    if not isinstance(data, Catalogue) or not time.time() < data.expires:  # missing, or from older code
         today = timezone.localdate(timezone.now(), rules.PARIS)
         data = _build(Activity.objects.filter(season_end__gte=today - datetime.timedelta(days=KEEP_SEASONS_DAYS)),
                       with_unit_rules=True)

@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from . import loaders, rules
-from .models import Booking, Enrolment, Occupancy, Structure, Unit, WaitingListEntry
+from .models import Activity, Booking, Enrolment, Occupancy, Structure, Unit, WaitingListEntry
 
 FEW_PLACES = 5
 
@@ -39,28 +39,41 @@ LOCKED_STATES = ("present", "absent_billed", "excused")
 
 
 # --------------------------------------------------------------------------- enrolments
+def _attach_activities(enrolments):
+    """Set each enrolment's activity (with type and structure) from the cached catalogue; activities of
+    seasons it no longer keeps are read in one query."""
+    cat = loaders.catalogue()
+    missing = {e.activity_id for e in enrolments} - set(cat.activities)
+    extra = Activity.objects.select_related("activity_type__structure").in_bulk(missing) if missing else {}
+    for e in enrolments:
+        e.activity = cat.activities.get(e.activity_id) or extra[e.activity_id]
+    return enrolments
+
+
 def family_enrolments(*, family):
     """Children of the family with their enrolments (newest first): two queries."""
     enrolments = Prefetch(
         "enrolments",
-        queryset=Enrolment.objects.select_related("activity__activity_type__structure", "group")
+        queryset=Enrolment.objects.select_related("group")
         .exclude(status=Enrolment.Status.CANCELLED).order_by("-activity__season_start", "activity__name"),
     )
-    return list(family.children.filter(is_active=True).order_by("birth_date", "first_name").prefetch_related(
+    children = list(family.children.filter(is_active=True).order_by("birth_date", "first_name").prefetch_related(
         enrolments))
+    _attach_activities([e for c in children for e in c.enrolments.all()])
+    return children
 
 
 def validated_enrolments(*, family):
-    return list(
+    return _attach_activities(list(
         Enrolment.objects.filter(child__family=family, child__is_active=True, status=Enrolment.Status.VALIDATED)
-        .select_related("child", "activity__activity_type__structure", "group")
+        .select_related("child", "group")
         .order_by("child__birth_date", "child__first_name", "activity__name")
-    )
+    ))
 
 
 def catalogue(*, now=None):
     """Structures → activity types → active activities (with groups) open for enrolment: three queries."""
-    from .models import Activity, ActivityType
+    from .models import ActivityType
 
     today = timezone.localdate(now or timezone.now(), rules.PARIS)
     activities = (

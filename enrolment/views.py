@@ -46,10 +46,29 @@ def _month_url(enrolment, day, edit=False):
 
 
 # --------------------------------------------------------------------------- Inscriptions
+# Enrolment status badges: (badge class, symbol, text); the symbol is hidden from screen readers.
+STATUS_BADGES = {
+    Enrolment.Status.VALIDATED: ("text-bg-success", "V", "Validée"),
+    Enrolment.Status.PENDING: ("text-bg-warning", "?", "En attente de validation"),
+    Enrolment.Status.REFUSED: ("text-bg-danger", "✗", "Refusée"),
+}
+
+
 @parent_required
 def index(request):
     children = selectors.family_enrolments(family=request.family)
-    return render(request, "enrolment/index.html", {"children": children})
+    # Texts and links computed once here rather than per row in the template (URLs reversed once).
+    month_default = reverse("enrolment:month_default", args=[0])[:-len("0/")]
+    certificate = reverse("enrolment:certificate", args=[0])[:-len("0/")]
+    for child in children:
+        child.rows = []
+        for e in child.enrolments.all():
+            badge = STATUS_BADGES.get(e.status, ("text-bg-secondary", "", e.get_status_display()))
+            child.rows.append({
+                "e": e, "badge": badge, "requested": timezone.localtime(e.requested_at).strftime("%d/%m/%Y"),
+                "month_url": f"{month_default}{e.pk}/", "certificate_url": f"{certificate}{e.pk}/",
+            })
+    return render(request, "enrolment/index.html", {"children": children, "request_url": reverse("enrolment:request")})
 
 
 @parent_required
@@ -121,11 +140,24 @@ def planning(request):
     enrolments = selectors.validated_enrolments(family=request.family)
     basket = Basket(request.session)
     today = _today()
+    month_default = reverse("enrolment:month_default", args=[0])[:-len("0/")]
+    child_month = reverse("enrolment:child_month_default", args=[0])[:-len("0/")]
+    rows = [{"e": e, "rule": _rule_text(e.activity), "url": f"{month_default}{e.pk}/"} for e in enrolments]
+    children = sorted({e.child for e in enrolments}, key=lambda c: (c.birth_date, c.first_name))
     return render(request, "enrolment/planning.html", {
-        "enrolments": enrolments, "basket_count": len(basket), "today": today,
-        "children": sorted({e.child for e in enrolments}, key=lambda c: (c.birth_date, c.first_name)),
+        "enrolments": enrolments, "rows": rows, "basket_count": len(basket), "today": today,
+        "children": [(c, f"{child_month}{c.pk}/") for c in children],
         "feed": CalendarFeed.objects.filter(family=request.family).first(),
     })
+
+
+def _rule_text(activity):
+    """The booking rule of an activity, as the planning list states it."""
+    if activity.booking_rule == rules.MONTHLY:
+        return f"Jusqu'au {activity.deadline_day} du mois pour le mois suivant"
+    if activity.booking_rule == rules.WINDOW:
+        return "Aux périodes de réservation définies"
+    return f"Jusqu'à {activity.notice_days} jour(s) avant, {activity.notice_time:%H:%M}"
 
 
 def _default_month(enrolment):
