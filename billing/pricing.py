@@ -18,6 +18,12 @@ def money(value):
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+
+def euros(value):
+    """An amount as ``floatformat:2`` prints it in French (« 1234,50 »), for rows computed in Python."""
+    return f"{money(value):.2f}".replace(".", ",")
+
+
 @dataclass(frozen=True)
 class TariffRule:
     """A tariff reduced to what pricing needs: flat price, or brackets as (upper bound or None, price)."""

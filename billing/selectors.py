@@ -4,12 +4,12 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Max, Min, Prefetch, Sum
+from django.db.models import Count, F, Max, Min, Sum
 
 from portal.models import Organisation
 
 from .models import CreditNote, Invoice, InvoiceLine, OnlineTransaction, Payment, PaymentAllocation
-from .pricing import ZERO, money
+from .pricing import ZERO, euros, money
 
 SCHOOL_YEAR_START_MONTH = 9
 
@@ -51,24 +51,32 @@ def visible_credit_notes(*, family, user=None, organisation=None):
 def family_balance(*, family, user=None, organisation=None):
     """What the family owes (positive) or has in credit (negative): invoices − credit notes − payments.
 
-    One query, whatever the number of invoices. Written in SQL: the same three sums built with the ORM
-    (``visible_invoices`` & co. as subqueries) cost ≈ 2.5 ms of query compilation on every page that
-    shows the balance; the visibility rule is the same (only the payer's documents when the
-    organisation says so).
+    One query, whatever the number of invoices (see ``_balance``).
+    """
+    return _balance(family=family, user=user, organisation=organisation)
+
+
+def _balance(*, family, user=None, organisation=None, before=None):
+    """Invoices − credit notes − payments this user may see, dated before ``before`` if given. One query.
+
+    Written in SQL: the same three sums built with the ORM (``visible_invoices`` & co. as subqueries)
+    cost ≈ 2.5 ms of query compilation on every page that shows a balance. The visibility rule is
+    the same as theirs (only the payer's documents when the organisation says so).
     """
     guardian = _guardian_of(user)
     payer_id = guardian.pk if guardian is not None and payer_only(organisation) else None
     only_payer = " AND i.payer_id = %(payer)s" if payer_id is not None else ""
+    invoice_table = Invoice._meta.db_table
     sql = (
-        f"SELECT (SELECT COALESCE(SUM(i.total), 0) FROM {Invoice._meta.db_table} i"
-        f" WHERE i.family_id = %(family)s{only_payer})"
-        f" - (SELECT COALESCE(SUM(c.amount), 0) FROM {CreditNote._meta.db_table} c"
-        f" JOIN {Invoice._meta.db_table} i ON i.id = c.invoice_id WHERE c.family_id = %(family)s{only_payer})"
-        f" - (SELECT COALESCE(SUM(i.amount), 0) FROM {Payment._meta.db_table} i"
-        f" WHERE i.family_id = %(family)s{only_payer})"
+        f"SELECT (SELECT COALESCE(SUM(i.total), 0) FROM {invoice_table} i WHERE i.family_id = %(family)s{only_payer}"
+        f"{' AND i.issued_on < %(before)s' if before else ''})"
+        f" - (SELECT COALESCE(SUM(c.amount), 0) FROM {CreditNote._meta.db_table} c JOIN {invoice_table} i"
+        f" ON i.id = c.invoice_id WHERE c.family_id = %(family)s{only_payer}{' AND c.issued_on < %(before)s' if before else ''})"
+        f" - (SELECT COALESCE(SUM(i.amount), 0) FROM {Payment._meta.db_table} i WHERE i.family_id = %(family)s"
+        f"{only_payer}{' AND i.received_on < %(before)s' if before else ''})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"family": family.pk, "payer": payer_id})
+        cursor.execute(sql, {"family": family.pk, "payer": payer_id, "before": before})
         (balance,) = cursor.fetchone()
     return money(balance)
 
@@ -128,15 +136,23 @@ def invoices_page(*, family, user=None, page=1, per_page=25, organisation=None):
 
 
 def payments_page(*, family, user=None, page=1, per_page=25, organisation=None):
+    """One page of payments (newest first) with their régie and, as ``allocation_list``, the
+    (invoice number, amount) pairs they settle. 3 queries."""
     qs = visible_payments(family=family, user=user, organisation=organisation).select_related("regie").order_by("-received_on", "-pk")
     count = qs.count()
     pages = max(1, (count + per_page - 1) // per_page)
     page = min(max(1, page), pages)
     payments = list(
-        qs.prefetch_related(Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("invoice").order_by("pk")))[
-            (page - 1) * per_page : page * per_page
-        ]
+        qs.only("amount", "mode", "received_on", "payer_name", "regie__name")[(page - 1) * per_page : page * per_page]
     )
+    allocations = defaultdict(list)
+    for payment_id, number, amount in (
+        PaymentAllocation.objects.filter(payment_id__in=[p.pk for p in payments]).order_by("pk")
+        .values_list("payment_id", "invoice__number", "amount")
+    ):
+        allocations[payment_id].append((number, amount))
+    for payment in payments:
+        payment.allocation_list = allocations[payment.pk]
     return {"payments": payments, "count": count, "page": page, "pages": pages}
 
 
@@ -158,37 +174,47 @@ def school_year_bounds(start_year):
 
 def account_statement(*, family, user=None, start_year, organisation=None):
     """Operations of one school year (debit: invoices; credit: payments and credit notes),
-    previous balance and balance. Six queries, whatever the number of operations."""
+    previous balance and balance. Four queries, whatever the number of operations.
+
+    Each operation carries its amounts already printed (``debit_display``, ``credit_display``) and,
+    for an invoice, ``invoice_id`` (the link to its PDF)."""
     org = organisation or Organisation.current()
     start, end = school_year_bounds(start_year)
     invoices = visible_invoices(family=family, user=user, organisation=org)
     payments = visible_payments(family=family, user=user, organisation=org)
     notes = visible_credit_notes(family=family, user=user, organisation=org)
-    previous = (
-        (invoices.filter(issued_on__lt=start).aggregate(s=Sum("total"))["s"] or ZERO)
-        - (notes.filter(issued_on__lt=start).aggregate(s=Sum("amount"))["s"] or ZERO)
-        - (payments.filter(received_on__lt=start).aggregate(s=Sum("amount"))["s"] or ZERO)
-    )
+    previous = _balance(family=family, user=user, organisation=org, before=start)
     operations = []
-    for inv in invoices.filter(issued_on__range=(start, end)).select_related("regie"):
+    for pk, number, issued_on, period_start, period_end, regie, total in invoices.filter(
+        issued_on__range=(start, end)
+    ).values_list("pk", "number", "issued_on", "period_start", "period_end", "regie__name", "total"):
         operations.append({
-            "number": inv.number, "date": inv.issued_on, "kind": "invoice", "invoice": inv,
-            "description": f"Facture : {inv.period_start:%d/%m/%Y} - {inv.period_end:%d/%m/%Y}",
-            "regie": inv.regie.name, "debit": inv.total, "credit": None,
+            "number": number, "date": issued_on, "kind": "invoice", "invoice_id": pk,
+            "description": f"Facture : {period_start:%d/%m/%Y} - {period_end:%d/%m/%Y}",
+            "regie": regie, "debit": total, "credit": None,
         })
-    for note in notes.filter(issued_on__range=(start, end)).select_related("regie", "invoice"):
+    for number, issued_on, invoice_number, reason, regie, amount in notes.filter(
+        issued_on__range=(start, end)
+    ).values_list("number", "issued_on", "invoice__number", "reason", "regie__name", "amount"):
         operations.append({
-            "number": note.number, "date": note.issued_on, "kind": "credit_note",
-            "description": f"Avoir sur la facture {note.invoice.number} : {note.reason}",
-            "regie": note.regie.name, "debit": None, "credit": note.amount,
+            "number": number, "date": issued_on, "kind": "credit_note",
+            "description": f"Avoir sur la facture {invoice_number} : {reason}",
+            "regie": regie, "debit": None, "credit": amount,
         })
-    for pay in payments.filter(received_on__range=(start, end)).select_related("regie"):
+    modes = dict(Payment.Mode.choices)
+    for pk, received_on, mode, regie, amount in payments.filter(
+        received_on__range=(start, end)
+    ).values_list("pk", "received_on", "mode", "regie__name", "amount"):
         operations.append({
-            "number": f"R-{pay.pk}", "date": pay.received_on, "kind": "payment",
-            "description": f"Règlement : {pay.get_mode_display()}", "regie": pay.regie.name,
-            "debit": None, "credit": pay.amount,
+            "number": f"R-{pk}", "date": received_on, "kind": "payment",
+            "description": f"Règlement : {modes.get(mode, mode)}", "regie": regie,
+            "debit": None, "credit": amount,
         })
     operations.sort(key=lambda o: (o["date"], {"invoice": 0, "credit_note": 1, "payment": 2}[o["kind"]], o["number"]))
+    for o in operations:
+        o["date_display"] = f"{o['date']:%d/%m/%Y}"
+        o["debit_display"] = f"{euros(o['debit'])} €" if o["debit"] is not None else ""
+        o["credit_display"] = f"{euros(o['credit'])} €" if o["credit"] is not None else ""
     debit = sum((o["debit"] for o in operations if o["debit"] is not None), ZERO)
     credit = sum((o["credit"] for o in operations if o["credit"] is not None), ZERO)
     return {

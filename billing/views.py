@@ -19,7 +19,7 @@ from . import selectors
 from .forms import MandateForm, PayForm
 from .models import DirectDebitMandate, FakeProviderOperation, Invoice, OnlineTransaction
 from .pdf import certificate_pdf, invoice_pdf
-from .pricing import money
+from .pricing import euros
 from .providers import fake_operation_decide
 from .services.direct_debit import mandate_request
 from .services.payments import (
@@ -53,11 +53,6 @@ def _invoice_for_parent(request, pk):
         return qs.get(pk=pk)
     except (Invoice.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-def euros(value):
-    """« 45,20 » as ``floatformat:2`` prints an amount in French, for rows built in Python."""
-    return f"{money(value):.2f}".replace(".", ",")
 
 
 class _UrlFor:
@@ -113,10 +108,27 @@ def index(request):
     })
 
 
+def payment_rows(payments):
+    """What the payments table prints, computed in Python. An allocation shows its amount when the
+    payment settles several invoices or only part of one."""
+    rows = []
+    for payment in payments:
+        allocations = payment.allocation_list
+        detailed = len(allocations) > 1 or any(amount != payment.amount for _, amount in allocations)
+        rows.append({
+            "amount": euros(payment.amount), "mode": payment.get_mode_display(),
+            "received_on": f"{payment.received_on:%d/%m/%Y}", "payer_name": payment.payer_name or "—",
+            "regie": payment.regie.name,
+            "invoices": ", ".join(f"{number} ({euros(amount)} €)" if detailed else number for number, amount in allocations)
+            or "Crédit sur le compte",
+        })
+    return rows
+
+
 @parent_required
 def payments(request):
     data = selectors.payments_page(family=request.family, user=request.user, organisation=_org(request), page=_page(request))
-    return render(request, "billing/payments.html", {**data, "tab": "payments"})
+    return render(request, "billing/payments.html", {**data, "rows": payment_rows(data["payments"]), "tab": "payments"})
 
 
 @parent_required
@@ -130,6 +142,9 @@ def statement(request):
     if year not in years:
         year = years[0]
     data = selectors.account_statement(family=request.family, user=request.user, organisation=_org(request), start_year=year)
+    pdf_url = _UrlFor("billing:invoice_pdf")
+    for operation in data["operations"]:
+        operation["pdf_url"] = pdf_url(operation["invoice_id"]) if operation["kind"] == "invoice" else ""
     return render(request, "billing/statement.html", {**data, "years": years, "tab": "statement"})
 
 

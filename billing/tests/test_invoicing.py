@@ -124,3 +124,31 @@ def test_concurrent_issuing_keeps_numbers_gapless(django_db_blocker):
     assert numbers == [1, 2, 3, 4, 5, 6]
     assert InvoiceLine.objects.count() == 12
     assert all(inv.total == D("20.00") for inv in Invoice.objects.all())
+
+
+def test_invoice_email_is_the_one_email_queue_renders(march, issued):
+    """The bulk path (``email_queue_many``) records exactly what ``email_queue`` would."""
+    from portal.mail import email_queue
+
+    bulk = OutboundEmail.objects.get(template="invoice_issued")
+    single = email_queue(
+        to=issued.payer.email, template="invoice_issued",
+        context={"invoice": issued, "guardian": issued.payer, "regie": issued.regie}, related=issued,
+    )
+    fields = ("to", "subject", "body_text", "body_html", "template", "related_label", "related_type", "related_id", "status")
+    assert [getattr(bulk, f) for f in fields] == [getattr(single, f) for f in fields]
+    assert bulk.queued_at is not None and issued.number in bulk.subject and "45,20 €" in bulk.body_text
+
+
+def test_issue_sends_the_emails_after_commit_in_one_dispatch(march, other_family, django_capture_on_commit_callbacks, monkeypatch):
+    dispatched = []
+    monkeypatch.setattr("portal.mail.email_dispatch", lambda ids: dispatched.append(list(ids)))
+    child = other_family[1].children.first()
+    enrolment = enrol(child, march.activity, march.group)
+    book(child, march.meal_unit, enrolment, datetime.date(2026, 3, 4))
+    with django_capture_on_commit_callbacks(execute=True):
+        invoices = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end)
+    assert len(invoices) == 2
+    emails = OutboundEmail.objects.filter(template="invoice_issued").order_by("pk")
+    assert sorted(e.related_id for e in emails) == sorted(str(i.pk) for i in invoices)
+    assert dispatched == [[e.pk for e in emails]]

@@ -214,3 +214,48 @@ def test_childcare_certificate_counts_payments_for_children_under_six(parent_cli
     assert "Attestation de frais de garde" in text and "45,20 €" in text and child.first_name in text
     assert childcare_certificate(family=family, year=2025)["rows"] == []
     assert parent_client.get(reverse("billing:certificate_pdf", args=[2025])).status_code == 404
+
+
+@pytest.mark.parametrize("payer_only", [False, True])
+def test_balance_in_sql_matches_the_visible_documents(parent, staff_user, payer_only):
+    """``family_balance`` and the statement's previous balance (one SQL query) add up what
+    ``visible_invoices`` & co. show, in both visibility settings."""
+    from django.db.models import Sum
+
+    from billing import selectors
+    from families.tests.factories import GuardianFactory
+
+    family = parent[1]
+    first = family.guardians.order_by("rank").first()
+    second = GuardianFactory(family=family, rank=2, first_name="Marc")
+    regie, _ = regie_make()
+    a = invoice_make(regie=regie, family=family, number=1, total="100.00", payer=first, issued_on=datetime.date(2025, 6, 30))
+    b = invoice_make(regie=regie, family=family, number=2, total="40.00", payer=second, issued_on=datetime.date(2025, 10, 31))
+    invoice_make(regie=regie, family=family, number=3, total="7.00", payer=second, issued_on=datetime.date(2026, 1, 31))
+    credit_note_issue(invoice=a, amount="10.00", reason="Erreur", by=staff_user)
+    credit_note_issue(invoice=b, amount="5.00", reason="Erreur", by=staff_user)
+    payment_record(family=family, regie=regie, mode="cheque", amount="20.00", received_on=datetime.date(2025, 7, 10),
+                   invoices=[a], payer=first, by=staff_user)
+    payment_record(family=family, regie=regie, mode="cash", amount="15.00", received_on=datetime.date(2025, 11, 10),
+                   invoices=[b], payer=second, by=staff_user)
+    org = Organisation.current()
+    org.invoice_visibility = Organisation.InvoiceVisibility.PAYER if payer_only else Organisation.InvoiceVisibility.FAMILY
+    org.save()
+    org = Organisation.current()
+    for guardian in (first, second):
+        user = guardian.user
+
+        def orm(before=None):
+            docs = [
+                (selectors.visible_invoices(family=family, user=user, organisation=org), "total", "issued_on"),
+                (selectors.visible_credit_notes(family=family, user=user, organisation=org), "amount", "issued_on"),
+                (selectors.visible_payments(family=family, user=user, organisation=org), "amount", "received_on"),
+            ]
+            sums = [(qs.filter(**{f"{day}__lt": before}) if before else qs).aggregate(s=Sum(field))["s"] or D("0")
+                    for qs, field, day in docs]
+            return sums[0] - sums[1] - sums[2]
+
+        assert selectors.family_balance(family=family, user=user, organisation=org) == orm()
+        statement = selectors.account_statement(family=family, user=user, organisation=org, start_year=2025)
+        assert statement["previous_balance"] == orm(before=datetime.date(2025, 9, 1))
+    assert selectors.family_balance(family=family, user=first.user, organisation=org) == (D("70.00") if payer_only else D("97.00"))
