@@ -284,7 +284,8 @@ def pattern(request, enrolment_id, mode):
         chosen = [e for e in siblings if str(e.child_id) in form.cleaned_data["children"]]
         added, skipped = 0, 0
         for e in chosen:
-            days = selectors.calendar_days(enrolment=e, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+            days = selectors.calendar_days(enrolment=e, start=form.cleaned_data["start"], end=form.cleaned_data["end"],
+                                           cat=enrolment.catalogue)
             wanted = set(rules.pattern_dates(_calendar_of(days), form.cleaned_data["start"],
                                              form.cleaned_data["end"], form.pattern()))
             for day in days:
