@@ -68,6 +68,31 @@ def test_structure_audience_reaches_enrolled_families(client, parent):
     assert client.get(reverse("news:detail", args=[post.pk])).status_code == 200
 
 
+def test_home_block_audiences_window_and_edits(client, parent, other_family):
+    """The home block reads posts from a cache: audiences, publication window and staff edits still hold."""
+    from enrolment.tests.factories import enrol, wednesdays_activity
+
+    user, family = parent
+    activity, group, _units = wednesdays_activity()
+    enrol(family.children.get(), activity, group)
+    now = timezone.now()
+    _post(title="Pour tous")
+    _post(title="Pour le centre", audience=NewsPost.Audience.STRUCTURE, structure=activity.activity_type.structure,
+          publish_from=now - datetime.timedelta(hours=1))
+    soon = _post(title="Bientôt", publish_from=now + datetime.timedelta(days=1))
+    client.force_login(user)
+    body = client.get("/").content.decode()
+    assert "Pour tous" in body and "Pour le centre" in body and "Bientôt" not in body
+    client.force_login(other_family[0])
+    assert "Pour le centre" not in client.get("/").content.decode()
+    soon.publish_from = now - datetime.timedelta(minutes=1)
+    soon.title = "Publiée maintenant"
+    soon.save()  # a staff edit drops the cached posts
+    assert "Publiée maintenant" in client.get("/").content.decode()
+    soon.delete()
+    assert "Publiée maintenant" not in client.get("/").content.decode()
+
+
 def test_latest_news_on_public_welcome_page(client):
     _post(title="Fête de l'école")
     body = client.get("/").content.decode()
