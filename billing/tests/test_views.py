@@ -259,3 +259,28 @@ def test_balance_in_sql_matches_the_visible_documents(parent, staff_user, payer_
         statement = selectors.account_statement(family=family, user=user, organisation=org, start_year=2025)
         assert statement["previous_balance"] == orm(before=datetime.date(2025, 9, 1))
     assert selectors.family_balance(family=family, user=first.user, organisation=org) == (D("70.00") if payer_only else D("97.00"))
+
+
+def test_invoices_page_states_amounts_and_links_per_row(parent_client, parent, issued, staff_user):
+    """Each row shows its state badge, amounts « 0,00 € », the due date only while something is
+    left to pay, the PDF link, and « Payer » only when the invoice can be paid online."""
+    import re
+
+    from billing.services.payments import online_payment_start
+
+    family = parent[1]
+    regie = issued.regie
+    partial = invoice_make(regie=regie, family=family, number=2, total="30.00", paid=D("10.00"))
+    paid = invoice_make(regie=regie, family=family, number=3, total="12.00", paid=D("12.00"))
+    cancelled = invoice_make(regie=regie, family=family, number=4, total="8.00")
+    credit_note_issue(invoice=cancelled, amount="8.00", reason="Annulation", by=staff_user)
+    online_payment_start(invoice=issued, email="a@example.org")
+    body = parent_client.get(reverse("billing:index")).content.decode()
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr>\s*<th scope=\"row\">.*?</span>([\w-]+)</th>.*?</tr>", body, re.S)}
+    assert "Paiement en cours" in rows[issued.number] and "Payer" not in rows[issued.number]
+    assert "Partiellement payée" in rows[partial.number] and "20,00 €" in rows[partial.number]
+    assert "avant le 30/04/2026" in rows[partial.number] and f"/facturation/factures/{partial.pk}/payer/" in rows[partial.number]
+    assert "Payée" in rows[paid.number] and "0,00 €" in rows[paid.number] and "avant le" not in rows[paid.number]
+    assert "Annulée par avoir" in rows[cancelled.number] and "payer/" not in rows[cancelled.number]
+    for invoice in (issued, partial, paid, cancelled):
+        assert reverse("billing:invoice_pdf", args=[invoice.pk]) in rows[invoice.number]
