@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from . import loaders, rules
@@ -168,9 +168,12 @@ def _child_day_rows(child_id, unit_ids, start, end, counter_groups):
         return booked, waits, occupancy
     params = {"child": child_id, "units": list(unit_ids), "start": start, "end": end,
               "active": list(WaitingListEntry.ACTIVE_STATUSES), "groups": [g for g in counter_groups if g]}
-    with connection.cursor() as cursor:
-        cursor.execute(_DAY_ROWS_SQL, params)
-        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_DAY_ROWS_SQL, params)
+            rows = cursor.fetchall()
+    else:
+        rows = _child_day_rows_orm(params)
     for kind, n, unit_id, day, extra in rows:
         if kind == "b":
             booked[(unit_id, day)] = (n, extra)
@@ -179,6 +182,22 @@ def _child_day_rows(child_id, unit_ids, start, end, counter_groups):
         else:
             occupancy[(unit_id, int(extra) if extra else None, day)] = n
     return booked, waits, occupancy
+
+
+def _child_day_rows_orm(params):
+    """The rows of _DAY_ROWS_SQL through the ORM, for the embedded SQLite of the demo (three queries)."""
+    span = (params["start"], params["end"])
+    bookings = Booking.objects.filter(child_id=params["child"], unit_id__in=params["units"], date__range=span)
+    waits = WaitingListEntry.objects.filter(child_id=params["child"], unit_id__in=params["units"], date__range=span,
+                                            status__in=params["active"])
+    counters = Occupancy.objects.filter(Q(group_id__isnull=True) | Q(group_id__in=params["groups"]),
+                                        unit_id__in=params["units"], date__range=span)
+    return (
+        [("b", pk, unit, day, state) for pk, unit, day, state in bookings.values_list("id", "unit_id", "date", "state")]
+        + [("w", pk, unit, day, "") for pk, unit, day in waits.values_list("id", "unit_id", "date")]
+        + [("o", booked, unit, day, str(group) if group else None)
+           for booked, unit, day, group in counters.values_list("booked", "unit_id", "date", "group_id")]
+    )
 
 
 def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, units=None, few=FEW_PLACES, cat=None):

@@ -84,10 +84,14 @@ UPDATE enrolment_occupancy AS o SET booked = v.booked, capacity = v.capacity
 def occupancy_save(rows):
     """Write the changed counters (locked by occupancy_lock) in one statement."""
     dirty = sorted((r for r in rows.values() if getattr(r, "_dirty", False)), key=lambda r: r.pk)
-    if dirty:
-        with connection.cursor() as cursor:  # raw: bulk_update's CASE WHEN costs more to build than to run
-            cursor.execute(_OCCUPANCY_SAVE_SQL, [[r.pk for r in dirty], [r.booked for r in dirty],
-                                                 [r.capacity for r in dirty]])
+    if not dirty:
+        return
+    if connection.vendor != "postgresql":  # the embedded SQLite of the demo has no arrays
+        Occupancy.objects.bulk_update(dirty, ["booked", "capacity"])
+        return
+    with connection.cursor() as cursor:  # raw: bulk_update's CASE WHEN costs more to build than to run
+        cursor.execute(_OCCUPANCY_SAVE_SQL, [[r.pk for r in dirty], [r.booked for r in dirty],
+                                             [r.capacity for r in dirty]])
 
 
 def _counter_keys(unit_id, group, day):
@@ -161,17 +165,21 @@ def _commit(*, family, changes, by, now):
     # recap), so that neither costs a query of its own.
     enrolments, children = {}, {}
     waiting, emails = False, None
+    guardian_emails = Guardian.objects.filter(family=family).exclude(email="").values("email")
+    postgresql = connection.vendor == "postgresql"
     for e in Enrolment.objects.select_related("child", "group").filter(
         child__family=family, child__is_active=True, child_id__in=child_ids, activity_id__in=activities,
         status=Enrolment.Status.VALIDATED,
     ).annotate(
         waiting=Exists(WaitingListEntry.objects.filter(child_id=OuterRef("child_id"), date__in=dates,
                                                        status__in=WaitingListEntry.ACTIVE_STATUSES)),
-        emails=ArraySubquery(Guardian.objects.filter(family=family).exclude(email="").values("email")),
+        # PostgreSQL arrays; the embedded SQLite of the demo reads the addresses in a query of their own.
+        **({"emails": ArraySubquery(guardian_emails)} if postgresql else {}),
     ):
         enrolments[(e.child_id, e.activity_id)] = e
         children[e.child_id] = e.child
-        waiting, emails = waiting or e.waiting, e.emails
+        waiting = waiting or e.waiting
+        emails = e.emails if postgresql else None
     if not child_ids <= set(children):  # a child without any of those enrolments (an error follows)
         children.update({c.id: c for c in Child.objects.filter(family=family, is_active=True,
                                                                id__in=child_ids - set(children))})
@@ -294,7 +302,7 @@ def _commit(*, family, changes, by, now):
         ).update(status=WaitingListEntry.Status.BOOKED)
     for unit_id, day in sorted(set(freed), key=lambda x: (x[1], x[0])):
         serve_waiting_list_after_commit(unit_id=unit_id, date=day, now=now)
-    return {"booked": booked, "cancelled": cancelled, "emails": sorted(set(emails or ()))}
+    return {"booked": booked, "cancelled": cancelled, "emails": sorted(set(emails)) if emails is not None else None}
 
 
 class _UnitNames(dict):
@@ -337,7 +345,9 @@ def booking_recap_email(*, family, result):
         + [(b.date, b.child.first_name, b.unit.activity.name, b.unit.name, "Annulation") for b in result["cancelled"]]
     )
     context = {"family": family, "lines": lines}
-    emails = result["emails"] if "emails" in result else family_emails(family)
+    emails = result.get("emails")
+    if emails is None:  # not read with the commit (SQLite, or a result built elsewhere)
+        emails = family_emails(family)
     # One outbox insert whatever the number of guardians.
     email_queue_many(template="booking_recap", messages=[(to, context, family) for to in emails])
 
