@@ -69,7 +69,10 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from portal import caching
+
     cache.clear()
+    caching.reset()
     yield
 
 

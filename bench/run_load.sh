@@ -83,11 +83,13 @@ EOF
 run() {  # name users spawn-rate time class [tags]
   local name=$1 users=$2 rate=$3 time=$4 cls=$5 tags=${6:-}
   echo "== $name: $users users, $time"
+  "$PY" bench/cpu_split.py snapshot "$OUT/$name.cpu.json"
   BENCH_USERS="$OUT/users.json" timeout --signal=INT $(( ${time%s} + 60 )) \
     "$LOCUST" -f bench/locustfile.py "$cls" --headless -u "$users" -r "$rate" -t "$time" --stop-timeout 10 \
     --host "http://127.0.0.1:$PORT" --csv "$OUT/$name" --only-summary --loglevel WARNING \
     ${tags:+--tags $tags} > "$OUT/$name.log" 2>&1 || true
   "$PY" bench/report.py "$OUT/$name" "$name" | tee "$OUT/$name.md"
+  "$PY" bench/cpu_split.py report "$OUT/$name.cpu.json" "${time%s}" | tee -a "$OUT/$name.md"
 }
 
 for s in $SCENARIOS; do

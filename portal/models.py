@@ -1,6 +1,5 @@
 from django.conf import settings
-from django.core.cache import cache
-from django.db import models, transaction
+from django.db import models
 
 
 class TimeStampedModel(models.Model):
@@ -58,23 +57,22 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
-    CACHE_KEY = "portal:organisation:v1"
-
     def save(self, *args, **kwargs):
         self.pk = 1
-        super().save(*args, **kwargs)
-        # Dropped now (this transaction reads it fresh) and again after commit (other workers).
-        cache.delete(self.CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(self.CACHE_KEY))
+        super().save(*args, **kwargs)  # post_save: portal.caching drops the cached row in every worker
 
     @classmethod
     def current(cls):
-        """The organisation row, read from the cache (shared by all workers) and dropped on save."""
-        obj = cache.get(cls.CACHE_KEY)
-        if obj is None:
-            obj, _ = cls.objects.get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, obj, 300)
-        return obj
+        """The organisation row, kept in each worker's memory until it is saved (portal.caching); each
+        call gets its own copy, which the caller may change and save."""
+        from .caching import cached_config
+
+        shared = cached_config("organisation", lambda: cls.objects.get_or_create(pk=1)[0], models=[cls])
+        copy = cls.__new__(cls)
+        copy.__dict__.update(shared.__dict__)
+        copy._state = models.base.ModelState()
+        copy._state.adding, copy._state.db = False, shared._state.db
+        return copy
 
 
 class AuditLog(models.Model):
