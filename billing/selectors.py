@@ -4,7 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Max, Min, Sum
+from django.db.models import Count, F, Max, Min, Sum, Window
 
 from portal.models import Organisation
 
@@ -93,19 +93,22 @@ def unpaid_invoices(*, family, user=None, organisation=None, limit=None):
 
 
 def home_summary(*, family, user=None, organisation=None):
-    """Home block: balance, unpaid invoices (first 5) and their total. 5 queries."""
+    """Home block: balance, unpaid invoices (first 5) and the number and total of all unpaid ones. 2 queries
+    (the count and total ride on the list's rows as window aggregates)."""
     org = organisation or Organisation.current()
-    unpaid_qs = (
+    unpaid = list(
         visible_invoices(family=family, user=user, organisation=org)
         .filter(status=Invoice.Status.DUE)
         .filter(total__gt=F("paid_amount") + F("credited_amount"))
+        .annotate(unpaid_count=Window(Count("pk")),
+                  unpaid_total=Window(Sum(F("total") - F("paid_amount") - F("credited_amount"))))
+        .order_by("due_on", "pk")[:5]
     )
-    agg = unpaid_qs.aggregate(n=Count("pk"), due=Sum(F("total") - F("paid_amount") - F("credited_amount")))
     return {
         "balance": family_balance(family=family, user=user, organisation=org),
-        "unpaid": list(unpaid_qs.order_by("due_on", "pk")[:5]),
-        "unpaid_count": agg["n"] or 0,
-        "unpaid_total": agg["due"] or ZERO,
+        "unpaid": unpaid,
+        "unpaid_count": unpaid[0].unpaid_count if unpaid else 0,
+        "unpaid_total": unpaid[0].unpaid_total if unpaid else ZERO,
     }
 
 
