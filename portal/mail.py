@@ -74,7 +74,7 @@ def email_queue_many(*, template, messages):
 
     ``messages`` yields ``(to, context, related)``; those without ``to`` are skipped. The rows are
     the same as ``email_queue`` would record, but the organisation is read once, the three templates
-    are loaded once, the rows are inserted in one ``bulk_create`` and their sending is handed to
+    are loaded once, a context shared by several messages (the same object) is rendered once, the rows are inserted in one ``bulk_create`` and their sending is handed to
     Celery in one ``on_commit`` callback. Returns the ``OutboundEmail`` rows created.
     """
     org = Organisation.current()
@@ -85,14 +85,16 @@ def email_queue_many(*, template, messages):
     html_template = get_template(f"emails/{template}.html").template
     now = timezone.now()
     rows = []
+    rendered = {}  # id(context) -> (subject, text, html): the same context sent to several guardians renders once
     for to, context, related in messages:
         if not to:
             continue
-        ctx = {**base, **(context or {})}
-        plain = Context(ctx, autoescape=False)
-        subject = " ".join(subject_template.render(plain).split())
-        body_text = text_template.render(plain)
-        body_html = html_template.render(Context(ctx))
+        if id(context) not in rendered:
+            ctx = {**base, **(context or {})}
+            plain = Context(ctx, autoescape=False)
+            rendered[id(context)] = (" ".join(subject_template.render(plain).split()), text_template.render(plain),
+                                     html_template.render(Context(ctx)))
+        subject, body_text, body_html = rendered[id(context)]
         rows.append(OutboundEmail(
             to=to,
             subject=" ".join((prefix + subject).split())[:250],

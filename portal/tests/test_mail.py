@@ -329,3 +329,20 @@ def test_password_reset_email_has_french_html_and_text_with_organisation_and_lin
     assert mime == "text/html" and '<html lang="fr">' in html
     assert "Mairie de Testville" in html and "Choisir un nouveau mot de passe" in html
     assert OutboundEmail.objects.get().template == "password_reset_key"
+
+
+def test_queue_many_renders_a_shared_context_once_and_each_other_context(sample_template, django_capture_on_commit_callbacks):
+    from portal.mail import email_queue_many
+
+    shared = {"child": "Léa"}
+    with mock.patch("django.template.base.Template.render", autospec=True,
+                    side_effect=lambda self, context: f"[{context['child']}]") as render:
+        with django_capture_on_commit_callbacks():
+            rows = email_queue_many(template="sample", messages=[
+                ("a@example.org", shared, None), ("b@example.org", shared, None), ("", shared, None),
+                ("c@example.org", {"child": "Hugo"}, None),
+            ])
+    assert [r.to for r in rows] == ["a@example.org", "b@example.org", "c@example.org"]
+    assert rows[0].body_text == rows[1].body_text == "[Léa]" and rows[2].body_text == "[Hugo]"
+    assert render.call_count == 6  # subject, text and HTML: once for the shared context, once for the other
+    assert OutboundEmail.objects.filter(template="sample").count() == 3
