@@ -10,7 +10,8 @@
   removes the full days from the basket and commits the others. Anything else is an error.
 
 Users come from bench-results/users.json (bench/prepare.py): one real session per parent.
-Environment: BENCH_USERS (path), BENCH_WAIT (max think time in seconds, default 0 = saturation).
+Environment: BENCH_USERS (path), BENCH_WAIT (max think time in seconds, default 0 = saturation),
+BENCH_PDF_WEIGHT (weight of the invoice PDF in the read mix, default 3 of 100; 0 leaves it out).
 """
 import itertools
 import json
@@ -24,6 +25,7 @@ from locust.contrib.fasthttp import FastHttpUser
 
 DATA = json.load(open(os.environ.get("BENCH_USERS", "bench-results/users.json")))
 WAIT = float(os.environ.get("BENCH_WAIT", "0"))
+PDF_WEIGHT = int(os.environ.get("BENCH_PDF_WEIGHT", "3"))
 _lock = threading.Lock()
 _readers = itertools.cycle(DATA["readers"])
 _racers = iter(DATA["racers"])
@@ -83,12 +85,14 @@ class Reader(Parent):
     def invoices(self):
         self.get("/facturation/", "invoices list")
 
-    @task(3)
     def invoice_pdf(self):
         if self.account["invoices"]:
             r = self.get(f"/facturation/factures/{self.rng.choice(self.account['invoices'])}.pdf", "invoice PDF")
             if r.status_code == 200 and not (r.content or b"").startswith(b"%PDF"):
                 r.failure("not a PDF")
+
+    if PDF_WEIGHT:  # BENCH_PDF_WEIGHT=0: the HTML pages alone (a PDF costs ten pages of CPU)
+        invoice_pdf = task(PDF_WEIGHT)(invoice_pdf)
 
     @task(10)
     def messages(self):

@@ -7,11 +7,12 @@
 # Scenarios (default: all, in this order):
 #   unloaded   1 parent, no think time: latency of home, month calendar, invoices list (tag core)
 #   saturated  many parents, no think time, the whole read mix: throughput
+#   saturated-html  the same without the invoice PDF (the HTML pages alone)
 #   race       100 parents booking the same Wednesdays (book, recap, commit; cancel; again), then the
 #              Occupancy check (counters = bookings, none over capacity)
 # Every locust run is bounded (-t); gunicorn is stopped on exit. Results: bench-results/*.csv, *.md.
 #
-# Knobs: WORKERS (gunicorn workers, default 4), PORT (8077), UNLOADED_TIME (45s), SATURATED_USERS (40),
+# Knobs: WORKERS (gunicorn workers, default 2), PORT (8077), UNLOADED_TIME (45s), SATURATED_USERS (40),
 # SATURATED_TIME (60s), RACE_TIME (45s), RACERS (100), READERS (2000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +21,9 @@ PY=${PY:-$ROOT/.venv/bin/python}
 LOCUST=${LOCUST:-$ROOT/.venv/bin/locust}
 GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
 PORT=${PORT:-8077}
-WORKERS=${WORKERS:-4}
+WORKERS=${WORKERS:-2}  # CPU-bound on 2 cores: 2 workers gave the most pages/s (BENCHMARKS.md)
 OUT=${OUT:-$ROOT/bench-results}
-SCENARIOS=${*:-unloaded saturated race}
+SCENARIOS=${*:-unloaded saturated saturated-html race}
 
 case "${DATABASE_URL:-}" in
   *@127.0.0.1:*|*@localhost:*) ;;
@@ -96,6 +97,7 @@ for s in $SCENARIOS; do
   case $s in
     unloaded) run unloaded 1 1 "${UNLOADED_TIME:-45s}" Reader core ;;
     saturated) run saturated "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
+    saturated-html) BENCH_PDF_WEIGHT=0 run saturated-html "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
     race)
       run race "${RACERS:-100}" 100 "${RACE_TIME:-45s}" Racer
       read -r UNIT START END < <("$PY" -c "import json; d=json.load(open('$OUT/users.json')); r=d['racers'][0]; print(r['unit'], r['start'], r['end'])")
