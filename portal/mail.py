@@ -52,9 +52,9 @@ def _render_plain(name, ctx):
     return get_template(name).template.render(Context(ctx, autoescape=False))
 
 
-def email_record(*, to, subject, body_text, body_html="", template="", related=None):
-    """Record an already rendered e-mail in the outbox and send it after commit."""
-    email = OutboundEmail.objects.create(
+def _outbox_row(*, to, subject, body_text, body_html, template, related, queued_at):
+    """The unsaved outbox row of a rendered e-mail (fields cut to their column sizes)."""
+    return OutboundEmail(
         to=to,
         subject=" ".join(subject.split())[:250],
         body_text=body_text,
@@ -63,8 +63,15 @@ def email_record(*, to, subject, body_text, body_html="", template="", related=N
         related_label=str(related)[:200] if related is not None else "",
         related_type=related._meta.label if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
-        queued_at=timezone.now(),
+        queued_at=queued_at,
     )
+
+
+def email_record(*, to, subject, body_text, body_html="", template="", related=None):
+    """Record an already rendered e-mail in the outbox and send it after commit."""
+    email = _outbox_row(to=to, subject=subject, body_text=body_text, body_html=body_html, template=template,
+                        related=related, queued_at=timezone.now())
+    email.save(force_insert=True)
     email_dispatch_on_commit([email.pk])
     return email
 
@@ -95,17 +102,8 @@ def email_queue_many(*, template, messages):
             rendered[id(context)] = (" ".join(subject_template.render(plain).split()), text_template.render(plain),
                                      html_template.render(Context(ctx)))
         subject, body_text, body_html = rendered[id(context)]
-        rows.append(OutboundEmail(
-            to=to,
-            subject=" ".join((prefix + subject).split())[:250],
-            body_text=body_text,
-            body_html=body_html,
-            template=template[:80],
-            related_label=str(related)[:200] if related is not None else "",
-            related_type=related._meta.label if related is not None else "",
-            related_id=str(related.pk) if related is not None else "",
-            queued_at=now,
-        ))
+        rows.append(_outbox_row(to=to, subject=prefix + subject, body_text=body_text, body_html=body_html,
+                                template=template, related=related, queued_at=now))
     OutboundEmail.objects.bulk_create(rows, batch_size=1000)
     email_dispatch_on_commit([email.pk for email in rows])
     return rows

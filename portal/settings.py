@@ -89,6 +89,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # admin crawl (portal/tests/test_admin_pages.py) run with it; DB_SERVER_SIDE_BINDING=false turns it off.
 if env.bool("DB_SERVER_SIDE_BINDING", default=True) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # Prepared after this many executions on one connection (0: never; needed off behind a pooler in
+    # transaction mode).
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=5) or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One backend: allauth's e-mail login (username too, for the admin), and a user load that brings
