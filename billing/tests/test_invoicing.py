@@ -1,14 +1,13 @@
 import datetime
-import threading
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 
 from billing.models import CreditNote, Invoice, InvoiceLine, NumberSequence
 from billing.services.invoicing import credit_note_issue, invoice_issue_period
 from portal.errors import BillingError
 from portal.models import AuditLog, OutboundEmail
+from portal.tests.concurrency import run_in_threads
 
 from .factories import March, book, enrol
 
@@ -104,21 +103,10 @@ def test_concurrent_issuing_keeps_numbers_gapless(django_db_blocker):
         enrolment = enrol(child, activity, group)
         for day in (4, 11):
             book(child, unit, enrolment, datetime.date(2026, 3, day))
-    errors = []
-
-    def run():
-        try:
-            invoice_issue_period(regie=regie, period_start=datetime.date(2026, 3, 1), period_end=datetime.date(2026, 3, 31), issued_on=datetime.date(2026, 4, 1))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_in_threads(lambda: invoice_issue_period(
+        regie=regie, period_start=datetime.date(2026, 3, 1), period_end=datetime.date(2026, 3, 31),
+        issued_on=datetime.date(2026, 4, 1),
+    ))
     assert errors == []
     numbers = sorted(Invoice.objects.values_list("sequence_number", flat=True))
     assert numbers == [1, 2, 3, 4, 5, 6]

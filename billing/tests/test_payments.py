@@ -9,6 +9,7 @@ from billing.providers import fake_operation_decide
 from billing.services.payments import online_payment_notify, online_payment_start, online_payments_reconcile, payment_record
 from portal.errors import PaymentError
 from portal.models import AuditLog, OutboundEmail
+from portal.tests.concurrency import run_in_threads
 
 from .factories import invoice_make
 
@@ -209,10 +210,6 @@ def test_money_taken_after_expiry_is_still_recorded(issued):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicate_notifications_record_one_payment(parent):
-    import threading
-
-    from django.db import connection
-
     from billing.services.invoicing import invoice_issue_period
 
     from .factories import March
@@ -221,21 +218,10 @@ def test_concurrent_duplicate_notifications_record_one_payment(parent):
     [invoice] = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end)
     tx, _, op = _start(invoice)
     fake_operation_decide(op=op, result="P")
-    outcomes, errors = [], []
-
-    def notify():
-        try:
-            outcomes.append(online_payment_notify(provider="fake", body=f"idOp={op.idop}").outcome)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=notify) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = []
+    errors = run_in_threads(
+        lambda: outcomes.append(online_payment_notify(provider="fake", body=f"idOp={op.idop}").outcome)
+    )
     assert errors == []
     assert sorted(outcomes) == ["accepted", "duplicate", "duplicate", "duplicate"]
     assert Payment.objects.count() == 1 and PaymentAllocation.objects.get().amount == D("45.20")
