@@ -1,34 +1,25 @@
 """Load the plain data the pure rules need, in a fixed number of queries, for several activities at once.
 
 The catalogue (activities, units, opening calendars, booking policies, capacity overrides, unit rules)
-changes only when staff edit it, and every parent page and booking reads it. It is kept in the Django
-cache (Redis in production, locmem in development and tests) as one entry per *catalogue version*, plus a
-copy in the worker's memory for the same version. The version is a random token stored under
-``VERSION_KEY``; every save or delete of a catalogue model replaces it (``catalogue_changed``, connected
-in ``EnrolmentConfig.ready``), immediately and again after commit, so a cached catalogue is never used
-after the change that made it stale. Writes that bypass the model signals (``QuerySet.update``,
-``bulk_create``, raw SQL) must call ``catalogue_changed()`` themselves.
+changes only when staff edit it, and every parent page and booking reads it. It is configuration in the
+sense of ``portal.caching``: kept in each worker's memory until a catalogue row is saved or deleted (the
+models are watched from ``EnrolmentConfig.ready``, the unit rules through ``m2m_changed``). Writes that
+bypass the model signals (``QuerySet.update``, ``bulk_create``, raw SQL) must call ``catalogue_changed()``.
 """
 import datetime
-import time
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from portal import caching
 
 from . import rules
 from .models import (Activity, ActivityType, BookingWindow, CapacityOverride, ClosureDay, Group, OpeningPeriod,
                      SchoolHoliday, Structure, Unit)
 
-VERSION_KEY = "enrolment:catalogue:version"
-DATA_KEY = "enrolment:catalogue:2:{version}"  # bump the number when Catalogue changes shape
-# Signals make the cache exact; the timeout bounds how long a write that sent no signal (a bulk
-# ``QuerySet.update()``, raw SQL) can go unseen, as in portal.caching.
-DATA_TIMEOUT = 600
+CACHE_NAME = "enrolment-catalogue"
 KEEP_SEASONS_DAYS = 400  # activities whose season ended longer ago are loaded on demand, not cached
 CATALOGUE_MODELS = (Structure, ActivityType, Activity, Group, Unit, OpeningPeriod, ClosureDay, SchoolHoliday,
                     BookingWindow, CapacityOverride)
@@ -38,8 +29,6 @@ CATALOGUE_MODELS = (Structure, ActivityType, Activity, Group, Unit, OpeningPerio
 class Catalogue:
     """Plain catalogue data by id. Model instances here are shared: read them, never change them."""
 
-    version: str = ""
-    expires: float = 0.0  # time.time() after which it is rebuilt, even without a signal
     activities: dict = field(default_factory=dict)  # {activity_id: Activity (activity_type, structure loaded)}
     units: dict = field(default_factory=dict)  # {unit_id: Unit (its .activity loaded)}
     units_of: dict = field(default_factory=dict)  # {activity_id: [Unit] in display order}
@@ -56,29 +45,9 @@ class Catalogue:
 
 
 # --------------------------------------------------------------------------- cache
-_local = [None]  # this worker's copy of the cached catalogue (one slot: read and replaced atomically)
-
-
-def catalogue_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY)
-    return version
-
-
-def _bump():
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    _local[0] = None
-
-
 def catalogue_changed(**kwargs):
-    """The catalogue changed (post_save / post_delete receiver, and helper for bulk writes): drop every
-    cached copy. Bumped now (this transaction reads fresh data) and again after commit (so a copy cached
-    by a reader from the old rows while the change was not yet committed is never used either).
-    """
-    _bump()
-    transaction.on_commit(_bump)
+    """The catalogue changed: every worker rebuilds it (helper for writes that send no model signal)."""
+    caching.config_changed()
 
 
 def unit_rules_changed(action=None, **kwargs):
@@ -88,31 +57,22 @@ def unit_rules_changed(action=None, **kwargs):
 
 
 def connect_signals():
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.db.models.signals import m2m_changed
 
-    for model in CATALOGUE_MODELS:
-        post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-save-{model.__name__}")
-        post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-delete-{model.__name__}")
+    caching.watch(*CATALOGUE_MODELS)
     for through in (Unit.incompatible_units.through, Unit.required_units.through):
         m2m_changed.connect(unit_rules_changed, sender=through, dispatch_uid=f"catalogue-m2m-{through.__name__}")
 
 
+def _build_recent():
+    today = timezone.localdate(timezone.now(), rules.PARIS)
+    return _build(Activity.objects.filter(season_end__gte=today - datetime.timedelta(days=KEEP_SEASONS_DAYS)),
+                  with_unit_rules=True)
+
+
 def catalogue():
     """The cached catalogue of the current and recent seasons: no query when warm."""
-    version = catalogue_version()
-    local = _local[0]
-    if local is not None and local.version == version and time.time() < local.expires:
-        return local
-    key = DATA_KEY.format(version=version)
-    data = cache.get(key)
-    if not isinstance(data, Catalogue) or not time.time() < data.expires:  # missing, or from older code
-        today = timezone.localdate(timezone.now(), rules.PARIS)
-        data = _build(Activity.objects.filter(season_end__gte=today - datetime.timedelta(days=KEEP_SEASONS_DAYS)),
-                      with_unit_rules=True)
-        data.version, data.expires = version, time.time() + DATA_TIMEOUT
-        cache.set(key, data, DATA_TIMEOUT)
-    _local[0] = data
-    return data
+    return caching.cached_config(CACHE_NAME, _build_recent, models=CATALOGUE_MODELS)
 
 
 def catalogue_for(activity_ids):
@@ -122,7 +82,7 @@ def catalogue_for(activity_ids):
     if not missing:
         return cat
     extra = _build(Activity.objects.filter(id__in=missing))
-    return Catalogue(version=cat.version, incompatible=cat.incompatible, required=cat.required).merge(cat).merge(extra)
+    return Catalogue(incompatible=cat.incompatible, required=cat.required).merge(cat).merge(extra)
 
 
 def _build(activities_qs, with_unit_rules=False):

@@ -7,4 +7,9 @@ class NewsConfig(AppConfig):
     verbose_name = "Actualités et documents"
 
     def ready(self):
+        from portal import caching
+
         from . import dashboard  # noqa: F401  (registers the home-page block)
+        from .models import NewsPost
+
+        caching.watch(NewsPost)  # the home blocks' cached posts (selectors.home_posts)

@@ -20,6 +20,8 @@ class _UserLoader:
         qn = connection.ops.quote_name
         tables = [qn(m._meta.db_table) for m in self.models]
         self.fields = [m._meta.concrete_fields for m in self.models]
+        self.attnames = [[f.attname for f in fields] for fields in self.fields]
+        self.pk_index = [[f.primary_key for f in fields].index(True) for fields in self.fields]
         columns = ", ".join(f"{table}.{qn(f.column)}" for table, fields in zip(tables, self.fields) for f in fields)
         user, guardian, family = tables
         self.sql = (
@@ -46,11 +48,10 @@ class _UserLoader:
             for conv, col in converters:
                 values[i] = conv(values[i], col, connection)
         instances, start = [], 0
-        for model, fields in zip(self.models, self.fields):
-            chunk = values[start:start + len(fields)]
-            start += len(fields)
-            pk = chunk[[f.primary_key for f in fields].index(True)]
-            instances.append(model.from_db(connection.alias, [f.attname for f in fields], chunk) if pk is not None else None)
+        for model, attnames, pk_index in zip(self.models, self.attnames, self.pk_index):
+            chunk = values[start:start + len(attnames)]
+            start += len(attnames)
+            instances.append(model.from_db(connection.alias, attnames, chunk) if chunk[pk_index] is not None else None)
         user, guardian, family = instances
         _, Guardian, _ = self.models
         Guardian.user.field.remote_field.set_cached_value(user, guardian)  # user.guardian (None: none)

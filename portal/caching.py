@@ -67,12 +67,25 @@ def _changed(sender, **kwargs):
     config_changed()
 
 
-def cached_config(name, build, *, models, timeout=600):
+def current_token():
+    """The token the configuration of this worker is valid for (changes with every configuration edit)."""
+    return _token()
+
+
+def watch(*models):
+    """A save or delete of a row of ``models`` changes the configuration. Called by each app's ``ready()``
+    for the models its cached configuration reads, so that a worker that never read that configuration
+    (one serving only the admin, say) still tells the others when it edits it."""
     for model in models:
         if model not in _watched:
             _watched.add(model)
             post_save.connect(_changed, sender=model, dispatch_uid=f"portal.caching.save.{model._meta.label}")
             post_delete.connect(_changed, sender=model, dispatch_uid=f"portal.caching.delete.{model._meta.label}")
+
+
+def cached_config(name, build, *, models, timeout=600):
+    """``build()``, kept in this worker until a row of ``models`` changes (see the module's docstring)."""
+    watch(*models)
     entry = _local().entries.get(name)
     now = time.monotonic()
     if entry is not None and entry[0] == _token() and now - entry[1] < timeout:

@@ -54,3 +54,19 @@ def test_other_threads_of_the_process_see_a_change_at_once():
     again.start()
     again.join()
     assert seen[0] != seen[1]
+
+
+def test_every_cached_configuration_model_is_watched_from_startup():
+    """A worker that never read a configuration (one serving only the admin) must still tell the others
+    when it edits it: the models are watched by the apps' ready(), not on first read."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import django; django.setup(); from portal import caching; "
+            "print(' '.join(sorted(m._meta.label for m in caching._watched)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test"})
+    watched = set(done.stdout.split())
+    assert {"portal.Organisation", "families.DocumentType", "families.RenewalCampaign", "news.NewsPost",
+            "enrolment.Activity", "enrolment.Unit", "enrolment.ClosureDay", "enrolment.CapacityOverride"} <= watched, done.stderr

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "portal"
+    verbose_name = "Portail"
+
+    def ready(self):
+        from . import caching
+        from .models import Organisation
+
+        caching.watch(Organisation)  # Organisation.current() is kept in each worker's memory
