@@ -10,6 +10,8 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from portal.sql import prepared
+
 from . import loaders, rules
 from .models import Activity, Booking, Enrolment, Occupancy, Structure, Unit, WaitingListEntry
 
@@ -454,17 +456,21 @@ def upcoming_bookings_for_feed(*, family, today):
     )
 
 
+_next_booked_days = prepared(
+    lambda family, today: Booking.objects.filter(child__family=family, child__is_active=True, date__gte=today,
+                                                 state__in=("reserved", "requested"))
+    .select_related("child").order_by("date", "unit__start_time")[:5],
+    family=int, today=datetime.date,
+)
+
+
 def home_summary(*, family, now=None):
     """Next booked days (up to 5): one query, the units and activities from the cached catalogue (the home
     page is every parent's first page: it also warms the catalogue the calendars read).
     The pending counts are family counters (enrolment/dashboard.py)."""
     today = timezone.localdate(now or timezone.now(), rules.PARIS)
     cat = loaders.catalogue()
-    upcoming = list(
-        Booking.objects.filter(child__family=family, child__is_active=True, date__gte=today,
-                               state__in=("reserved", "requested"))
-        .select_related("child").order_by("date", "unit__start_time")[:5]
-    )
+    upcoming = _next_booked_days(family=family.pk, today=today)
     for b in upcoming:
         if b.unit_id in cat.units:
             b.unit = cat.units[b.unit_id]

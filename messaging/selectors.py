@@ -2,6 +2,8 @@
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
+from portal.sql import prepared
+
 from .models import Attachment, Message, Thread
 
 BOXES = {
@@ -18,27 +20,42 @@ def family_unread_messages(*, family):
     )
 
 
-def family_threads(*, family, box="received", limit=200):
-    """Threads of one box with their unread count (1 query)."""
-    qs = Thread.objects.filter(family=family).select_related("service")
-    if box == "deleted":
-        qs = qs.filter(family_deleted_at__isnull=False)
-    else:
-        qs = qs.filter(family_deleted_at__isnull=True)
-        qs = qs.filter(last_staff_message_at__isnull=False) if box == "received" else qs.filter(
-            last_family_message_at__isnull=False
-        )
-    qs = qs.annotate(unread=Count("messages", filter=Q(messages__from_staff=True, messages__read_at__isnull=True)))
-    return list(qs.order_by("-last_message_at")[:limit])
+_BOX_FILTERS = {
+    "received": Q(family_deleted_at__isnull=True, last_staff_message_at__isnull=False),
+    "sent": Q(family_deleted_at__isnull=True, last_family_message_at__isnull=False),
+    "deleted": Q(family_deleted_at__isnull=False),
+}
+_THREADS_LIMIT = 200
+
+
+def _box_threads(box):
+    return prepared(
+        lambda family: Thread.objects.filter(_BOX_FILTERS[box], family=family).select_related("service")
+        .annotate(unread=Count("messages", filter=Q(messages__from_staff=True, messages__read_at__isnull=True)))
+        .order_by("-last_message_at")[:_THREADS_LIMIT],
+        family=int,
+    )
+
+
+# Each box's list and the three counts are compiled once per process (portal.sql): every parent opens them.
+_threads_of_box = {box: _box_threads(box) for box in BOXES}
+_box_counts = prepared(
+    lambda family: Thread.objects.filter(family=family).order_by().values("family")
+    .annotate(**{box: Count("pk", filter=condition) for box, condition in _BOX_FILTERS.items()})
+    .values(*_BOX_FILTERS),
+    family=int,
+)
+
+
+def family_threads(*, family, box="received"):
+    """Threads of one box (the latest 200) with their unread count (1 query)."""
+    return _threads_of_box[box](family=family.pk)
 
 
 def family_box_counts(*, family):
     """Number of threads per box (1 query)."""
-    return Thread.objects.filter(family=family).aggregate(
-        received=Count("pk", filter=Q(family_deleted_at__isnull=True, last_staff_message_at__isnull=False)),
-        sent=Count("pk", filter=Q(family_deleted_at__isnull=True, last_family_message_at__isnull=False)),
-        deleted=Count("pk", filter=Q(family_deleted_at__isnull=False)),
-    )
+    rows = _box_counts(family=family.pk)
+    return rows[0] if rows else dict.fromkeys(_BOX_FILTERS, 0)
 
 
 def thread_detail(*, thread_id, family=None):

@@ -10,9 +10,10 @@ apps that contribute one.
 """
 import datetime
 
-from django.db import connection
 from django.db.models import IntegerField, OuterRef, Subquery
 from django.utils import timezone
+
+from portal.sql import prepared
 
 _blocks = []
 _counters = {}
@@ -42,34 +43,24 @@ class _CountRows(Subquery):
     output_field = IntegerField()
 
 
-# The counters' SQL is compiled once per process (building it through the ORM costs more CPU than
-# running it): compiled with sentinel values, which each request replaces by its family and day.
-_SENTINEL_FAMILY = -918273645
-_SENTINEL_DAY = datetime.date(1901, 2, 3)
-_compiled = {}
+_prepared = {}
 
 
-def _counters_sql():
+def _counters_query():
+    """All registered counters as one ``values()`` query, compiled once per process (portal.sql)."""
     key = tuple(_counters)
-    if key not in _compiled:
+    if key not in _prepared:
         from families.models import Family
 
-        annotations = {
-            name: _CountRows(rows(OuterRef("pk"), _SENTINEL_DAY).order_by().values("pk"))
-            for name, rows in _counters.items()
-        }
-        sql, params = Family.objects.filter(pk=_SENTINEL_FAMILY).order_by().values(**annotations).query.sql_with_params()
-        _compiled.clear()
-        _compiled[key] = (sql, tuple(params), list(annotations))
-    return _compiled[key]
+        def build(family, today):
+            annotations = {
+                name: _CountRows(rows(OuterRef("pk"), today).order_by().values("pk")) for name, rows in _counters.items()
+            }
+            return Family.objects.filter(pk=family).order_by().values(**annotations)
 
-
-def _bind(param, family_id, today):
-    if param == _SENTINEL_FAMILY:
-        return family_id
-    if param == _SENTINEL_DAY or param == _SENTINEL_DAY.isoformat():
-        return today if isinstance(param, datetime.date) else today.isoformat()
-    return param
+        _prepared.clear()
+        _prepared[key] = prepared(build, family=int, today=datetime.date)
+    return _prepared[key]
 
 
 def family_counters(request):
@@ -78,12 +69,8 @@ def family_counters(request):
     if counters is None:
         counters = {}
         if _counters:
-            sql, params, names = _counters_sql()
-            today = timezone.localdate()
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [_bind(p, request.family.pk, today) for p in params])
-                row = cursor.fetchone()
-            counters = dict(zip(names, row))
+            rows = _counters_query()(family=request.family.pk, today=timezone.localdate())
+            counters = rows[0] if rows else dict.fromkeys(_counters, 0)
         request._family_counters = counters
     return counters
 

@@ -73,6 +73,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # {% url %} remembering what it reversed (portal/templatetags/portal_urls.py)
+            "builtins": ["portal.templatetags.portal_urls"],
         },
     },
 ]
