@@ -282,6 +282,33 @@ class InvoiceLine(models.Model):
         super().save(*args, **kwargs)
 
 
+class InvoicePdf(models.Model):
+    """The rendered PDF of an issued invoice, kept so that a download does not run WeasyPrint again.
+
+    The file lives in the default storage under MEDIA_ROOT (``factures/…``, a random name), like the
+    families' private documents: MEDIA_URL is never routed, only the scoped download view streams it.
+    ``fingerprint`` sums up everything the PDF shows that can still move after issue (see
+    ``billing.services.invoice_pdfs.invoice_pdf_fingerprint``): the stored file is served only while
+    it matches, otherwise the PDF is rendered and stored again. A derived copy, never a record: it
+    may be deleted at any time and is rendered again on the next download.
+    """
+
+    invoice = models.OneToOneField(
+        Invoice, verbose_name="facture", primary_key=True, on_delete=models.CASCADE, related_name="pdf"
+    )
+    file = models.FileField("fichier", upload_to="factures/", max_length=200)
+    fingerprint = models.CharField("empreinte", max_length=64)
+    size = models.PositiveIntegerField("taille (octets)")
+    rendered_at = models.DateTimeField("rendu le")
+
+    class Meta:
+        verbose_name = "PDF de facture"
+        verbose_name_plural = "PDF de factures"
+
+    def __str__(self):
+        return f"PDF {self.invoice_id}"
+
+
 class CreditNote(models.Model):
     """A correction of an issued invoice (avoir): reduces what is due, numbered in its own sequence."""
 

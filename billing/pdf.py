@@ -37,10 +37,10 @@ def _stylesheet(name):
     return css
 
 
-def _render(template, context, stylesheet=None):
+def _render(template, context, stylesheet=None, organisation=None):
     from weasyprint import HTML  # imported lazily: ~0.7 s, only when a PDF is asked for
 
-    html = render_to_string(template, {"organisation": Organisation.current(), **context})
+    html = render_to_string(template, {"organisation": organisation or Organisation.current(), **context})
     font_config = _font_config()
     stylesheets = [_stylesheet(stylesheet)] if stylesheet else None
     return HTML(string=html).write_pdf(stylesheets=stylesheets, font_config=font_config)
@@ -75,11 +75,17 @@ def invoice_line_groups(invoice):
     return groups
 
 
-def invoice_pdf(invoice):
+# What ``invoice_pdf`` renders from: billing.services.invoice_pdfs fingerprints these files' sources.
+INVOICE_TEMPLATE, INVOICE_STYLESHEET = "billing/pdf/invoice.html", "billing/pdf/invoice.css"
+
+
+def invoice_pdf(invoice, organisation=None):
+    """Render the invoice PDF (bytes). Downloads go through ``billing.services.invoice_pdfs``, which
+    stores the result and serves it again while nothing it shows has changed."""
     credit_notes = list(CreditNote.objects.filter(invoice=invoice).order_by("issued_on", "pk"))
-    return _render("billing/pdf/invoice.html", {
+    return _render(INVOICE_TEMPLATE, {
         "invoice": invoice, "regie": invoice.regie, "groups": invoice_line_groups(invoice), "credit_notes": credit_notes,
-    }, stylesheet="billing/pdf/invoice.css")
+    }, stylesheet=INVOICE_STYLESHEET, organisation=organisation)
 
 
 def certificate_pdf(*, family, data):

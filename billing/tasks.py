@@ -28,3 +28,14 @@ def online_payments_reconcile(*, now, run):
         run.add("paiements vérifiés auprès du fournisseur", counts["checked"])
     if counts["expired"]:
         run.add("paiements abandonnés expirés", counts["expired"])
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
+def invoice_pdfs_render(invoice_ids):
+    """Render and store the PDFs of these invoices if missing or stale (queued after issue, a payment
+    or a credit note by ``invoice_pdfs_render_on_commit``). Idempotent: a redelivered task finds them
+    up to date."""
+    from .services.invoice_pdfs import invoice_pdfs_render as render
+
+    counts = render(ids=invoice_ids)
+    return {key: counts[key] for key in ("rendered", "fresh", "failed", "missing")}

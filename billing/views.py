@@ -18,10 +18,11 @@ from portal.models import Organisation
 from . import selectors
 from .forms import MandateForm, PayForm
 from .models import DirectDebitMandate, FakeProviderOperation, Invoice, OnlineTransaction
-from .pdf import certificate_pdf, invoice_pdf
+from .pdf import certificate_pdf
 from .pricing import euros
 from .providers import fake_operation_decide
 from .services.direct_debit import mandate_request
+from .services.invoice_pdfs import invoice_pdf_get
 from .services.payments import (
     invoice_payable_online, online_payment_notify, online_payment_start, online_payments_refresh_family,
 )
@@ -46,9 +47,9 @@ def _org(request):
     return org
 
 
-def _invoice_for_parent(request, pk):
+def _invoice_for_parent(request, pk, related=("regie", "payer")):
     """The invoice if this parent may see it (their family, and the payer setting), else 404."""
-    qs = selectors.visible_invoices(family=request.family, user=request.user, organisation=_org(request)).select_related("regie", "payer")
+    qs = selectors.visible_invoices(family=request.family, user=request.user, organisation=_org(request)).select_related(*related)
     try:
         return qs.get(pk=pk)
     except (Invoice.DoesNotExist, ValueError, TypeError):
@@ -182,18 +183,25 @@ def _pdf_response(content, filename):
 
 
 def invoice_download(request, pk):
-    """The invoice PDF: staff may download any invoice, a parent only their own."""
+    """The invoice PDF: staff may download any invoice, a parent only their own.
+
+    Served from the copy stored at issue while it is up to date (one query for the invoice, its
+    régie and its stored copy; no WeasyPrint), else rendered and stored (billing.services.invoice_pdfs).
+    """
     if request.user.is_authenticated and request.user.is_staff and not hasattr(request.user, "guardian"):
-        invoice = get_object_or_404(Invoice.objects.select_related("regie", "payer"), pk=pk)
+        invoice = get_object_or_404(Invoice.objects.select_related("regie", "pdf"), pk=pk)
     else:
         return _parent_invoice_download(request, pk)
-    return _pdf_response(invoice_pdf(invoice), f"facture-{invoice.number}.pdf")
+    return _invoice_pdf_response(request, invoice)
 
 
 @parent_required
 def _parent_invoice_download(request, pk):
-    invoice = _invoice_for_parent(request, pk)
-    return _pdf_response(invoice_pdf(invoice), f"facture-{invoice.number}.pdf")
+    return _invoice_pdf_response(request, _invoice_for_parent(request, pk, related=("regie", "pdf")))
+
+
+def _invoice_pdf_response(request, invoice):
+    return _pdf_response(invoice_pdf_get(invoice, organisation=_org(request)), f"facture-{invoice.number}.pdf")
 
 
 @parent_required

@@ -13,6 +13,7 @@ from portal.models import AuditLog
 
 from ..models import CreditNote, FamilyPayer, Invoice, InvoiceLine, NumberSequence, Regie
 from ..pricing import ZERO, line_amount, money, rule_for_day, rule_price, tariff_rules
+from .invoice_pdfs import invoice_pdfs_render_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,9 @@ def invoice_issue_period(*, regie, period_start, period_end, by=None, now=None, 
     Idempotent: bookings already on an invoice are skipped (and ``InvoiceLine.booking`` is unique),
     so a re-run creates nothing new. Families are invoiced by chunks of ``chunk``, each chunk in its
     own transaction numbered under the régie's sequence lock (taken once per chunk), with a fixed
-    number of queries per chunk plus the e-mails. Returns the list of invoices created.
+    number of queries per chunk plus the e-mails. The invoices' PDFs are rendered and stored by Celery
+    tasks queued once everything has committed (``invoice_pdfs_render_on_commit``). Returns the list
+    of invoices created.
     """
     if period_end < period_start:
         raise BillingError("La fin de la période précède son début.")
@@ -109,11 +112,17 @@ def invoice_issue_period(*, regie, period_start, period_end, by=None, now=None, 
         .distinct()
     )
     created = []
-    for i in range(0, len(family_ids), chunk):
-        created += _invoice_issue_families(
-            regie=regie, family_ids=family_ids[i : i + chunk], period_start=period_start, period_end=period_end,
-            issued_on=issued_on, by=by,
-        )
+    try:
+        for i in range(0, len(family_ids), chunk):
+            created += _invoice_issue_families(
+                regie=regie, family_ids=family_ids[i : i + chunk], period_start=period_start, period_end=period_end,
+                issued_on=issued_on, by=by,
+            )
+    finally:
+        # The chunks have committed (unless the caller holds a transaction), their e-mails queued at each
+        # commit: the PDFs are queued after all of them (rendered in the background, nothing here), also
+        # those of the chunks done before a failure.
+        invoice_pdfs_render_on_commit([invoice.pk for invoice in created])
     logger.info("Régie %s, %s → %s: %d invoice(s) issued", regie.prefix, period_start, period_end, len(created))
     return created
 
@@ -290,6 +299,7 @@ def credit_note_issue(*, invoice, amount, reason, by=None, now=None):
             summary=f"Avoir {note.number} de {amount:.2f} € sur la facture {invoice.number}",
             old_values=old, new_values={"credited_amount": str(invoice.credited_amount), "status": invoice.status, "reason": reason},
         )
+        invoice_pdfs_render_on_commit([invoice.pk])  # the PDF lists the credit note: render it again
     return note
 
 

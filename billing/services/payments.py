@@ -23,6 +23,7 @@ from portal.models import AuditLog
 from ..models import Invoice, OnlineTransaction, Payment, PaymentAllocation, PaymentNotification
 from ..pricing import money
 from ..providers import ProviderError, provider_class, provider_for
+from .invoice_pdfs import invoice_pdfs_render_on_commit
 from .invoicing import invoice_status_refresh
 
 logger = logging.getLogger("billing.payments")
@@ -74,6 +75,7 @@ def payment_record(
             invoice.save(update_fields=["paid_amount", "status"])
             left -= share
         PaymentAllocation.objects.bulk_create(allocations)
+        invoice_pdfs_render_on_commit([a.invoice_id for a in allocations])  # « Déjà réglé » has moved
         if invoices and not allocations and mode != Payment.Mode.ONLINE:
             raise PaymentError("Les factures choisies sont déjà réglées.")
         AuditLog.objects.create(
