@@ -30,6 +30,13 @@ def waiting_list_expire(*, now, run):
 
 
 @shared_task
+def waiting_list_serve_days(days, now=None):
+    """Places were freed on ``days`` = [[unit_id, "YYYY-MM-DD"], …] by one commit: serve each (unit, day) as
+    waiting_list_serve does, each in its own transaction (one task per commit rather than per day)."""
+    return [waiting_list_serve(unit_id, day, now) for unit_id, day in days]
+
+
+@shared_task
 def waiting_list_serve(unit_id, day, now=None):
     """A place of (unit, day) was freed: give it to the first child waiting (queued after the freeing commit)."""
     import datetime

@@ -1,8 +1,8 @@
 """Enrolment services, split by sub-domain (enrolment, booking, waiting list)."""
 from .booking import (  # noqa: F401
-    BOOK, CANCEL, Change, attendance_mark, booking_commit, booking_decide, booking_declare_absence, booking_excuse,
-    enrolment_prebook,
+    BOOK, CANCEL, Change, attendance_mark, booking_decide, booking_declare_absence, booking_excuse, enrolment_prebook,
 )
+from .commit import booking_commit  # noqa: F401
 from .enrolment import (  # noqa: F401
     eligible_groups, enrolment_certificate_pdf, enrolment_decide, enrolment_request, enrolment_request_siblings,
 )

@@ -1,28 +1,23 @@
-"""Bookings: the basket commit (all or nothing), pre-booking, absences, staff decisions and attendance.
+"""Bookings: the counters, pre-booking, absences, staff decisions and attendance (the basket commit is
+in ``commit.py``).
 
 Capacity: lock the Occupancy counter rows (select_for_update), check, then write the bookings and the
 counters in the same transaction. The check constraint ``booked <= capacity`` is the backstop.
 """
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import OperationalError, connection, transaction
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
 from django.utils import timezone
 
-from families.models import Child, Guardian
 from portal.errors import BookingError
-from portal.mail import email_queue, email_queue_many
+from portal.mail import email_queue
 from portal.models import AuditLog
 
 from .. import loaders, rules
-from ..models import Booking, Enrolment, Occupancy, Unit, WaitingListEntry
+from ..models import Booking, Enrolment, Occupancy
 
 BOOK, CANCEL = "book", "cancel"
-DEADLOCK_ATTEMPTS = 3
-RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
 ACTIVE = ("reserved", "requested")  # what a parent can cancel in a basket
 
 
@@ -116,240 +111,27 @@ def _release(rows, unit_id, group, day):
             rows[k]._dirty = True
 
 
-# --------------------------------------------------------------------------- basket commit
-def booking_commit(*, family, changes, by, now=None, send_email=True):
-    """Apply a basket of changes for ``family`` in one transaction, all or nothing.
-
-    ``changes`` is an iterable of Change. Raises BookingError whose ``details`` lists one French message
-    per refused day; nothing is written then. Returns {"booked": [...], "cancelled": [...]} of Bookings.
-    """
-    now = now or timezone.now()
-    changes = sorted(set(changes))
-    if not changes:
-        raise BookingError("Aucune modification à enregistrer.")
-    # A deadlock between two commits racing for the same counters rolls the whole basket back: try
-    # again (a few times) when this is the outermost transaction, instead of answering an error.
-    attempts = 1 if transaction.get_connection().in_atomic_block else DEADLOCK_ATTEMPTS
-    for attempt in range(1, attempts + 1):
-        try:
-            with transaction.atomic():
-                result = _commit(family=family, changes=changes, by=by, now=now)
-                if send_email and (result["booked"] or result["cancelled"]):
-                    booking_recap_email(family=family, result=result)
-            return result
-        except OperationalError as exc:
-            if attempt == attempts or getattr(exc.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES:
-                raise
-
-
-def _units_for_commit(unit_ids):
-    """({unit_id: Unit with its activity}, catalogue): from the cached catalogue, the database for the
-    units of activities it does not keep (past seasons)."""
-    cat = loaders.catalogue()
-    units = {u: cat.units[u] for u in unit_ids if u in cat.units}
-    missing = set(unit_ids) - set(units)
-    if missing:
-        units.update(Unit.objects.select_related("activity__activity_type__structure").in_bulk(missing))
-        cat = loaders.catalogue_for({u.activity_id for u in units.values()})
-    return units, cat
-
-
-def _commit(*, family, changes, by, now):
-    child_ids = {c.child_id for c in changes}
-    unit_ids = {c.unit_id for c in changes}
-    dates = {c.date for c in changes}
-    units, cat = _units_for_commit(unit_ids)
-    activities = {u.activity_id: u.activity for u in units.values()}
-    # The validated enrolments of the family's children concerned, with the children: one query.
-    # With each: whether the child waits on one of the days, and the family's e-mail addresses (for the
-    # recap), so that neither costs a query of its own.
-    enrolments, children = {}, {}
-    waiting, emails = False, None
-    guardian_emails = Guardian.objects.filter(family=family).exclude(email="").values("email")
-    postgresql = connection.vendor == "postgresql"
-    for e in Enrolment.objects.select_related("child", "group").filter(
-        child__family=family, child__is_active=True, child_id__in=child_ids, activity_id__in=activities,
-        status=Enrolment.Status.VALIDATED,
-    ).annotate(
-        waiting=Exists(WaitingListEntry.objects.filter(child_id=OuterRef("child_id"), date__in=dates,
-                                                       status__in=WaitingListEntry.ACTIVE_STATUSES)),
-        # PostgreSQL arrays; the embedded SQLite of the demo reads the addresses in a query of their own.
-        **({"emails": ArraySubquery(guardian_emails)} if postgresql else {}),
-    ):
-        enrolments[(e.child_id, e.activity_id)] = e
-        children[e.child_id] = e.child
-        waiting = waiting or e.waiting
-        emails = e.emails if postgresql else None
-    if not child_ids <= set(children):  # a child without any of those enrolments (an error follows)
-        children.update({c.id: c for c in Child.objects.filter(family=family, is_active=True,
-                                                               id__in=child_ids - set(children))})
-    calendars = {pk: cat.calendars[pk] for pk in activities}
-    policies = {pk: cat.policies[pk] for pk in activities}
-    # Lock this family's bookings of those days (same-day unit rules are checked against them).
-    existing = {
-        (b.child_id, b.unit_id, b.date): b
-        for b in Booking.objects.select_for_update(of=("self",)).filter(child_id__in=children, date__in=dates)
-    }
-    errors = []
-    to_book, to_cancel = [], []
-    for ch in changes:
-        child, unit = children.get(ch.child_id), units.get(ch.unit_id)
-        if child is None or unit is None:
-            errors.append(f"{fr_day(ch.date)} : enfant ou unité inconnu(e).")
-            continue
-        prefix = f"{fr_day(ch.date)}, {child.first_name}, {unit.activity.name} – {unit.name}"
-        enrolment = enrolments.get((child.id, unit.activity_id))
-        if enrolment is None:
-            errors.append(f"{prefix} : {child.first_name} n'a pas d'inscription validée à cette activité.")
-            continue
-        status, label = calendars[unit.activity_id].status(ch.date)
-        if status != rules.OPEN:
-            errors.append(f"{prefix} : {label.lower()}, pas d'accueil ce jour-là.")
-            continue
-        decision = rules.can_change(ch.date, policies[unit.activity_id], now)
-        if not decision.ok:
-            errors.append(f"{prefix} : {decision.reason}")
-            continue
-        booking = existing.get((child.id, unit.id, ch.date))
-        if ch.action == BOOK:
-            if booking is not None and booking.state in Booking.HOLDING_STATES:
-                continue  # already booked: nothing to do
-            to_book.append((ch, child, unit, enrolment, booking, prefix))
-        else:
-            if booking is None or booking.state not in ACTIVE:
-                continue  # nothing to cancel
-            to_cancel.append((ch, child, unit, enrolment, booking, prefix))
-
-    # Same-day unit rules on the resulting set of units of each child and day.
-    per_day = defaultdict(set)
-    for (child_id, unit_id, day), b in existing.items():
-        if b.state in Booking.HOLDING_STATES:
-            per_day[(child_id, day)].add(unit_id)
-    for ch, *_ in to_cancel:
-        per_day[(ch.child_id, ch.date)].discard(ch.unit_id)
-    for ch, *_ in to_book:
-        per_day[(ch.child_id, ch.date)].add(ch.unit_id)
-    touched = {(ch.child_id, ch.date) for ch, *_ in to_book + to_cancel}
-    all_units = set().union(*per_day.values()) if per_day else set()
-    incompatible, required = cat.incompatible, cat.required
-    names = _UnitNames(units, cat)
-    for key in sorted(touched):
-        child_id, day = key
-        child = children[child_id]
-        for a, b in rules.unit_conflicts(per_day[key], incompatible):
-            errors.append(f"{fr_day(day)}, {child.first_name} : « {names[a]} » et « {names[b]} » ne peuvent pas "
-                          f"être réservés le même jour.")
-        for u in rules.missing_requirements(per_day[key], required):
-            needed = " ou ".join(f"« {names[r]} »" for r in sorted(required[u]))
-            errors.append(f"{fr_day(day)}, {child.first_name} : « {names[u]} » nécessite aussi {needed} ce jour-là.")
-
-    # Capacity: lock the counters, then take and release places.
-    groups = {e.group_id: e.group for e in enrolments.values()}
-    keys = set()
-    for ch, child, unit, enrolment, booking, prefix in to_book + to_cancel:
-        keys.update(_counter_keys(unit.id, enrolment.group, ch.date))
-    overrides = cat.overrides if unit_ids <= set(cat.units) else loaders.overrides_for(unit_ids, dates)
-    rows = occupancy_lock(keys, units=units, groups=groups, overrides=overrides) if not errors else {}
-    freed = []
-    if not errors:
-        for ch, child, unit, enrolment, booking, prefix in to_cancel:
-            _release(rows, unit.id, enrolment.group, ch.date)
-            freed.append((unit.id, ch.date))
-        for ch, child, unit, enrolment, booking, prefix in to_book:
-            if not _take(rows, unit.id, enrolment.group, ch.date):
-                errors.append(f"{prefix} : complet, plus de place disponible. Vous pouvez inscrire votre enfant "
-                              f"sur la liste d'attente depuis le planning.")
-    if errors:
-        raise BookingError(
-            "Aucune modification n'a été enregistrée : " + (errors[0] if len(errors) == 1 else
-                                                              f"{len(errors)} jours posent problème."),
-            details=errors,
-        )
-
-    booked, cancelled = [], []
-    new, updated = [], []
-    for ch, child, unit, enrolment, booking, prefix in to_book:
-        state = Booking.State.REQUESTED if unit.activity.bookings_need_approval else Booking.State.RESERVED
-        if booking is None:
-            booking = Booking(child=child, unit=unit, date=ch.date, enrolment=enrolment, state=state, booked_by=by)
-            new.append(booking)
-        else:
-            booking.state, booking.enrolment, booking.booked_by = state, enrolment, by
-            booking.refusal_reason, booking.decided_at, booking.decided_by = "", None, None
-            booking.absence_declared_at, booking.absence_reason, booking.excuse = None, "", ""
-            updated.append(booking)
-        booking.child, booking.unit = child, unit
-        booked.append(booking)
-    for ch, child, unit, enrolment, booking, prefix in to_cancel:
-        booking.state = Booking.State.CANCELLED
-        booking.child, booking.unit = child, unit
-        updated.append(booking)
-        cancelled.append(booking)
-    Booking.objects.bulk_create(new)
-    for b in updated:
-        b.updated_at = now
-    Booking.objects.bulk_update(updated, ["state", "enrolment", "booked_by", "refusal_reason", "decided_at",
-                                          "decided_by", "absence_declared_at", "absence_reason", "excuse",
-                                          "updated_at"])
-    occupancy_save(rows)
-    if booked and waiting:
-        WaitingListEntry.objects.filter(
-            status__in=WaitingListEntry.ACTIVE_STATUSES,
-            child_id__in={b.child_id for b in booked}, unit_id__in={b.unit_id for b in booked},
-            date__in={b.date for b in booked},
-        ).filter(
-            _pairs_q(((b.child_id, b.unit_id, b.date) for b in booked))
-        ).update(status=WaitingListEntry.Status.BOOKED)
-    for unit_id, day in sorted(set(freed), key=lambda x: (x[1], x[0])):
-        serve_waiting_list_after_commit(unit_id=unit_id, date=day, now=now)
-    return {"booked": booked, "cancelled": cancelled, "emails": sorted(set(emails)) if emails is not None else None}
-
-
-class _UnitNames(dict):
-    """Unit names for the error messages: the basket's and the catalogue's units, others read when needed."""
-
-    def __init__(self, units, cat):
-        super().__init__({u.id: u.name for u in units.values()})
-        self.cat = cat
-
-    def __missing__(self, unit_id):
-        unit = self.cat.units.get(unit_id)
-        name = unit.name if unit else Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first()
-        self[unit_id] = name or "?"
-        return self[unit_id]
-
-
+# --------------------------------------------------------------------------- shared with the basket commit
 def serve_waiting_list_after_commit(*, unit_id, date, now):
     """Offer a freed place to the waiting list in its own transaction, once this one has committed
     (so one family's change never holds another family's rows)."""
-    from ..tasks import waiting_list_serve
-
-    transaction.on_commit(lambda: waiting_list_serve.delay(unit_id, date.isoformat(), now.isoformat()))
+    serve_waiting_lists_after_commit(days=[(unit_id, date)], now=now)
 
 
-def _pairs_q(triples):
-    q = Q(pk__in=[])
-    for child_id, unit_id, day in triples:
-        q |= Q(child_id=child_id, unit_id=unit_id, date=day)
-    return q
+def serve_waiting_lists_after_commit(*, days, now):
+    """serve_waiting_list_after_commit for several freed (unit_id, day): one task (queuing a Celery task
+    costs about a millisecond of CPU), each day served in its own transaction."""
+    from ..tasks import waiting_list_serve, waiting_list_serve_days
+
+    days = [(unit_id, day.isoformat()) for unit_id, day in sorted(set(days), key=lambda x: (x[1], x[0]))]
+    if len(days) == 1:
+        transaction.on_commit(lambda: waiting_list_serve.delay(*days[0], now.isoformat()))
+    elif days:
+        transaction.on_commit(lambda: waiting_list_serve_days.delay([list(d) for d in days], now.isoformat()))
 
 
 def family_emails(family):
     return sorted({g.email for g in family.guardians.all() if g.email})
-
-
-def booking_recap_email(*, family, result):
-    lines = sorted(
-        [(b.date, b.child.first_name, b.unit.activity.name, b.unit.name, "Réservation" if b.state == "reserved"
-          else "Demande de réservation") for b in result["booked"]]
-        + [(b.date, b.child.first_name, b.unit.activity.name, b.unit.name, "Annulation") for b in result["cancelled"]]
-    )
-    context = {"family": family, "lines": lines}
-    emails = result.get("emails")
-    if emails is None:  # not read with the commit (SQLite, or a result built elsewhere)
-        emails = family_emails(family)
-    # One outbox insert whatever the number of guardians.
-    email_queue_many(template="booking_recap", messages=[(to, context, family) for to in emails])
 
 
 # --------------------------------------------------------------------------- pre-booking

@@ -47,7 +47,8 @@ def waiting_list_place_freed(*, unit_id, date, now=None):
 
     Returns the entry served, or None.
     """
-    from .booking import BOOK, Change, _commit, booking_recap_email, family_emails
+    from .booking import BOOK, Change, family_emails
+    from .commit import _commit, booking_recap_email
 
     now = now or timezone.now()
     if WaitingListEntry.objects.filter(unit_id=unit_id, date=date, status=WaitingListEntry.Status.OFFERED).exists():

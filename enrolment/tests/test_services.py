@@ -171,6 +171,28 @@ class TestCapacity:
         assert Booking.objects.get(child=c2).state == "reserved"
         assert Occupancy.objects.get(unit=unit, date=wed).booked == 1
 
+    def test_cancelling_several_full_days_serves_each_waiting_list_in_one_task(self, setup,
+                                                                               django_capture_on_commit_callbacks):
+        user, family, child, activity, group, unit, enrolment = setup
+        unit.capacity = 1
+        unit.save()
+        days = [D(2025, 12, 3), D(2025, 12, 10)]
+        services.booking_commit(family=family, by=user, now=NOW, changes=[Change(d, child.id, unit.id, BOOK)
+                                                                          for d in days])
+        u2, fam2 = parent_with_family(children=1)
+        c2 = fam2.children.get()
+        enrol(c2, activity, group)
+        entries = [services.waiting_list_join(child=c2, unit=unit, date=d, by=u2, auto_book=True, now=NOW)
+                   for d in days]
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            services.booking_commit(family=family, by=user, now=NOW, changes=[Change(d, child.id, unit.id, CANCEL)
+                                                                              for d in days])
+        # One task serves both days (then the served family's own recap e-mails are dispatched).
+        assert [c.__qualname__.split(".")[0] for c in callbacks].count("serve_waiting_lists_after_commit") == 1
+        assert [WaitingListEntry.objects.get(pk=e.pk).status for e in entries] == ["booked", "booked"]
+        assert sorted(Booking.objects.filter(child=c2, state="reserved").values_list("date", flat=True)) == days
+        assert [Occupancy.objects.get(unit=unit, date=d).booked for d in days] == [1, 1]
+
     def test_booking_a_day_closes_the_childs_waiting_list_entry(self, setup):
         user, family, child, activity, group, unit, enrolment = setup
         wed = D(2025, 12, 3)
@@ -408,3 +430,105 @@ def test_activity_requiring_complete_file(monkeypatch):
     assert "dossier famille complet" in exc.value.message
     monkeypatch.setattr(enrolment_services, "_file_complete", lambda family, now: True)
     assert services.enrolment_request(child=child, activity=activity, group=group, by=user, now=NOW).pk
+
+
+def _assert_counters_equal_bookings(unit, capacity):
+    """Every counter of ``unit`` equals the bookings holding a place, and none is over ``capacity``."""
+    from django.db.models import Count
+
+    held = dict(Booking.objects.filter(unit=unit, state__in=Booking.HOLDING_STATES).values_list("date")
+                .annotate(n=Count("id")).values_list("date", "n"))
+    counters = dict(Occupancy.objects.filter(unit=unit, group=None).values_list("date", "booked"))
+    assert {d: n for d, n in counters.items() if n} == held
+    assert all(n <= capacity for n in counters.values()), counters
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racers_book_and_cancel_the_same_days_without_overbooking_or_deadlock():
+    """The benchmark's race in small: families book the same four Wednesdays (three places each), those
+    refused drop the full days and commit the others, then some cancel and book again — all at once.
+    Only clear « complet » refusals; counters equal the bookings; nobody over capacity; no deadlock."""
+    from portal.tests.concurrency import run_in_threads
+
+    activity, group, (unit,) = wednesdays_activity(capacity=3)
+    days = [D(2025, 12, 3), D(2025, 12, 10), D(2025, 12, 17), D(2025, 12, 24)]
+    racers = []
+    for _ in range(8):
+        user, family = parent_with_family(children=1)
+        child = family.children.get()
+        enrol(child, activity, group)
+        racers.append((user, family, child))
+    pending = list(racers)
+    lock = threading.Lock()
+    refusals = []
+
+    def commit(user, family, changes):
+        try:
+            services.booking_commit(family=family, by=user, now=NOW, changes=changes, send_email=False)
+            return []
+        except BookingError as exc:
+            assert all("complet" in d for d in exc.details), exc.details
+            with lock:
+                refusals.append(exc)
+            return [d for d in days if any(f"{d:%d/%m/%Y}" in text for text in exc.details)]
+
+    def race():
+        with lock:
+            user, family, child = pending.pop()
+        for round_ in range(3):
+            full = commit(user, family, [Change(d, child.id, unit.id, BOOK) for d in days])
+            if full and len(full) < len(days):
+                commit(user, family, [Change(d, child.id, unit.id, BOOK) for d in days if d not in full])
+            if round_ < 2 and child.id % 2:
+                commit(user, family, [Change(d, child.id, unit.id, CANCEL) for d in days])
+
+    assert run_in_threads(race, count=len(racers)) == []
+    assert refusals  # 8 families for 3 places: the race did refuse
+    _assert_counters_equal_bookings(unit, 3)
+    assert all(Occupancy.objects.get(unit=unit, group=None, date=d).booked == 3 for d in days)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_day_filled_between_the_checks_and_the_counters_rolls_the_basket_back(monkeypatch):
+    """Another family takes the last place after this commit's checks (read without lock) and before its
+    counters (locked last): the whole basket is refused with « complet », nothing of it written."""
+    from enrolment.services import commit as commit_module
+
+    user, family = parent_with_family(children=1)
+    child = family.children.get()
+    activity, group, (unit,) = wednesdays_activity(capacity=2)
+    enrol(child, activity, group)
+    wed, other = D(2025, 12, 3), D(2025, 12, 10)
+    services.booking_commit(family=family, by=user, now=NOW, changes=[Change(other, child.id, unit.id, BOOK)],
+                            send_email=False)
+    rival_user, rival = parent_with_family(children=1)
+    rival_child = rival.children.get()
+    enrol(rival_child, activity, group)
+    Occupancy.objects.create(unit=unit, date=wed, booked=1, capacity=2)
+    emails_before = OutboundEmail.objects.count()
+    real_email = commit_module.booking_recap_email
+
+    def email_then_rival_fills_the_day(**kwargs):
+        real_email(**kwargs)  # the recap is recorded in the outbox (then rolled back with the rest)
+        thread = threading.Thread(target=_in_own_connection, args=(
+            lambda: Occupancy.objects.filter(unit=unit, date=wed, group=None).update(booked=2),))
+        thread.start()
+        thread.join()
+
+    monkeypatch.setattr(commit_module, "booking_recap_email", email_then_rival_fills_the_day)
+    with pytest.raises(BookingError) as exc:
+        services.booking_commit(family=family, by=user, now=NOW, changes=[
+            Change(wed, child.id, unit.id, BOOK), Change(other, child.id, unit.id, CANCEL)])
+    assert "complet" in exc.value.details[0] and "03/12/2025" in exc.value.details[0]
+    assert not Booking.objects.filter(date=wed).exists()
+    assert Booking.objects.get(date=other).state == "reserved"  # the cancellation went back too
+    assert Occupancy.objects.get(unit=unit, date=wed, group=None).booked == 2
+    assert Occupancy.objects.get(unit=unit, date=other, group=None).booked == 1
+    assert OutboundEmail.objects.count() == emails_before
+
+
+def _in_own_connection(func):
+    try:
+        func()
+    finally:
+        connection.close()
