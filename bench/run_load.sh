@@ -52,6 +52,8 @@ export STATIC_ROOT="$OUT/static"  # apart from the checkout's staticfiles/, whic
 "$PY" manage.py collectstatic --noinput -v0
 echo "== sessions"
 "$PY" bench/prepare.py --readers "${READERS:-2000}" --racers "${RACERS:-100}" --out "$OUT/users.json"
+echo "== invoice PDFs stored as production has them (rendered at issue; only the missing ones are rendered)"
+"$PY" bench/render_pdfs.py --prepare-load --processes 2 | tail -2
 
 echo "== gunicorn: $WORKERS workers on 127.0.0.1:$PORT"
 "$GUNICORN" portal.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --worker-class sync \
