@@ -17,6 +17,7 @@ Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_city python bench/
            [--runs 30] [--profile "commit"] [--show "commit"]
 """
 import argparse
+import contextlib
 import re
 import statistics
 import time
@@ -81,28 +82,33 @@ def main():
         print(f"family {enrolment.child.family.number}, child {enrolment.child_id}, {activity.name}, unit {unit.code},"
               f" {len(wednesdays)} Wednesdays of {rush:%m/%Y}")
 
-        def step(name, method, url, data, expect, measure=True):
+        def step(name, method, url, data, expect, measure="cpu"):
+            """measure: "cpu" (timed, no query capture: the debug cursor's SQL logging would cost CPU a
+            production request does not pay), "queries" (counted, not timed) or False (warm-up)."""
             n_callbacks = len(connection.run_on_commit)
-            with CaptureQueriesContext(connection) as ctx:
-                if profiler is not None and name == args.profile and measure:
+            capture = CaptureQueriesContext(connection) if measure == "queries" else contextlib.nullcontext()
+            profiling = profiler is not None and name == args.profile and measure == "cpu"
+            with capture as ctx:
+                if profiling:
                     profiler.start()
                 c = time.process_time()
                 response = getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
                 cpu = (time.process_time() - c) * 1000
-                if profiler is not None and name == args.profile and measure:
+                if profiling:
                     profiler.stop()
             assert response.status_code == expect, (name, response.status_code, response.content[:2000])
-            statements = [q for q in ctx.captured_queries if not SAVEPOINT.match(q["sql"])]
-            if measure:
+            if measure == "cpu":
                 timings[name].append(cpu)
-                queries.setdefault(name, (len(statements), len(connection.run_on_commit) - n_callbacks))
-                if args.show == name and len(timings[name]) == 1:
+            elif measure == "queries" and name not in queries:
+                statements = [q for q in ctx.captured_queries if not SAVEPOINT.match(q["sql"])]
+                queries[name] = (len(statements), len(connection.run_on_commit) - n_callbacks)
+                if args.show == name:
                     for q in statements:
                         print("   ", q["time"], q["sql"][:400])
             connection.run_on_commit.clear()  # never run (rolled back): dispatches to Celery, waiting list
             return response
 
-        def cycle(measure=True):
+        def cycle(measure="cpu"):
             step("mass selection (book)", "post", pattern_url, dict(masse, action="book"), 302, measure)
             step("recap (4 lines)", "get", basket_url, None, 200, measure)
             step("commit (book 4 days)", "post", basket_url, {"action": "commit"}, 302, measure)
@@ -112,7 +118,7 @@ def main():
 
         full_day = wednesdays[1]
 
-        def refusal(measure=True):
+        def refusal(measure="cpu"):
             counter = Occupancy.objects.get(unit=unit, group=None, date=full_day)  # created by the first commit
             saved = counter.booked
             Occupancy.objects.filter(pk=counter.pk).update(booked=counter.capacity)
@@ -130,6 +136,8 @@ def main():
         for _ in range(2):
             cycle(measure=False)
             refusal(measure=False)
+        cycle(measure="queries")
+        refusal(measure="queries")
         outbox = OutboundEmail.objects.count()
         for _ in range(args.runs):
             cycle()

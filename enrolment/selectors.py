@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from families.models import Child
 from portal.sql import prepared
 
 from . import loaders, rules
@@ -308,6 +309,38 @@ def month_calendar(*, enrolment, year, month, now=None, basket=(), cat=None):
     }
 
 
+_child_bookings_between = prepared(
+    lambda child, start, end: Booking.objects.filter(child_id=child, date__range=(start, end)).order_by()
+    .values_list("unit_id", "date", "state"),
+    child=int, start=datetime.date, end=datetime.date,
+)
+
+
+def pattern_targets(*, enrolment, start, end, pattern, now=None, cat=None):
+    """What a "Sélection en masse" or "Semaine type" touches for one enrolment: [(day, unit_id, editable,
+    state)] for the (opening day, unit of the activity) pairs of ``pattern`` in [start, end], with the
+    deadline's decision (``editable``) and the child's booking state ("" when none). One query; the same
+    decisions and states as the calendar cells (calendar_days), without building the cells."""
+    now = now or timezone.now()
+    cat = cat or loaders.catalogue_for([enrolment.activity_id])
+    activity_id = enrolment.activity_id
+    own = {u.id for u in cat.units_of.get(activity_id, ())}
+    pairs = [(d, u) for d, u in rules.pattern_dates(cat.calendars[activity_id], start, end, pattern) if u in own]
+    if not pairs:
+        return []
+    states = {(u, d): state for u, d, state in _child_bookings_between(child=enrolment.child_id, start=start, end=end)}
+    policy = cat.policies[activity_id]
+    decisions = {}
+    out = []
+    for day, unit_id in pairs:
+        dk = _decision_key(day, policy)
+        if dk not in decisions:
+            decisions[dk] = rules.can_change(day, policy, now).ok
+        state = states.get((unit_id, day), "")
+        out.append((day, unit_id, decisions[dk], state if state in STATE_DISPLAY else ""))
+    return out
+
+
 def child_month_planning(*, child, year, month):
     """Seed 002's grid: one row per activity and unit, one column per day of the month. Two queries."""
     first, last = rules.month_bounds(year, month)
@@ -347,36 +380,46 @@ def child_month_planning(*, child, year, month):
 
 # --------------------------------------------------------------------------- basket recap
 def _price_lookup(family, unit_ids, days):
-    """{(unit_id, day): Decimal} from billing's pricing, or None while billing has no pricing module."""
+    """{(unit_id, day): Decimal} from billing's pricing, or None while billing has no pricing module. No
+    query for the units of the cached catalogue (their tariffs are cached with it), two for others."""
     try:
         from billing import pricing
     except ImportError:
         return None
     if not unit_ids or not days:
         return {}
-    if hasattr(pricing, "tariff_rules") and hasattr(pricing, "rule_for_day") and hasattr(pricing, "rule_price"):
+    cat = loaders.catalogue()
+    if all(u in cat.units for u in unit_ids):
+        tariffs = loaders.tariffs()
+    else:
         tariffs = pricing.tariff_rules(unit_ids=unit_ids, start=min(days), end=max(days))
-        prices = {}
-        for day in days:
-            quotient = family.quotient_on(day)
-            for u in unit_ids:
-                prices[(u, day)] = pricing.rule_price(pricing.rule_for_day(tariffs.get(u, ()), day), quotient)
-        return prices
     prices = {}
-    for day in sorted(days):
-        for u, p in pricing.unit_prices(family=family, units=list(unit_ids), day=day).items():
-            prices[(u, day)] = p
+    for day in days:
+        quotient = family.quotient_on(day)
+        for u in unit_ids:
+            prices[(u, day)] = pricing.rule_price(pricing.rule_for_day(tariffs.get(u, ()), day), quotient)
     return prices
 
 
-def basket_recap(*, family, items):
-    """Lines (date, child, activity, unit, action, unit price, cost) and total of a basket."""
-    from families.models import Child
+def _euros(amount):
+    """« 8,50 € » (what ``floatformat:2`` prints in French), « — » without a price."""
+    return "—" if amount is None else f"{amount:.2f} €".replace(".", ",")
 
+
+_family_children = prepared(
+    lambda family: Child.objects.filter(family_id=family).order_by().values_list("id", "first_name"),
+    family=int,
+)
+
+
+def basket_recap(*, family, items):
+    """Lines (date, child, activity – unit, action, unit price, cost) and total of a basket, with their
+    texts (computed here once rather than by filters in the template). One query, the units and their
+    tariffs coming from the cached catalogue."""
     parsed = []
     for child_id, unit_id, day, action in items:
         parsed.append((datetime.date.fromisoformat(day), int(child_id), int(unit_id), action))
-    children = {c.id: c for c in Child.objects.filter(family=family, id__in={p[1] for p in parsed})}
+    children = dict(_family_children(family=family.pk))
     unit_ids = {p[2] for p in parsed}
     cat = loaders.catalogue()
     units = {u: cat.units[u] for u in unit_ids if u in cat.units}
@@ -387,8 +430,8 @@ def basket_recap(*, family, items):
     lines = []
     total = Decimal("0.00")
     for day, child_id, unit_id, action in sorted(parsed):
-        child, unit = children.get(child_id), units.get(unit_id)
-        if child is None or unit is None:
+        child_name, unit = children.get(child_id), units.get(unit_id)
+        if child_name is None or unit is None:
             continue
         price = None
         if prices is not None:
@@ -396,9 +439,16 @@ def basket_recap(*, family, items):
         cost = None if price is None else (price if action == "book" else -price)
         if cost is not None:
             total += cost
-        lines.append({"date": day, "child": child, "unit": unit, "action": action, "price": price, "cost": cost,
-                      "key": f"{child_id}:{unit_id}:{day.isoformat()}"})
-    return {"lines": lines, "total": total, "priced": prices is not None}
+        short = f"{day:%d/%m/%Y}"
+        lines.append({
+            "date": day, "child_name": child_name, "unit": unit, "action": action, "price": price, "cost": cost,
+            "key": f"{child_id}:{unit_id}:{day.isoformat()}",
+            "day_text": f"{rules.WEEKDAYS_FR[day.weekday()].capitalize()} {short}",
+            "label": f"{unit.activity.name} – {unit.name}",
+            "action_text": "Réservation" if action == "book" else "Annulation", "price_text": _euros(price),
+            "cost_text": _euros(cost), "remove_text": f" la ligne du {short}, {unit.name}",
+        })
+    return {"lines": lines, "total": total, "total_text": _euros(total), "priced": prices is not None}
 
 
 # --------------------------------------------------------------------------- staff

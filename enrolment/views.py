@@ -7,14 +7,18 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db.models import Subquery
 from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from families.access import child_get_for_user, parent_required, scoped_get
 from portal.errors import DomainError
+from portal.sql import prepared
 
 from . import loaders, rules, selectors, services
 from .basket import Basket
@@ -26,18 +30,47 @@ def _today():
     return timezone.localdate(timezone.now(), rules.PARIS)
 
 
-def _enrolment(request, enrolment_id, validated=True):
-    """The family's enrolment, its activity (with type and structure) taken from the cached catalogue.
+# Compiled once per process (portal.sql): every calendar page and booking step starts with these.
+_validated_enrolment = prepared(
+    lambda family, pk: Enrolment.objects.select_related("child", "group").filter(
+        child__family=family, child__is_active=True, status=Enrolment.Status.VALIDATED, pk=pk),
+    family=int, pk=int,
+)
+_validated_siblings = prepared(
+    lambda family, pk: Enrolment.objects.select_related("child", "group").filter(
+        child__family=family, child__is_active=True, status=Enrolment.Status.VALIDATED,
+        activity_id=Subquery(Enrolment.objects.filter(pk=pk).order_by().values("activity_id")[:1]),
+    ).order_by("child__birth_date", "id"),
+    family=int, pk=int,
+)
 
-    The catalogue used is kept on ``enrolment.catalogue`` for the rest of the request."""
-    qs = Enrolment.objects.select_related("child", "group")
-    if validated:
-        qs = qs.filter(status=Enrolment.Status.VALIDATED)
-    enrolment = scoped_get(qs, user=request.user, family_field="child__family", pk=enrolment_id,
-                           child__is_active=True)
+
+def _enrolment(request, enrolment_id):
+    """The family's validated enrolment (404 otherwise), its activity (with type and structure) taken from
+    the cached catalogue. The catalogue used is kept on ``enrolment.catalogue`` for the rest of the request."""
+    found = _validated_enrolment(family=request.family.pk, pk=enrolment_id)
+    if not found:
+        raise Http404
+    return _with_catalogue(found[0])
+
+
+def _with_catalogue(enrolment):
     enrolment.catalogue = loaders.catalogue_for([enrolment.activity_id])
     enrolment.activity = enrolment.catalogue.activities[enrolment.activity_id]
     return enrolment
+
+
+def _enrolment_and_siblings(request, enrolment_id):
+    """``_enrolment`` and the family's validated enrolments to the same activity (the children the
+    pattern pages offer), in one query."""
+    siblings = _validated_siblings(family=request.family.pk, pk=enrolment_id)
+    enrolment = next((e for e in siblings if e.pk == enrolment_id), None)
+    if enrolment is None:
+        raise Http404
+    _with_catalogue(enrolment)
+    for e in siblings:
+        e.activity = enrolment.activity
+    return enrolment, siblings
 
 
 def _month_url(enrolment, day, edit=False):
@@ -267,13 +300,8 @@ def pattern(request, enrolment_id, mode):
     """"Sélection en masse" (mode masse) and "Semaine type" (mode semaine), for this child and siblings."""
     if mode not in ("masse", "semaine"):
         raise Http404
-    enrolment = _enrolment(request, enrolment_id)
+    enrolment, siblings = _enrolment_and_siblings(request, enrolment_id)
     units = list(enrolment.catalogue.units_of.get(enrolment.activity_id, ()))
-    siblings = list(
-        Enrolment.objects.filter(child__family=request.family, child__is_active=True, activity=enrolment.activity,
-                                 status=Enrolment.Status.VALIDATED).select_related("child", "group")
-        .order_by("child__birth_date")
-    )
     year, month_ = _default_month(enrolment)
     first, last = rules.month_bounds(year, month_)
     initial = {"start": first, "end": last, "children": [str(enrolment.child_id)], "action": "book"}
@@ -283,24 +311,19 @@ def pattern(request, enrolment_id, mode):
         action = form.cleaned_data["action"]
         chosen = [e for e in siblings if str(e.child_id) in form.cleaned_data["children"]]
         added, skipped = 0, 0
+        pattern = form.pattern()
         for e in chosen:
-            days = selectors.calendar_days(enrolment=e, start=form.cleaned_data["start"], end=form.cleaned_data["end"],
-                                           cat=enrolment.catalogue)
-            wanted = set(rules.pattern_dates(_calendar_of(days), form.cleaned_data["start"],
-                                             form.cleaned_data["end"], form.pattern()))
-            for day in days:
-                for cell in day.cells:
-                    if (day.date, cell.unit.id) not in wanted:
-                        continue
-                    if not day.editable or not cell.editable_state:
-                        skipped += 1
-                        continue
-                    if action == "book" and not cell.booked:
-                        basket.set(e.child_id, cell.unit.id, day.date, "book")
-                        added += 1
-                    elif action == "cancel" and cell.state in ("reserved", "requested"):
-                        basket.set(e.child_id, cell.unit.id, day.date, "cancel")
-                        added += 1
+            for day, unit_id, editable, state in selectors.pattern_targets(
+                    enrolment=e, start=form.cleaned_data["start"], end=form.cleaned_data["end"], pattern=pattern,
+                    cat=enrolment.catalogue):
+                if not editable or state in selectors.LOCKED_STATES:
+                    skipped += 1
+                elif action == "book" and state not in Booking.HOLDING_STATES:
+                    basket.set(e.child_id, unit_id, day, "book")
+                    added += 1
+                elif action == "cancel" and state in ("reserved", "requested"):
+                    basket.set(e.child_id, unit_id, day, "cancel")
+                    added += 1
         basket.save()
         text = f"{added} changement(s) ajouté(s) au panier."
         if skipped:
@@ -309,20 +332,6 @@ def pattern(request, enrolment_id, mode):
         return redirect(_month_url(enrolment, form.cleaned_data["start"], edit=True))
     return render(request, "enrolment/pattern.html", {"enrolment": enrolment, "form": form, "mode": mode,
                                                       "units": units})
-
-
-class _DaysCalendar:
-    """Adapts calendar_days() output to rules.pattern_dates (open days only)."""
-
-    def __init__(self, days):
-        self._open = [d.date for d in days if d.is_open]
-
-    def open_days(self, start, end):
-        return [d for d in self._open if start <= d <= end]
-
-
-def _calendar_of(days):
-    return _DaysCalendar(days)
 
 
 @parent_required
@@ -347,17 +356,23 @@ def basket_view(request):
             try:
                 result = services.booking_commit(family=request.family, changes=basket.changes(), by=request.user)
             except DomainError as exc:
-                recap = selectors.basket_recap(family=request.family, items=basket.items())
-                return render(request, "enrolment/basket.html", {"recap": recap, "error": exc, "count": len(basket)},
-                              status=400)
+                return _basket_page(request, basket, error=exc, status=400)
             basket.clear()
             basket.save()
             messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
                                       f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé "
                                       f"par e-mail.")
             return redirect("enrolment:planning")
+    return _basket_page(request, basket)
+
+
+def _basket_page(request, basket, error=None, status=200):
+    """The recap (also answered, with the refusal, when « Terminer » is refused: HTTP 400)."""
     recap = selectors.basket_recap(family=request.family, items=basket.items())
-    return render(request, "enrolment/basket.html", {"recap": recap, "count": len(basket)})
+    # Every line has its « Retirer » form: the CSRF field is rendered once for all of them.
+    csrf_input = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+    return render(request, "enrolment/basket.html", {"recap": recap, "error": error, "count": len(basket),
+                                                     "csrf_input": csrf_input}, status=status)
 
 
 @parent_required

@@ -287,3 +287,114 @@ def test_absence_certificate_checked_by_content(world):
     client.post(reverse("enrolment:absence", args=[booking.pk]), {"reason": "Malade", "certificate": real})
     booking.refresh_from_db()
     assert booking.state == "absent_billed" and booking.excuse == "requested"
+
+
+def _queries(func):
+    """(queries, result) of ``func()``, savepoints left out (the test's transaction makes every atomic block
+    a savepoint; in a request they are the outermost transaction)."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        result = func()
+    savepoint = re.compile(r"^\s*(RELEASE |ROLLBACK TO )?SAVEPOINT\b")
+    return len([q for q in ctx.captured_queries if not savepoint.match(q["sql"])]), result
+
+
+def test_booking_cycle_query_counts_do_not_grow(world):
+    """The race's cycle — mass selection, recap, commit, a refused commit with its recap — costs the same
+    queries with few and many bookings around, at most about a dozen (issue 7)."""
+    client, user, family, child, activity, group, unit, enrolment = world
+    from enrolment import loaders
+    from portal.models import Organisation
+
+    Organisation.current()
+    masse = {"start": "2025-12-01", "end": "2025-12-31", "weekdays": ["2"], "units": [str(unit.pk)],
+             "children": [str(child.pk)], "action": "book"}
+    pattern, basket = reverse("enrolment:pattern", args=[enrolment.pk, "masse"]), reverse("enrolment:basket")
+    loaders.catalogue()
+    # The very first bookings of those days also create their counters (and insert the bookings).
+    first, r = _queries(lambda: (client.post(pattern, masse), client.post(basket, {"action": "commit"}))[1])
+    assert r.status_code == 302 and first <= 4 + 8
+    client.post(pattern, dict(masse, action="cancel"))
+    client.post(basket, {"action": "commit"})
+    counts = []
+    for many in (10, 10_000):
+        _many_bookings(activity, group, unit, many)
+        loaders.catalogue()
+        loaders.tariffs()  # warm, as in a running server
+        c = {}
+        # User, the enrolment with its siblings, the child's bookings; the session written.
+        c["mass selection"], r = _queries(lambda: client.post(pattern, masse))
+        assert r.status_code == 302
+        # User, the children's names (units and tariffs cached), the navigation's counters.
+        c["recap"], r = _queries(lambda: client.get(basket))
+        assert r.status_code == 200
+        # User, one read (bookings locked, enrolments, e-mails, counters), bookings, outbox, counters, session.
+        c["commit"], r = _queries(lambda: client.post(basket, {"action": "commit"}))
+        assert r.status_code == 302
+        client.post(pattern, dict(masse, action="cancel"))
+        c["commit (cancel)"], r = _queries(lambda: client.post(basket, {"action": "commit"}))
+        assert r.status_code == 302
+        Occupancy.objects.filter(unit=unit, date=D(2025, 12, 10)).update(booked=10)  # full (capacity 10)
+        client.post(pattern, masse)
+        # Refused as full before any write: user, the read, then the recap page.
+        c["commit refused"], r = _queries(lambda: client.post(basket, {"action": "commit"}))
+        assert r.status_code == 400 and "10/12/2025" in r.content.decode() and "complet" in r.content.decode()
+        client.post(basket, {"action": "clear"})
+        Occupancy.objects.filter(unit=unit, date=D(2025, 12, 10)).update(booked=0)
+        counts.append(c)
+    assert counts[0] == counts[1], counts
+    assert counts[0] == {"mass selection": 4, "recap": 3, "commit": 6, "commit (cancel)": 6, "commit refused": 4}
+
+
+def test_recap_prices_from_the_cached_tariffs_follow_a_tariff_change(world):
+    client, user, family, child, activity, group, unit, enrolment = world
+    from decimal import Decimal
+
+    from billing.models import Tariff
+
+    tariff = Tariff.objects.create(unit=unit, label="JOURNÉE", mode="flat", flat_price=Decimal("8.50"),
+                                   valid_from=D(2025, 9, 1))
+    session = client.session
+    session[SESSION_KEY] = [[child.pk, unit.pk, "2025-12-03", "book"], [child.pk, unit.pk, "2025-12-10", "book"]]
+    session.save()
+    html = client.get(reverse("enrolment:basket")).content.decode()
+    assert "Mercredi 03/12/2025" in html and "8,50 €" in html and '<td class="text-end fw-bold" id="total">17,00 €' in html
+    # Two « Retirer » forms, « Terminer », « Tout supprimer » (and the navigation's « Déconnexion »).
+    assert html.count('name="csrfmiddlewaretoken"') == 5
+    tariff.flat_price = Decimal("9.00")
+    tariff.save()  # staff edit it in the admin: every worker's cached tariffs are rebuilt
+    html = client.get(reverse("enrolment:basket")).content.decode()
+    assert "9,00 €" in html and "18,00 €" in html
+
+
+def test_mass_selection_of_another_familys_enrolment_answers_404(world):
+    client, user, family, child, activity, group, unit, enrolment = world
+    _, other_family = parent_with_family(children=1)
+    other = enrol(other_family.children.get(), activity, group)
+    response = client.post(reverse("enrolment:pattern", args=[other.pk, "masse"]), {
+        "start": "2025-12-01", "end": "2025-12-31", "weekdays": ["2"], "units": [str(unit.pk)],
+        "children": [str(other.child_id)], "action": "book"})
+    assert response.status_code == 404
+    assert not client.session.get(SESSION_KEY)
+
+
+def test_mass_selection_skips_locked_days_and_cancels_only_active_bookings(world):
+    client, user, family, child, activity, group, unit, enrolment = world
+    # 03/12 booked, 10/12 present (locked: attendance taken), 17/12 cancelled; 26/11 is past its deadline.
+    for day, state in ((D(2025, 12, 3), "reserved"), (D(2025, 12, 10), "present"), (D(2025, 12, 17), "cancelled")):
+        Booking.objects.create(child=child, unit=unit, date=day, enrolment=enrolment, state=state)
+    url = reverse("enrolment:pattern", args=[enrolment.pk, "masse"])
+    data = {"start": "2025-11-26", "end": "2025-12-31", "weekdays": ["2"], "units": [str(unit.pk)],
+            "children": [str(child.pk)], "action": "book"}
+    response = client.post(url, data, follow=True)
+    assert "3 changement(s) ajouté(s) au panier. 2 jour(s) non modifiable(s) (hors délai) ignoré(s)." \
+        in response.content.decode()
+    assert [(i[2], i[3]) for i in client.session[SESSION_KEY]] == [
+        ("2025-12-17", "book"), ("2025-12-24", "book"), ("2025-12-31", "book")]
+    client.post(reverse("enrolment:basket"), {"action": "clear"})
+    client.post(url, dict(data, action="cancel"))
+    assert [(i[2], i[3]) for i in client.session[SESSION_KEY]] == [("2025-12-03", "cancel")]
