@@ -13,7 +13,7 @@ from email.utils import parseaddr
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Coalesce
 from django.template import Context
 from django.template.loader import get_template, render_to_string
@@ -104,9 +104,55 @@ def email_queue_many(*, template, messages):
         subject, body_text, body_html = rendered[id(context)]
         rows.append(_outbox_row(to=to, subject=prefix + subject, body_text=body_text, body_html=body_html,
                                 template=template, related=related, queued_at=now))
-    OutboundEmail.objects.bulk_create(rows, batch_size=1000)
+    for row in rows:
+        row.created_at = now
+    outbox_insert(rows)
     email_dispatch_on_commit([email.pk for email in rows])
     return rows
+
+
+# The outbox columns as bulk_create would write them, with nothing to convert on the way: every field a
+# plain text, integer or date-time (checked once per process; any other field falls back to bulk_create).
+_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.DateTimeField)
+_outbox_sql = {}
+
+
+def _outbox_insert_sql(count):
+    if "fields" not in _outbox_sql:
+        fields = [f for f in OutboundEmail._meta.concrete_fields if not f.primary_key]
+        plain = all(isinstance(f, _PLAIN_FIELDS) and not getattr(f, "auto_now", False) for f in fields)
+        _outbox_sql["fields"] = fields if plain else None
+    fields = _outbox_sql["fields"]
+    if fields is None:
+        return None, None
+    if count not in _outbox_sql:
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        _outbox_sql[count] = (
+            f"INSERT INTO {quote(OutboundEmail._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES {', '.join([row] * count)} RETURNING {quote(OutboundEmail._meta.pk.column)}"
+        )
+    return _outbox_sql[count], fields
+
+
+def outbox_insert(rows, batch_size=1000):
+    """Insert unsaved outbox rows (their ``created_at`` set) and set their ids, ``batch_size`` rows a
+    statement. PostgreSQL: one plain multi-row INSERT (bulk_create prepares every field of every row and
+    sends the bodies as escaped text arrays: more CPU than the insert itself on a booking commit)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql" or _outbox_insert_sql(1)[0] is None:
+        OutboundEmail.objects.bulk_create(rows, batch_size=batch_size)
+        return
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start:start + batch_size]
+        sql, fields = _outbox_insert_sql(len(batch))
+        params = [getattr(row, f.attname) for row in batch for f in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for row, (pk,) in zip(batch, cursor.fetchall()):
+                row.pk = pk
+                row._state.adding, row._state.db = False, connection.alias
 
 
 def email_dispatch_on_commit(ids):

@@ -532,3 +532,37 @@ def _in_own_connection(func):
         func()
     finally:
         connection.close()
+
+
+def test_recap_email_row_is_the_one_email_queue_records(setup):
+    """The recap goes through email_queue_many's plain INSERT: the same row email_queue would record."""
+    from portal.mail import email_queue
+
+    user, family, child, activity, group, unit, enrolment = setup
+    result = services.booking_commit(family=family, by=user, now=NOW, changes=[Change(D(2025, 12, 3), child.id,
+                                                                                       unit.id, BOOK)])
+    bulk = OutboundEmail.objects.get(template="booking_recap")
+    lines = [(D(2025, 12, 3), child.first_name, activity.name, unit.name, "Réservation")]
+    single = email_queue(to=bulk.to, template="booking_recap", context={"family": family, "lines": lines},
+                         related=family)
+    fields = ("to", "subject", "body_text", "body_html", "template", "related_label", "related_type", "related_id",
+              "status", "attempts", "last_error", "sent_at", "next_attempt_at", "body_purged_at")
+    assert [getattr(bulk, f) for f in fields] == [getattr(single, f) for f in fields]
+    assert bulk.created_at is not None and bulk.queued_at is not None and "mercredi 03/12/2025" in bulk.body_text
+    assert result["emails"] == [bulk.to]
+
+
+def test_outbox_insert_sets_ids_batch_after_batch():
+    from django.utils import timezone
+
+    from portal.mail import _outbox_row, outbox_insert
+
+    now = timezone.now()
+    rows = [_outbox_row(to=f"p{i}@example.org", subject=f"Sujet {i}", body_text="L'été", body_html="<p>é</p>",
+                        template="t", related=None, queued_at=now) for i in range(5)]
+    for row in rows:
+        row.created_at = now
+    outbox_insert(rows, batch_size=2)
+    assert all(r.pk for r in rows) and [r.pk for r in rows] == sorted(r.pk for r in rows)
+    assert [(e.pk, e.to, e.subject, e.body_text) for e in OutboundEmail.objects.order_by("pk")] == [
+        (r.pk, r.to, r.subject, "L'été") for r in rows]
