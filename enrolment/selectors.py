@@ -386,12 +386,11 @@ def _price_lookup(family, unit_ids, days):
         from billing import pricing
     except ImportError:
         return None
+    tariffs = loaders.tariffs()  # (also when the basket is empty: the first page warms them)
     if not unit_ids or not days:
         return {}
     cat = loaders.catalogue()
-    if all(u in cat.units for u in unit_ids):
-        tariffs = loaders.tariffs()
-    else:
+    if not all(u in cat.units for u in unit_ids):
         tariffs = pricing.tariff_rules(unit_ids=unit_ids, start=min(days), end=max(days))
     prices = {}
     for day in days:

@@ -413,12 +413,21 @@ def booking_recap_email(*, family, result):
 
 
 # --------------------------------------------------------------------------- step 4: counters, last
-# Lock the counters in id order, check the places again on the locked rows and write them, in one
-# statement: nothing is written when one of them no longer fits (``fits`` false). The capacity is
-# refreshed from the catalogue, never below the places already taken.
+# One statement: lock the counters in id order, check the places again on the locked rows and write them;
+# nothing is written when one of them no longer fits (``fits`` false). The capacity is refreshed from the
+# catalogue, never below the places already taken. The first bookings of a day create its counters here,
+# places taken (rows "n"); a counter another commit created meanwhile is left out (not returned).
 _COUNTERS_SQL = """
 WITH v AS (
-    SELECT * FROM unnest(%(ids)s::bigint[], %(deltas)s::integer[], %(capacities)s::integer[]) AS v(id, delta, capacity)
+    SELECT * FROM unnest(%(ids)s::bigint[], %(units)s::bigint[], %(groups)s::bigint[], %(dates)s::date[],
+                         %(deltas)s::integer[], %(capacities)s::integer[])
+           AS v(id, unit_id, group_id, date, delta, capacity)
+), created AS (
+    INSERT INTO enrolment_occupancy (unit_id, group_id, date, booked, capacity)
+    SELECT unit_id, group_id, date, GREATEST(delta, 0), capacity FROM v WHERE id IS NULL
+     ORDER BY unit_id, group_id NULLS FIRST, date
+        ON CONFLICT DO NOTHING
+    RETURNING id, unit_id, group_id, date
 ), locked AS MATERIALIZED (
     SELECT o.id, o.booked FROM enrolment_occupancy o WHERE o.id = ANY(%(ids)s::bigint[]) ORDER BY o.id FOR UPDATE
 ), checked AS (
@@ -433,60 +442,72 @@ WITH v AS (
      WHERE o.id = k.id AND NOT EXISTS (SELECT 1 FROM checked c WHERE NOT c.fits)
     RETURNING o.id
 )
-SELECT k.id, k.booked, k.fits, (SELECT count(*) FROM written) FROM checked k
+SELECT 'o', k.id, NULL::bigint, NULL::bigint, NULL::date, k.booked, k.fits, (SELECT count(*) FROM written)
+  FROM checked k
+UNION ALL
+SELECT 'n', c.id, c.unit_id, c.group_id, c.date, 0, TRUE, NULL FROM created c
 """
 
 
 def _counters_apply(counters, to_book, to_cancel, *, units, overrides):
-    """Step 4: take and release the places on the locked counters; a counter filled since the read
-    refuses the basket (BookingError: the transaction rolls back)."""
+    """Step 4: take and release the places on the locked counters (creating a day's first ones); a
+    counter filled since the read refuses the basket (BookingError: the transaction rolls back)."""
     if not counters:
         return
     if connection.vendor != "postgresql":
         _counters_apply_orm(counters, to_book, to_cancel, units=units, overrides=overrides)
         return
-    if any(row.pk is None for row in counters.values()):  # first bookings of a day: create its counters
-        _counters_create([k for k, row in counters.items() if row.pk is None], counters, units, to_book + to_cancel,
-                         overrides)
-    delta = defaultdict(int)
-    for ch, child, unit, enrolment, booking, prefix in to_book:
-        for key in _counter_keys(unit.id, enrolment.group, ch.date):
-            delta[key] += 1
-    for ch, child, unit, enrolment, booking, prefix in to_cancel:
-        for key in _counter_keys(unit.id, enrolment.group, ch.date):
-            delta[key] -= 1
-    capacity = {}
-    for ch, child, unit, enrolment, booking, prefix in to_book + to_cancel:
-        for key in _counter_keys(unit.id, enrolment.group, ch.date):
-            capacity[key] = _capacity(key, units, enrolment.group, overrides)
-    keys = sorted(counters, key=lambda k: counters[k].pk)
+    delta, capacity = defaultdict(int), {}
+    for sign, items in ((1, to_book), (-1, to_cancel)):
+        for ch, child, unit, enrolment, booking, prefix in items:
+            for key in _counter_keys(unit.id, enrolment.group, ch.date):
+                delta[key] += sign
+                capacity[key] = _capacity(key, units, enrolment.group, overrides)
+    keys = sorted(counters, key=lambda k: (counters[k].pk or 0, k[0], k[1] or 0, k[2]))
+    booked, refused = _counters_write(keys, counters, delta, capacity)
+    missing = [k for k in keys if counters[k].pk is None]
+    if missing and not refused:
+        # Created by another commit between the read and now (their first bookings of the day too): read
+        # their ids, then lock and write them as the others.
+        _counters_ids(missing, counters)
+        more, refused = _counters_write(missing, counters, delta, capacity)
+        booked.update(more)
+    if refused:
+        # A day filled (or a counter removed) since the read: the messages from the locked values.
+        fresh = {k: _Counter(counters[k].pk, booked.get(counters[k].pk, 0), capacity[k]) for k in keys}
+        _refuse(_place_errors(fresh, to_book, to_cancel) or ["Les places ont changé pendant l'enregistrement : "
+                                                             "cliquez à nouveau sur « Terminer »."])
+
+
+def _counters_write(keys, counters, delta, capacity):
+    """Run _COUNTERS_SQL for ``keys``: ({counter id: places taken before}, refused). Sets the ids of the
+    counters it created; those another commit created first keep ``pk`` None."""
     with connection.cursor() as cursor:
-        cursor.execute(_COUNTERS_SQL, {"ids": [counters[k].pk for k in keys], "deltas": [delta[k] for k in keys],
-                                       "capacities": [capacity[k] for k in keys]})
+        cursor.execute(_COUNTERS_SQL, {
+            "ids": [counters[k].pk for k in keys], "units": [k[0] for k in keys], "groups": [k[1] for k in keys],
+            "dates": [k[2] for k in keys], "deltas": [delta[k] for k in keys],
+            "capacities": [capacity[k] for k in keys],
+        })
         rows = cursor.fetchall()
-    if len(rows) == len(keys) and all(fits for _, _, fits, _ in rows):
-        if rows[0][3] != len(keys):
-            raise RuntimeError(f"booking commit: {rows[0][3]} counter(s) written out of {len(keys)}")
-        return
-    # A day filled (or a counter removed) since the read: the messages from the locked values.
-    booked = {pk: n for pk, n, _, _ in rows}
-    fresh = {k: _Counter(counters[k].pk, booked.get(counters[k].pk, 0), capacity[k]) for k in keys}
-    _refuse(_place_errors(fresh, to_book, to_cancel) or ["Les places ont changé pendant l'enregistrement : "
-                                                         "cliquez à nouveau sur « Terminer »."])
+    booked, written, existing = {}, None, 0
+    for kind, pk, unit_id, group_id, day, n, fits, count in rows:
+        if kind == "n":
+            counters[(unit_id, group_id, day)].pk = pk
+            continue
+        existing += 1
+        booked[pk] = n
+        written = count
+        if not fits:
+            return booked, True
+    expected = sum(1 for k in keys if counters[k].pk is not None) - sum(1 for kind, *_ in rows if kind == "n")
+    if existing != expected:
+        return booked, True  # a counter removed since the read
+    if existing and written != existing:
+        raise RuntimeError(f"booking commit: {written} counter(s) written out of {existing}")
+    return booked, False
 
 
-def _counters_create(keys, counters, units, items, overrides):
-    """Create the missing counter rows (at 0) and read their ids; another commit may create them first."""
-    group_of = {}
-    for ch, child, unit, enrolment, booking, prefix in items:
-        for key in _counter_keys(unit.id, enrolment.group, ch.date):
-            group_of[key] = enrolment.group
-    keys = sorted(keys, key=lambda k: (k[0], k[1] or 0, k[2]))
-    Occupancy.objects.bulk_create(
-        [Occupancy(unit_id=u, group_id=g, date=d, booked=0, capacity=_capacity((u, g, d), units, group_of[(u, g, d)],
-                                                                               overrides)) for u, g, d in keys],
-        ignore_conflicts=True,
-    )
+def _counters_ids(keys, counters):
     for pk, u, g, d in Occupancy.objects.filter(unit_id__in={k[0] for k in keys}, date__in={k[2] for k in keys}) \
             .order_by().values_list("id", "unit_id", "group_id", "date"):
         if (u, g, d) in counters and counters[(u, g, d)].pk is None:

@@ -566,3 +566,39 @@ def test_outbox_insert_sets_ids_batch_after_batch():
     assert all(r.pk for r in rows) and [r.pk for r in rows] == sorted(r.pk for r in rows)
     assert [(e.pk, e.to, e.subject, e.body_text) for e in OutboundEmail.objects.order_by("pk")] == [
         (r.pk, r.to, r.subject, "L'été") for r in rows]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("capacity", [2, 1])
+def test_a_days_first_counter_created_by_another_commit_meanwhile(monkeypatch, capacity):
+    """Nobody had booked the day yet (no counter) when this commit read it; another family's commit
+    creates the counter, its place taken, before this one writes its counters: this one then locks and
+    updates that counter (its place taken too), or is refused when it was the last place."""
+    from enrolment.services import commit as commit_module
+
+    user, family = parent_with_family(children=1)
+    child = family.children.get()
+    activity, group, (unit,) = wednesdays_activity(capacity=capacity)
+    enrol(child, activity, group)
+    wed = D(2025, 12, 3)
+    real_write = commit_module._write_bookings
+
+    def write_then_rival_books(*args, **kwargs):
+        result = real_write(*args, **kwargs)
+        thread = threading.Thread(target=_in_own_connection, args=(
+            lambda: Occupancy.objects.create(unit=unit, date=wed, booked=1, capacity=capacity),))
+        thread.start()
+        thread.join()
+        return result
+
+    monkeypatch.setattr(commit_module, "_write_bookings", write_then_rival_books)
+    changes = [Change(wed, child.id, unit.id, BOOK)]
+    if capacity == 1:
+        with pytest.raises(BookingError) as exc:
+            services.booking_commit(family=family, by=user, now=NOW, changes=changes, send_email=False)
+        assert "complet" in exc.value.details[0]
+        assert not Booking.objects.exists()
+    else:
+        services.booking_commit(family=family, by=user, now=NOW, changes=changes, send_email=False)
+        assert Booking.objects.get().state == "reserved"
+    assert Occupancy.objects.get(unit=unit, date=wed, group=None).booked == min(2, capacity)
