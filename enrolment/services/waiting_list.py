@@ -54,7 +54,9 @@ def waiting_list_place_freed(*, unit_id, date, now=None):
     if WaitingListEntry.objects.filter(unit_id=unit_id, date=date, status=WaitingListEntry.Status.OFFERED).exists():
         return None  # an offer is running; the expiry job moves on when it lapses
     entry = (
-        WaitingListEntry.objects.select_for_update(skip_locked=True)
+        # Only the entry is locked (of=self): locking its child, family and unit rows too would make the
+        # booking commits' foreign-key checks on them wait behind this task.
+        WaitingListEntry.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("child__family", "unit__activity")
         .filter(unit_id=unit_id, date=date, status=WaitingListEntry.Status.WAITING)
         .order_by("created_at", "id").first()
