@@ -22,6 +22,7 @@ import re
 import statistics
 import time
 from collections import defaultdict
+from urllib.parse import urlencode
 
 import common
 
@@ -33,6 +34,7 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--profile", help="print a pyinstrument profile of this step (e.g. \"commit\")")
     parser.add_argument("--full", help="write the whole pyinstrument profile (every frame) to this file")
+    parser.add_argument("--cprofile", help="print the functions of this step by cumulative CPU (cProfile)")
     parser.add_argument("--show", help="print the SQL of this step (its first run)")
     args = parser.parse_args()
     common.django_setup()
@@ -57,6 +59,11 @@ def main():
     wednesdays = [d for d in (rush.replace(day=i) for i in range(1, last.day + 1)) if d.weekday() == 2]
 
     timings = defaultdict(list)
+    cprofiler = None
+    if args.cprofile:
+        import cProfile
+
+        cprofiler = cProfile.Profile(time.process_time)
     queries = {}
     profiler = None
     if args.profile:
@@ -88,12 +95,20 @@ def main():
             n_callbacks = len(connection.run_on_commit)
             capture = CaptureQueriesContext(connection) if measure == "queries" else contextlib.nullcontext()
             profiling = profiler is not None and name == args.profile and measure == "cpu"
+            cprofiling = cprofiler is not None and name == args.cprofile and measure == "cpu"
             with capture as ctx:
                 if profiling:
                     profiler.start()
+                if cprofiling:
+                    cprofiler.enable()
                 c = time.process_time()
-                response = getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
+                if method == "post":  # form-urlencoded, as browsers and locust send these forms
+                    response = client.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")
+                else:
+                    response = client.get(url)
                 cpu = (time.process_time() - c) * 1000
+                if cprofiling:
+                    cprofiler.disable()
                 if profiling:
                     profiler.stop()
             assert response.status_code == expect, (name, response.status_code, response.content[:2000])
@@ -153,6 +168,10 @@ def main():
         p90 = values[min(len(values) - 1, int(len(values) * 0.9))]
         q, cb = queries[name]
         print(f"| {name} | {statistics.median(values):.1f} | {p90:.1f} | {q} | {cb} |")
+    if cprofiler is not None:
+        import pstats
+
+        pstats.Stats(cprofiler).sort_stats("cumulative").print_stats(45)
     if profiler is not None:
         print(profiler.output_text(unicode=False, color=False, show_all=False)[:12000])
         if args.full:

@@ -240,9 +240,13 @@ def pattern_dates(calendar, start, end, pattern):
     opening says so, school holidays skipped).
     """
     pairs = []
-    for day in calendar.open_days(start, end):
-        for unit_id in sorted(pattern.get(day.weekday(), ())):
-            pairs.append((day, unit_id))
+    weekdays = {wd for wd, units in pattern.items() if units}
+    day = start
+    while day <= end:
+        if day.weekday() in weekdays and calendar.is_open(day):  # only the pattern's weekdays are looked up
+            for unit_id in sorted(pattern[day.weekday()]):
+                pairs.append((day, unit_id))
+        day += datetime.timedelta(days=1)
     return pairs
 
 
