@@ -20,7 +20,7 @@ the same steps through the ORM (no arrays, no row locks there).
 """
 from collections import defaultdict, namedtuple
 
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -34,7 +34,8 @@ from .booking import (ACTIVE, BOOK, _counter_keys, _release, _take, family_email
                       occupancy_save, serve_waiting_lists_after_commit)
 
 DEADLOCK_ATTEMPTS = 3
-RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+# deadlock detected, serialization failure, unique violation (the same family's bookings inserted twice)
+RETRYABLE_SQLSTATES = ("40P01", "40001", "23505")
 
 # What the checks need of a validated enrolment: its id and its group's id and capacity.
 _Enrolment = namedtuple("_Enrolment", "id child_id activity_id group")
@@ -60,14 +61,16 @@ def booking_commit(*, family, changes, by, now=None, send_email=True):
     changes = sorted(set(changes))
     if not changes:
         raise BookingError("Aucune modification à enregistrer.")
-    # A deadlock between two commits racing for the same counters rolls the whole basket back: try
-    # again (a few times) when this is the outermost transaction, instead of answering an error.
+    # A deadlock between two commits racing for the same counters, or the family's own two commits
+    # inserting the same new day (two tabs: the second's insert collides), rolls the whole basket back:
+    # try again (a few times) when this is the outermost transaction, instead of answering an error. The
+    # retry reads afresh: a day the other tab booked is then « already booked ».
     attempts = 1 if transaction.get_connection().in_atomic_block else DEADLOCK_ATTEMPTS
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
                 return _commit(family=family, changes=changes, by=by, now=now, send_email=send_email)
-        except OperationalError as exc:
+        except (OperationalError, IntegrityError) as exc:
             if attempt == attempts or getattr(exc.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES:
                 raise
 

@@ -602,3 +602,22 @@ def test_a_days_first_counter_created_by_another_commit_meanwhile(monkeypatch, c
         services.booking_commit(family=family, by=user, now=NOW, changes=changes, send_email=False)
         assert Booking.objects.get().state == "reserved"
     assert Occupancy.objects.get(unit=unit, date=wed, group=None).booked == min(2, capacity)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_family_committing_the_same_new_days_twice_at_once():
+    """Two tabs of one family press « Terminer » together on days never booked: one books them, the other
+    finds them booked (its colliding insert is retried) — no error, one booking and one place each."""
+    from portal.tests.concurrency import run_in_threads
+
+    user, family = parent_with_family(children=1)
+    child = family.children.get()
+    activity, group, (unit,) = wednesdays_activity(capacity=5)
+    enrol(child, activity, group)
+    days = [D(2025, 12, 3), D(2025, 12, 10)]
+    errors = run_in_threads(lambda: services.booking_commit(
+        family=family, by=user, now=NOW, changes=[Change(d, child.id, unit.id, BOOK) for d in days], send_email=False),
+        count=4)
+    assert errors == []
+    assert Booking.objects.filter(state="reserved").count() == 2
+    _assert_counters_equal_bookings(unit, 5)
