@@ -32,12 +32,12 @@ DAY_DISPLAY = {
     rules.PUBLIC_HOLIDAY: ("F", "Férié"),
     rules.SCHOOL_HOLIDAY: ("V", "Vacances"),
 }
-LEGEND = [
+LEGEND = (
     ("✓", "Réservé"), ("?", "Demande en attente"), ("✗", "Refusé"), ("—", "Fermé"), ("F", "Férié"),
     ("V", "Vacances"), ("AE", "Absent excusé"), ("AF", "Absent facturé"), ("P", "Présent"), ("C", "Complet"),
     ("⊘", "Hors délai (non modifiable)"), ("LA", "Sur liste d'attente"), ("+", "Ajout dans le panier"),
     ("−", "Annulation dans le panier"),
-]
+)
 LOCKED_STATES = ("present", "absent_billed", "excused")
 
 
@@ -341,20 +341,23 @@ def pattern_targets(*, enrolment, start, end, pattern, now=None, cat=None):
     return out
 
 
+_child_validated_enrolments = prepared(
+    lambda child, first, last: Enrolment.objects.filter(
+        child_id=child, status=Enrolment.Status.VALIDATED, activity__season_start__lte=last,
+        activity__season_end__gte=first).order_by("-requested_at", "id"),
+    child=int, first=datetime.date, last=datetime.date,
+)
+
+
 def child_month_planning(*, child, year, month):
-    """Seed 002's grid: one row per activity and unit, one column per day of the month. Two queries."""
+    """Seed 002's grid: one row per activity and unit, one column per day of the month. Two queries, each
+    compiled once per process; the activities come from the cached catalogue."""
     first, last = rules.month_bounds(year, month)
-    enrolments = list(
-        Enrolment.objects.filter(child=child, status=Enrolment.Status.VALIDATED, activity__season_start__lte=last,
-                                 activity__season_end__gte=first)
-        .select_related("activity").order_by("-requested_at", "id")
-    )
+    enrolments = _child_validated_enrolments(child=child.pk, first=first, last=last)
     cat = loaders.catalogue_for([e.activity_id for e in enrolments])
-    bookings = {
-        (u, d): s
-        for u, d, s in Booking.objects.filter(child=child, date__range=(first, last)).order_by()
-        .values_list("unit_id", "date", "state")
-    }
+    for e in enrolments:
+        e.activity = cat.activities[e.activity_id]
+    bookings = {(u, d): s for u, d, s in _child_bookings_between(child=child.pk, start=first, end=last)}
     dates = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
     free = ("", "Non réservé")
     rows = []

@@ -17,10 +17,11 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from families.access import child_get_for_user, parent_required, scoped_get
+from families.models import Child
 from portal.errors import DomainError
 from portal.sql import prepared
 
-from . import loaders, rules, selectors, services
+from . import calendar_html, loaders, rules, selectors, services
 from .basket import Basket
 from .forms import AbsenceForm, AttendanceDayForm, PatternForm, RequestStepForm, WaitingListForm
 from .models import Activity, Booking, CalendarFeed, Enrolment, Group, WaitingListEntry
@@ -43,6 +44,10 @@ _validated_siblings = prepared(
     ).order_by("child__birth_date", "id"),
     family=int, pk=int,
 )
+
+
+_active_child = prepared(
+    lambda family, pk: Child.objects.filter(family=family, is_active=True, pk=pk), family=int, pk=int)
 
 
 def _enrolment(request, enrolment_id):
@@ -219,14 +224,19 @@ def month(request, enrolment_id, year, month):
     cal = selectors.month_calendar(enrolment=enrolment, year=year, month=month, basket=basket.for_child(
         enrolment.child_id), cat=enrolment.catalogue)
     days = cal["days"]
-    if not edit:
-        # Each day links to its week: the URL is reversed once, not per day in the template.
+    # The days and cells are written by calendar_html (≈ 400 template nodes less per page).
+    if edit:
+        markup = {"edit_rows": calendar_html.edit_rows(days, len(cal["units"]))}
+    else:
+        # Each day links to its week: the URL is reversed once, not per day.
         week = reverse("enrolment:week", args=[enrolment.pk, 2000, 1, 1])[:-len("2000/1/1/")]
         for d in days:
             d.url = f"{week}{d.date.year}/{d.date.month}/{d.date.day}/"
+        markup = {"month_days": calendar_html.month_days(days, cal["offset"])}
     month_url = reverse("enrolment:month", args=[enrolment.pk, year, month])[:-len(f"{year}/{month}/")]
     return render(request, "enrolment/month.html", {
-        "enrolment": enrolment, "cal": cal, "edit": edit, "legend": selectors.LEGEND, "basket_count": len(basket),
+        "enrolment": enrolment, "cal": cal, "edit": edit, "basket_count": len(basket),
+        "legend_html": calendar_html.legend(selectors.LEGEND),
         "editable_days": any(d.editable for d in days if d.is_open),
         "locked_reason": next((d.reason for d in days if d.is_open and not d.editable), ""),
         "urls": {
@@ -234,6 +244,7 @@ def month(request, enrolment_id, year, month):
             "next": f"{month_url}{cal['next'].year}/{cal['next'].month}/",
             "week": reverse("enrolment:week", args=[enrolment.pk, year, month, 1]),
         },
+        **markup,
     })
 
 
@@ -377,11 +388,21 @@ def _basket_page(request, basket, error=None, status=200):
 
 @parent_required
 def child_month(request, child_id, year, month):
-    child = child_get_for_user(child_id=child_id, user=request.user)
+    found = _active_child(family=request.family.pk, pk=child_id)
+    if not found:
+        raise Http404
+    child = found[0]
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
         raise Http404
     grid = selectors.child_month_planning(child=child, year=year, month=month)
-    return render(request, "enrolment/child_month.html", {"child": child, "grid": grid, "legend": selectors.LEGEND})
+    # The day cells are written by calendar_html; each row links to its activity's month (reversed once).
+    planning = reverse("enrolment:month_default", args=[0])[:-len("0/")]
+    grid["head"] = calendar_html.planning_head(grid["dates"])
+    for row in grid["rows"]:
+        row["url"] = f"{planning}{row['enrolment'].pk}/{year}/{month}/"
+        row["cells_html"] = calendar_html.planning_cells(row["cells"])
+    return render(request, "enrolment/child_month.html", {"child": child, "grid": grid,
+                                                          "legend_html": calendar_html.legend(selectors.LEGEND)})
 
 
 @parent_required

@@ -1,0 +1,115 @@
+"""The repeated markup of the month calendar and of a child's planning grid, built in Python.
+
+A month is 28–31 days of one to four cells each: written as template loops with an ``{% if %}`` and a
+``{{ }}`` per state, the calendar cost ≈ 400 template nodes per page, most of the page's CPU. The
+templates keep the page's structure (headings, forms, table heads); these helpers write the days and
+cells from the texts the selectors already computed (``selectors.Cell`` / ``selectors.Day``), with the
+same markup the templates had. Every state stays readable without colour: a symbol hidden from screen
+readers, then the state in words.
+
+Every value is escaped with ``html.escape`` — what the templates' autoescaping does (Django's ``escape``
+is ``html.escape``), without ``format_html``'s lazy-string checks on each of the page's ~200 values.
+"""
+import functools
+from html import escape
+
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+HORS_DELAI = '<div class="small text-muted"><span aria-hidden="true">⊘</span> Hors délai</div>'
+
+
+@functools.cache
+def legend(symbols):
+    """The symbols' legend (enrolment/_legend.html), the same on every calendar page: rendered once per
+    process for each legend (a tuple of (symbol, text))."""
+    return mark_safe(render_to_string("enrolment/_legend.html", {"legend": symbols}))
+
+
+# --------------------------------------------------------------------------- month calendar (reading)
+def month_day_cell(cell):
+    """« ✓ Journée : Réservé », « + Journée : ajout dans le panier », « Journée : libre (3 pl.) »."""
+    if cell.sym:
+        return f'<li><span class="cal-sym" aria-hidden="true">{escape(cell.sym)}</span> {escape(cell.text)}</li>'
+    return f"<li>{escape(cell.text)}</li>"
+
+
+def month_day(day, offset=0):
+    """One day of the month grid: its link to the week, then its cells (open day) or why it is closed.
+    ``offset`` (the first day's weekday, for the month's first day) places the day in its column."""
+    classes = "cal-day" if day.is_open else "cal-day cal-closed"
+    if offset:
+        classes += f" cal-start-{offset}"
+    if day.is_open:
+        body = f'<ul class="small">{"".join(map(month_day_cell, day.cells))}</ul>{"" if day.editable else HORS_DELAI}'
+    else:
+        body = (f'<div class="small"><span class="cal-sym" aria-hidden="true">{escape(day.symbol)}</span> '
+                f"{escape(day.label)}</div>")
+    return (f'<li class="{classes}"><a class="cal-date fw-semibold" href="{escape(day.url)}" aria-label="'
+            f'{escape(day.long)} : détail de la semaine"><span class="cal-name">{escape(day.short)}</span>'
+            f'<span class="cal-num">{day.date.day}</span></a>\n{body}</li>\n')
+
+
+def month_days(days, offset):
+    """The ``<li>`` of every day of the month (the calendar's ``<ol>`` holds them)."""
+    return mark_safe("".join(month_day(day, offset if i == 0 else 0) for i, day in enumerate(days)))
+
+
+# --------------------------------------------------------------------------- month calendar (edit mode)
+def edit_cell(cell):
+    """A checkbox named by day and unit (with the basket's change or the few places left), or the
+    locked state / « Complet » when it cannot be ticked."""
+    if cell.mode == "box":
+        box = escape(cell.box_id)
+        note = f'<span class="small">{escape(cell.note)}</span>' if cell.note else ""
+        places = f' <span class="small">{escape(cell.places)}</span>' if cell.places else ""
+        return (f'<td><div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" '
+                f'value="{escape(cell.key)}" id="{box}"{" checked" if cell.checked else ""}>'
+                f'<label class="form-check-label" for="{box}"><span class="visually-hidden">{escape(cell.sr)}</span>'
+                f"{note}{places}</label></div></td>")
+    if cell.mode == "full":
+        return '<td><span class="cal-sym" aria-hidden="true">C</span> Complet</td>'
+    return f'<td><span class="cal-sym" aria-hidden="true">{escape(cell.symbol)}</span> {escape(cell.note)}</td>'
+
+
+def edit_row(day, unit_count):
+    """The row of an open day: its cells, or one cell saying why the day can no longer change."""
+    if day.editable:
+        cells = "".join(map(edit_cell, day.cells))
+    else:
+        cells = (f'<td colspan="{unit_count}"><span class="cal-sym" aria-hidden="true">⊘</span> '
+                 f"{escape(day.locked_text)}</td>")
+    return f'<tr><th scope="row" class="fw-normal text-nowrap">{escape(day.short)}</th>{cells}</tr>\n'
+
+
+def edit_rows(days, unit_count):
+    """The ``<tr>`` of the month's open days in the edit table."""
+    return mark_safe("".join(edit_row(day, unit_count) for day in days if day.is_open))
+
+
+# --------------------------------------------------------------------------- child planning grid
+_planning_cells = {}
+
+
+def planning_cell(sym, label):
+    """A grid cell: the symbol (hidden from screen readers) and the state in words. The cells are a few
+    fixed (symbol, label) pairs (selectors.STATE_DISPLAY, DAY_DISPLAY, « Non réservé »): each is
+    written once per process."""
+    html = _planning_cells.get((sym, label))
+    if html is None:
+        symbol = f'<span aria-hidden="true">{escape(sym)}</span>' if sym else ""
+        html = f'<td class="text-center">{symbol}<span class="visually-hidden">{escape(label)}</span></td>'
+        if len(_planning_cells) < 100:
+            _planning_cells[(sym, label)] = html
+    return html
+
+
+def planning_cells(cells):
+    """The ``<td>`` of one row of the grid (one per day of the month)."""
+    return mark_safe("".join([planning_cell(sym, label) for sym, label in cells]))
+
+
+def planning_head(dates):
+    """The day columns' headers: « Lu 03 » abbreviating « lundi 03/11/2026 »."""
+    return mark_safe("".join([f'<th scope="col" class="text-center"><abbr title="{escape(long)}">{escape(short)}'
+                              f"</abbr></th>" for _, short, long in dates]))
