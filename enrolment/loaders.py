@@ -38,6 +38,9 @@ class Catalogue:
     overrides: dict = field(default_factory=dict)  # {(unit_id, group_id or None, date): capacity}
     incompatible: dict = field(default_factory=dict)  # {unit_id: {unit_id}} (all units)
     required: dict = field(default_factory=dict)  # {unit_id: {unit_id}} (all units)
+    # Derived data that depends only on this catalogue (e.g. selectors' day statuses of a month), kept as
+    # long as the catalogue is: the same for every family, computed once per worker and catalogue version.
+    memo: dict = field(default_factory=dict)
 
     def merge(self, other):
         for name in ("activities", "units", "units_of", "calendars", "policies", "overrides"):

@@ -3,6 +3,7 @@
 Places left come from the Occupancy counter rows (never from counting bookings).
 """
 import datetime
+import functools
 from collections import defaultdict
 from decimal import Decimal
 
@@ -125,17 +126,40 @@ class Day:
 
     def __init__(self, date, status, label, in_range=True):
         self.date, self.status, self.label, self.in_range = date, status, label, in_range
-        self.symbol = self.reason = self.url = self.locked_text = ""
+        self.symbol = DAY_DISPLAY[status][0] if status != rules.OPEN else ""
+        self.reason = self.url = self.locked_text = ""
         self.editable = False
         self.cells = []
-        self.key = date.isoformat()
-        self.weekday = rules.WEEKDAYS_FR[date.weekday()]
-        self.short = f"{self.weekday.capitalize()} {date.day:02d}/{date.month:02d}"  # « Mercredi 03/12 »
-        self.long = f"{self.weekday} {date.day:02d}/{date.month:02d}/{date.year}"  # « mercredi 03/12/2025 »
+        self.key, self.weekday, self.short, self.long = _date_texts(date)
 
     @property
     def is_open(self):
         return self.status == rules.OPEN
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_texts(date):
+    """(key, weekday, « Mercredi 03/12 », « mercredi 03/12/2025 ») of a date."""
+    weekday = rules.WEEKDAYS_FR[date.weekday()]
+    return (date.isoformat(), weekday, f"{weekday.capitalize()} {date.day:02d}/{date.month:02d}",
+            f"{weekday} {date.day:02d}/{date.month:02d}/{date.year}")
+
+
+MEMO_DAY_SPANS = 2000  # (activity, span) entries of day statuses kept per catalogue
+
+
+def _day_statuses(cat, activity_id, start, end):
+    """[(date, status, label)] of [start, end] in the activity's opening calendar: the same for every
+    family, computed once per catalogue version (kept on the catalogue, up to MEMO_DAY_SPANS spans)."""
+    key = ("day_statuses", activity_id, start, end)
+    found = cat.memo.get(key)
+    if found is None:
+        calendar = cat.calendars[activity_id]
+        found = [(day, *calendar.status(day)) for day in
+                 (start + datetime.timedelta(days=i) for i in range((end - start).days + 1))]
+        if len(cat.memo) < MEMO_DAY_SPANS:
+            cat.memo[key] = found
+    return found
 
 
 def _decision_key(day, policy):
@@ -212,7 +236,7 @@ def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, uni
     cat = cat or loaders.catalogue_for([activity_id])
     units = cat.units_of.get(activity_id, []) if units is None else units
     unit_ids = [u.id for u in units]
-    calendar, policy = cat.calendars[activity_id], cat.policies[activity_id]
+    policy = cat.policies[activity_id]
     group = enrolment.group
     counter_groups = [g.id if g else None for g in loaders.counter_groups(group)]
     booked, waits, occupancy = _child_day_rows(enrolment.child_id, unit_ids, start, end, counter_groups)
@@ -222,15 +246,10 @@ def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, uni
     basket_map = {(int(u), d): a for c, u, d, a in basket if int(c) == child_id}
     decisions = {}
     days = []
-    day = start
-    one = datetime.timedelta(days=1)
-    while day <= end:
-        status, label = calendar.status(day)
+    for day, status, label in _day_statuses(cat, activity_id, start, end):
         d = Day(day, status, label, in_range=shown is None or shown[0] <= day <= shown[1])
         days.append(d)
-        day += one
         if status != rules.OPEN:
-            d.symbol = DAY_DISPLAY[status][0]
             continue
         dk = _decision_key(d.date, policy)
         decision = decisions.get(dk)
@@ -362,9 +381,8 @@ def child_month_planning(*, child, year, month):
     free = ("", "Non réservé")
     rows = []
     for e in enrolments:
-        cal = cat.calendars[e.activity_id]
-        statuses = [cal.status(d)[0] for d in dates]
-        base = [free if status == rules.OPEN else DAY_DISPLAY[status] for status in statuses]
+        base = [free if status == rules.OPEN else DAY_DISPLAY[status]
+                for _, status, _ in _day_statuses(cat, e.activity_id, first, last)]
         for unit in cat.units_of.get(e.activity_id, ()):
             cells = list(base)
             for i, d in enumerate(dates):

@@ -171,3 +171,22 @@ def test_child_planning_is_scoped_to_the_family(world, client):
     child.is_active = False
     child.save()
     assert client.get(reverse("enrolment:child_month", args=[child.pk, 2025, 12])).status_code == 404
+
+
+def test_day_statuses_kept_with_the_catalogue_version(world, monkeypatch):
+    """The days' statuses are computed once per catalogue (version): a closure added later shows at once."""
+    from enrolment import rules
+
+    client, child, enrolment, day_unit, meal = world
+    calls = []
+    status = rules.OpeningCalendar.status
+    monkeypatch.setattr(rules.OpeningCalendar, "status", lambda self, day: calls.append(day) or status(self, day))
+    cat = loaders.catalogue()
+    enrolment.activity = cat.activities[enrolment.activity_id]
+    for _ in range(2):
+        selectors.month_calendar(enrolment=enrolment, year=2026, month=1, cat=cat)
+    assert len(calls) == 31
+    url = reverse("enrolment:month", args=[enrolment.pk, 2026, 1])
+    assert "Fermé (Neige)" not in client.get(url).content.decode()
+    ClosureDay.objects.create(activity=enrolment.activity, date=D(2026, 1, 14), reason="Neige")
+    assert SYM.format("—") + "Fermé (Neige)</div>" in client.get(url).content.decode()
