@@ -1,11 +1,16 @@
 """Invoice PDFs stored at issue and served from storage while up to date (billing.services.invoice_pdfs)."""
 import datetime
+import os
 import secrets
+import subprocess
+import sys
 from decimal import Decimal as D
 from io import BytesIO, StringIO
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -343,14 +348,28 @@ def test_command_renders_the_missing_and_stale_pdfs_only(issued, march, renders)
 
 @pytest.mark.django_db(transaction=True)
 def test_command_with_a_pool_of_processes(parent, other_family, settings):
+    """Run as ops run it, in a process of its own: its pool forks that process. (Forking the test worker
+    itself could copy the locks of its other threads — the browser tests' — and hang.)"""
     from .factories import March
 
     march = March(parent[1])
     child = other_family[1].children.first()
     book(child, march.meal_unit, enrol(child, march.activity, march.group), datetime.date(2026, 3, 4))
     invoices = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end)
-    out = _command("--processes", "2", "--chunk", "1")
+    db = connection.settings_dict
+    env = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+    }
+
+    def command(*args):
+        return subprocess.run(
+            [sys.executable, "manage.py", "render_invoice_pdfs", *args], cwd=django_settings.BASE_DIR, env=env,
+            capture_output=True, text=True, timeout=300, check=True,
+        ).stdout
+
+    out = command("--processes", "2", "--chunk", "1")
     assert "PDF rendus : 2" in out and "2 processus" in out
     assert InvoicePdf.objects.count() == 2 and len(stored_files(settings)) == 2
-    assert "PDF rendus : 0, déjà à jour : 0" in _command("--processes", "2")
+    assert "PDF rendus : 0, déjà à jour : 0" in command("--processes", "2")
     assert {p.invoice_id for p in InvoicePdf.objects.all()} == {i.pk for i in invoices}
