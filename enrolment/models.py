@@ -406,6 +406,9 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["unit", "date"], name="booking_unit_date"),
             models.Index(fields=["child", "date"], name="booking_child_date"),
+            # The « demandes de réservation en attente » counter runs on every parent page (navigation):
+            # without it PostgreSQL reads all of a family's future bookings to find the few requested ones.
+            models.Index(fields=["child", "date"], condition=Q(state="requested"), name="booking_requested_child_date"),
         ]
 
     def __str__(self):
