@@ -374,8 +374,10 @@ class Booking(models.Model):
     # States that hold a place in the Occupancy counter.
     HOLDING_STATES = ("reserved", "requested", "present", "absent_billed", "excused")
 
+    # No index of its own: booking_child_date (child, date) serves every lookup by child, in date order
+    # (a plain child index made PostgreSQL sort a child's whole season to find its next days).
     child = models.ForeignKey("families.Child", verbose_name="enfant", on_delete=models.CASCADE,
-                              related_name="bookings")
+                              related_name="bookings", db_index=False)
     unit = models.ForeignKey(Unit, verbose_name="unité", on_delete=models.PROTECT, related_name="bookings")
     date = models.DateField("jour")
     enrolment = models.ForeignKey(Enrolment, verbose_name="inscription", on_delete=models.PROTECT,

@@ -1,0 +1,60 @@
+"""The home page's next booked days: read per child on the (child, date) index, the same as the plain query."""
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from enrolment import selectors
+from enrolment.models import Booking
+from families.models import Child
+from families.tests.factories import ChildFactory, parent_with_family
+
+from .factories import enrol, wednesdays_activity
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 1, 5)
+NOW = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.timezone.utc)
+
+
+@pytest.fixture
+def family_with_days():
+    _, family = parent_with_family(children=2)
+    activity, group, (morning, meal, evening) = wednesdays_activity(units=("Matin", "Repas", "Soir"))
+    for unit, start in ((morning, datetime.time(7, 30)), (meal, datetime.time(11, 45)), (evening, datetime.time(16, 30))):
+        unit.start_time = start
+        unit.save()
+    left = ChildFactory(family=family, is_active=False)
+    children = [*Child.objects.filter(family=family, is_active=True), left]
+    for child in children:
+        enrolment = enrol(child, activity, group)
+        for week in range(-1, 4):
+            day = TODAY + datetime.timedelta(days=2 + 7 * week)
+            for unit in (evening, morning, meal):  # created out of order: the order must come from start times
+                state = "cancelled" if (week, unit) == (1, meal) else "requested" if week == 2 else "reserved"
+                Booking.objects.create(child=child, unit=unit, date=day, enrolment=enrolment, state=state)
+    return family
+
+
+def _plain(family):
+    return [(b.id, b.child.first_name) for b in selectors._next_booked_days(family=family.pk, today=TODAY)]
+
+
+def test_same_days_in_the_same_order_as_the_plain_query_in_one_query(family_with_days):
+    with CaptureQueriesContext(connection) as queries:
+        upcoming = selectors.home_summary(family=family_with_days, now=NOW)["upcoming"]
+    assert [(b.id, b.child.first_name) for b in upcoming] == _plain(family_with_days)
+    assert len(upcoming) == 5 and all(b.date >= TODAY and b.state in ("reserved", "requested") for b in upcoming)
+    starts = [(b.date, b.unit.start_time) for b in upcoming]
+    assert starts == sorted(starts) and upcoming[0].unit.name == "Matin"
+    assert len([q for q in queries.captured_queries if "enrolment_booking" in q["sql"]]) == 1
+
+
+def test_a_day_read_short_falls_back_to_the_plain_query(family_with_days, monkeypatch):
+    monkeypatch.setattr(selectors, "_PER_CHILD", 2)  # fewer rows per child than one day holds
+    monkeypatch.setattr(selectors, "_NEXT_DAYS_SQL", selectors._NEXT_DAYS_SQL.replace("LIMIT 20", "LIMIT 2"))
+    with CaptureQueriesContext(connection) as queries:
+        upcoming = selectors.home_summary(family=family_with_days, now=NOW)["upcoming"]
+    assert [(b.id, b.child.first_name) for b in upcoming] == _plain(family_with_days)
+    assert len([q for q in queries.captured_queries if "enrolment_booking" in q["sql"]]) == 2
