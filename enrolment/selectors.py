@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from families.models import Child
-from portal.sql import prepared
+from portal.sql import fetch_rows, prepared
 
 from . import loaders, rules
 from .models import Activity, Booking, Enrolment, Occupancy, Structure, Unit, WaitingListEntry
@@ -195,12 +195,7 @@ def _child_day_rows(child_id, unit_ids, start, end, counter_groups):
         return booked, waits, occupancy
     params = {"child": child_id, "units": list(unit_ids), "start": start, "end": end,
               "active": list(WaitingListEntry.ACTIVE_STATUSES), "groups": [g for g in counter_groups if g]}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_DAY_ROWS_SQL, params)
-            rows = cursor.fetchall()
-    else:
-        rows = _child_day_rows_orm(params)
+    rows = fetch_rows(_DAY_ROWS_SQL, params, _child_day_rows_orm)
     for kind, n, unit_id, day, extra in rows:
         if kind == "b":
             booked[(unit_id, day)] = (n, extra)

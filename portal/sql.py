@@ -21,7 +21,7 @@ import copy
 import datetime
 import itertools
 
-from django.db import connections
+from django.db import connection, connections
 
 _sentinel_ids = itertools.count(1)
 
@@ -96,3 +96,13 @@ def prepared(build, **types):
     """``build(**values) -> QuerySet``, compiled once per process and database; ``types``: each value's
     type (``int`` for ids, ``str``, ``datetime.date``)."""
     return Prepared(build, types)
+
+
+def fetch_rows(sql, params, fallback):
+    """The rows of PostgreSQL-only ``sql`` run with ``params``; on any other database (the SQLite demo of
+    ``scripts/run``) the same rows as ``fallback(params)`` computes them with the ORM."""
+    if connection.vendor != "postgresql":
+        return fallback(params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -27,6 +27,7 @@ from django.utils import timezone
 from families.models import Child, Guardian
 from portal.errors import BookingError
 from portal.mail import email_queue_many
+from portal.sql import fetch_rows
 
 from .. import loaders, rules
 from ..models import Booking, Enrolment, Occupancy, Unit, WaitingListEntry
@@ -195,12 +196,7 @@ def _read(*, family, child_ids, activity_ids, unit_ids, dates):
     params = {"family": family.pk, "children": child_ids, "activities": activity_ids, "units": unit_ids,
               "dates": dates, "waiting": list(WaitingListEntry.ACTIVE_STATUSES),
               "validated": Enrolment.Status.VALIDATED}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_READ_SQL, params)
-            rows = cursor.fetchall()
-    else:
-        rows = _read_rows_orm(params)
+    rows = fetch_rows(_READ_SQL, params, _read_rows_orm)
     children, enrolments, bookings, counters, emails = {}, {}, {}, {}, set()
     waiting = False
     for kind, a, b, c, day, text, n1, n2, flag in rows:

@@ -3,7 +3,7 @@ visitor (anonymous, parent, staff) and active section, instead of on every reque
 
 templates/portal/_nav.html is an ordinary template; it is rendered with what the key holds (whether the
 visitor is logged in and a parent, the section's app and URL names, whether this is the home page,
-the unread-messages badge, the organisation's short name) and two placeholders, the e-mail and the
+the unread-messages badge, the organisation's short name) and two markers, the e-mail and the
 CSRF token, which each request puts in. Anything else the navigation shows must be added to the key.
 """
 from types import SimpleNamespace
@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 _EMAIL = "\x1fnav-email\x1f"
-_CSRF = "nav-csrf-placeholder"
+_CSRF = "nav-csrf-marker"
 _MAX_ENTRIES = 500
 _rendered = {}
 

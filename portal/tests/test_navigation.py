@@ -47,7 +47,7 @@ def test_each_parent_sees_their_own_email_escaped():
     nav_a, nav_b = _nav(a.get(reverse("home"))), _nav(b.get(reverse("home")))
     assert "a&amp;b@example.org" in nav_a and "second@example.org" not in nav_a
     assert "second@example.org" in nav_b and "a&amp;b" not in nav_b
-    assert "nav-email" not in nav_a + nav_b and "nav-csrf-placeholder" not in nav_a + nav_b
+    assert "nav-email" not in nav_a + nav_b and "nav-csrf-marker" not in nav_a + nav_b
 
 
 def test_the_unread_badge_follows_the_messages():
