@@ -16,7 +16,7 @@ from html import escape
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-HORS_DELAI = '<div class="small text-muted"><span aria-hidden="true">⊘</span> Hors délai</div>'
+PAST_DEADLINE = '<div class="small text-muted"><span aria-hidden="true">⊘</span> Hors délai</div>'
 
 
 @functools.cache
@@ -41,7 +41,7 @@ def month_day(day, offset=0):
     if offset:
         classes += f" cal-start-{offset}"
     if day.is_open:
-        body = f'<ul class="small">{"".join(map(month_day_cell, day.cells))}</ul>{"" if day.editable else HORS_DELAI}'
+        body = f'<ul class="small">{"".join(map(month_day_cell, day.cells))}</ul>{"" if day.editable else PAST_DEADLINE}'
     else:
         body = (f'<div class="small"><span class="cal-sym" aria-hidden="true">{escape(day.symbol)}</span> '
                 f"{escape(day.label)}</div>")

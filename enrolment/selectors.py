@@ -533,13 +533,13 @@ _next_booked_days = prepared(
 # this the most expensive statement of the home page. Units (and their start times) come from the
 # cached catalogue.
 _PER_CHILD = 20
-_NEXT_DAYS_SQL = f"""
+_NEXT_DAYS_SQL = """
 SELECT b.id, b.child_id, c.first_name, b.unit_id, b.date, b.state
 FROM families_child c
 CROSS JOIN LATERAL (
     SELECT b.id, b.child_id, b.unit_id, b.date, b.state FROM enrolment_booking b
     WHERE b.child_id = c.id AND b.date >= %(today)s AND b.state IN ('reserved', 'requested')
-    ORDER BY b.date LIMIT {_PER_CHILD}
+    ORDER BY b.date LIMIT %(per_child)s
 ) b
 WHERE c.family_id = %(family)s AND c.is_active
 """
@@ -550,7 +550,7 @@ def _next_booked_days_on_index(*, family_id, today, cat, count=5):
     first ``_PER_CHILD`` rows may have cut the last chosen day short — only possible with more than
     ``_PER_CHILD - count`` bookings of one child on one day; the caller then runs the plain query."""
     with connection.cursor() as cursor:
-        cursor.execute(_NEXT_DAYS_SQL, {"family": family_id, "today": today})
+        cursor.execute(_NEXT_DAYS_SQL, {"family": family_id, "today": today, "per_child": _PER_CHILD})
         rows = cursor.fetchall()
     read, last_read = defaultdict(int), {}
     for _, child_id, _, _, day, _ in rows:

@@ -53,7 +53,6 @@ def test_same_days_in_the_same_order_as_the_plain_query_in_one_query(family_with
 
 def test_a_day_read_short_falls_back_to_the_plain_query(family_with_days, monkeypatch):
     monkeypatch.setattr(selectors, "_PER_CHILD", 2)  # fewer rows per child than one day holds
-    monkeypatch.setattr(selectors, "_NEXT_DAYS_SQL", selectors._NEXT_DAYS_SQL.replace("LIMIT 20", "LIMIT 2"))
     with CaptureQueriesContext(connection) as queries:
         upcoming = selectors.home_summary(family=family_with_days, now=NOW)["upcoming"]
     assert [(b.id, b.child.first_name) for b in upcoming] == _plain(family_with_days)

@@ -11,9 +11,10 @@ from types import SimpleNamespace
 from django import template
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from .portal_urls import cached_reverse
 
 register = template.Library()
 
@@ -35,14 +36,14 @@ def _key(context):
     organisation = context.get("organisation")
     return (
         logged_in, parent, getattr(match, "app_name", None), getattr(match, "url_name", None),
-        request.path == reverse("home"), (badges.get("unread_messages") or 0) if parent else 0,
+        request.path == cached_reverse("home", (), {}, None), (badges.get("unread_messages") or 0) if parent else 0,
         getattr(organisation, "short_name", ""),
     )
 
 
 def _render(key):
     logged_in, parent, app_name, url_name, is_home, unread, short_name = key
-    home = reverse("home")
+    home = cached_reverse("home", (), {}, None)
     return get_template("portal/_nav.html").template.render(template.Context({
         "user": SimpleNamespace(is_authenticated=logged_in, guardian=parent, email=_EMAIL),
         "request": SimpleNamespace(path=home if is_home else None,
