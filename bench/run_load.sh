@@ -12,7 +12,7 @@
 #              Occupancy check (counters = bookings, none over capacity)
 # Every locust run is bounded (-t); gunicorn is stopped on exit. Results: bench-results/*.csv, *.md.
 #
-# Knobs: WORKERS (gunicorn workers, default 2), ACCESS_LOG (1: gunicorn access log), PORT (8077), UNLOADED_TIME (45s), SATURATED_USERS (40),
+# Knobs: WORKERS (gunicorn workers, default 2), THREADS (threads per worker, default 2; 1: sync workers), ACCESS_LOG (1: gunicorn access log), PORT (8077), UNLOADED_TIME (45s), SATURATED_USERS (40),
 # SATURATED_TIME (60s), RACE_TIME (45s), RACERS (100), READERS (2000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,10 @@ PY=${PY:-$ROOT/.venv/bin/python}
 LOCUST=${LOCUST:-$ROOT/.venv/bin/locust}
 GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
 PORT=${PORT:-8077}
-WORKERS=${WORKERS:-2}  # CPU-bound on 2 cores: 2 workers gave the most pages/s (BENCHMARKS.md)
+# 2 workers of 2 threads on 2 cores: the most pages/s and commits/s of the layouts measured (BENCHMARKS.md,
+# fourth session): a thread waiting on PostgreSQL (a query, a counter lock) leaves the core to the other.
+WORKERS=${WORKERS:-2}
+THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench-results}
 SCENARIOS=${*:-unloaded saturated saturated-html race}
 
@@ -55,10 +58,11 @@ echo "== sessions"
 echo "== invoice PDFs stored as production has them (rendered at issue; only the missing ones are rendered)"
 "$PY" bench/render_pdfs.py --prepare-load --processes 2 | tail -2
 
-echo "== gunicorn: $WORKERS workers on 127.0.0.1:$PORT"
+echo "== gunicorn: $WORKERS workers of $THREADS thread(s) on 127.0.0.1:$PORT"
 # No access log by default, as gunicorn's own default (the reverse proxy logs requests; writing one line
 # a request costs the workers ≈ 2 % of their CPU). ACCESS_LOG=1 writes the status codes to gunicorn_access.log.
-"$GUNICORN" portal.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --worker-class sync \
+# More than one thread turns gunicorn's sync workers into gthread ones.
+"$GUNICORN" portal.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --threads "$THREADS" \
   --timeout 60 --log-level warning ${ACCESS_LOG:+--access-logfile - --access-logformat '%(s)s'} \
   > "$OUT/gunicorn_access.log" 2> "$OUT/gunicorn_error.log" &
 GPID=$!
@@ -108,6 +112,15 @@ for s in $SCENARIOS; do
       "$PY" bench/check_capacity.py "$UNIT" "$START" "$END" | tee "$OUT/race_capacity.txt"
       # Every answer locust did not expect is a failure named after its status ("HTTP 500"): count the 5xx.
       echo "HTTP 5xx during the run: $("$PY" -c "import csv, sys; print(sum(int(r['Occurrences']) for r in csv.DictReader(open(sys.argv[1])) if 'HTTP 5' in r['Error']))" "$OUT/race_failures.csv")"
+      # The budget counts commits that booked or cancelled: every « Terminer » answered 302, refusals apart.
+      "$PY" - "$OUT/race_stats.csv" <<'PY' | tee -a "$OUT/race_capacity.txt"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["Name"].startswith("booking: commit")]
+asked = sum(float(r["Requests/s"]) for r in rows if r["Type"] != "INFO")
+refused = sum(float(r["Requests/s"]) for r in rows if r["Type"] == "INFO")
+print(f"Commit requests: {asked:.1f}/s; successful commits (booked or cancelled): {asked - refused:.1f}/s; "
+      f"refused as full: {refused:.1f}/s")
+PY
       ;;
     *) echo "unknown scenario $s" >&2 ;;
   esac
