@@ -14,6 +14,7 @@ from portal.errors import BillingError
 from portal.models import AuditLog
 
 from ..models import DirectDebitBatch, DirectDebitItem, DirectDebitMandate, Invoice, Payment
+from .invoice_pdfs import invoice_pdfs_batched
 from .payments import payment_record
 
 
@@ -167,20 +168,26 @@ def debit_batch_record_payments(*, batch, by=None, now=None):
         batch = DirectDebitBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.payments_recorded_at:
             raise BillingError("Les règlements de cette remise sont déjà enregistrés.")
-        count = 0
-        for item in batch.items.select_related("invoice__family", "invoice__payer", "mandate"):
-            invoice = item.invoice
-            share = min(item.amount, invoice.remaining)
-            if share <= 0:
-                continue
-            payment_record(
-                family=invoice.family, regie=batch.regie, mode=Payment.Mode.DIRECT_DEBIT, amount=share,
-                received_on=batch.collection_date, invoices=[invoice], payer=invoice.payer, payer_name=item.mandate.holder_name,
-                reference=item.mandate.reference, by=by,
-            )
-            count += 1
+        with invoice_pdfs_batched():  # the PDFs of the whole batch in chunks, not one task per payment
+            count = _debit_batch_payments(batch, by)
         batch.payments_recorded_at = now
         batch.save(update_fields=["payments_recorded_at"])
+    return count
+
+
+def _debit_batch_payments(batch, by):
+    count = 0
+    for item in batch.items.select_related("invoice__family", "invoice__payer", "mandate"):
+        invoice = item.invoice
+        share = min(item.amount, invoice.remaining)
+        if share <= 0:
+            continue
+        payment_record(
+            family=invoice.family, regie=batch.regie, mode=Payment.Mode.DIRECT_DEBIT, amount=share,
+            received_on=batch.collection_date, invoices=[invoice], payer=invoice.payer, payer_name=item.mandate.holder_name,
+            reference=item.mandate.reference, by=by,
+        )
+        count += 1
     return count
 
 

@@ -17,8 +17,10 @@ gone renders the PDF instead.
 import hashlib
 import logging
 import secrets
+import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -234,12 +236,36 @@ def render_in_background():
     return bool(value)
 
 
+_batch = threading.local()
+
+
 def invoice_pdfs_render_on_commit(ids):
     """Queue the rendering of invoices ``ids``' PDFs, by chunks of ``TASK_CHUNK``, once the current
-    transaction commits (at once outside a transaction)."""
+    transaction commits (at once outside a transaction). Inside ``invoice_pdfs_batched()`` the ids are
+    gathered and queued together when it ends."""
+    gathered = getattr(_batch, "ids", None)
+    if gathered is not None:
+        gathered.update(ids)
+        return
     ids = sorted(set(ids))
     if ids and render_in_background():
         transaction.on_commit(lambda: invoice_pdfs_enqueue(ids))
+
+
+@contextmanager
+def invoice_pdfs_batched():
+    """Many invoices changed in one go (a direct-debit batch's payments): one queuing, by chunks, for all
+    of them instead of one task per invoice. Nothing is queued when the block raises."""
+    if getattr(_batch, "ids", None) is not None:  # already gathering: the outer block queues
+        yield
+        return
+    _batch.ids = set()
+    try:
+        yield
+        ids = _batch.ids
+    finally:
+        _batch.ids = None
+    invoice_pdfs_render_on_commit(ids)
 
 
 def invoice_pdfs_enqueue(ids):

@@ -373,3 +373,41 @@ def test_command_with_a_pool_of_processes(parent, other_family, settings):
     assert InvoicePdf.objects.count() == 2 and len(stored_files(settings)) == 2
     assert "PDF rendus : 0, déjà à jour : 0" in command("--processes", "2")
     assert {p.invoice_id for p in InvoicePdf.objects.all()} == {i.pk for i in invoices}
+
+
+def test_payments_recorded_in_one_batch_queue_their_pdfs_together_in_chunks(
+        issued, background, monkeypatch, django_capture_on_commit_callbacks):
+    """A direct-debit batch records one payment per invoice: their PDFs go in chunks, not one task each."""
+    from django.db import transaction
+
+    task = FakeTask()
+    monkeypatch.setattr("billing.tasks.invoice_pdfs_render", task)
+    monkeypatch.setattr(invoice_pdfs, "TASK_CHUNK", 2)
+    more = [invoice_make(regie=issued.regie, family=issued.family, number=900 + n, total="10.00") for n in range(2)]
+    invoices = sorted([issued, *more], key=lambda i: i.pk)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with invoice_pdfs.invoice_pdfs_batched():
+            for invoice in invoices:
+                with invoice_pdfs.invoice_pdfs_batched():  # nested: the outer block queues
+                    payment_record(family=issued.family, regie=issued.regie, mode="direct_debit", amount="10.00",
+                                   received_on=datetime.date(2026, 4, 10), invoices=[invoice])
+            assert task.queued == []  # not before the block ends, nor before commit
+    assert task.queued == [[invoices[0].pk, invoices[1].pk], [invoices[2].pk]]
+
+
+def test_a_batch_that_fails_queues_nothing_and_the_next_one_queues_again(
+        issued, background, monkeypatch, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    task = FakeTask()
+    monkeypatch.setattr("billing.tasks.invoice_pdfs_render", task)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with invoice_pdfs.invoice_pdfs_batched():
+            payment_record(family=issued.family, regie=issued.regie, mode="cheque", amount="5.00",
+                           received_on=datetime.date(2026, 4, 10), invoices=[issued])
+            raise RuntimeError("bank file unreadable")
+    assert task.queued == []
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_record(family=issued.family, regie=issued.regie, mode="cheque", amount="5.00",
+                       received_on=datetime.date(2026, 4, 10), invoices=[issued])
+    assert task.queued == [[issued.pk]]  # no gathering left behind
