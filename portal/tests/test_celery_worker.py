@@ -3,18 +3,12 @@
 Needs Redis (CELERY_TEST_REDIS_URL, default redis://127.0.0.1:6379/5 — a database of its own, emptied
 before each test). Without Redis these tests fail; they never skip.
 """
-import os
-import threading
 import time
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from portal.celery import app
@@ -22,73 +16,13 @@ from portal.mail import email_record
 from portal.models import OutboundEmail
 from portal.tasks import email_send, outbox_sweep
 from portal.tests import mail_backends
+from portal.tests.celery_worker import broker, celery, done, wait_until, worker  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.xdist_group("celery"),
     pytest.mark.django_db(transaction=True),
 ]
-
-REDIS_URL = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
-TIMEOUT = 30
-
-
-# A queue of this process's own: two test runs sharing the Redis database never take each other's tasks.
-QUEUE = f"portal-test-{os.getpid()}"
-
-
-def _reconfigure(**conf):
-    app.conf.update(conf)
-    app._pool = None  # forget the connection and producer pools built for the previous broker URL
-    app.amqp._producer_pool = None
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-
-
-@pytest.fixture(scope="module")
-def broker():
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.fail(f"These tests need Redis at {REDIS_URL} (start it, see /work/shared/TESTING.md): {exc}")
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_routes")}
-    _reconfigure(broker_url=REDIS_URL, task_always_eager=False, task_routes={"portal.tasks.*": {"queue": QUEUE}})
-    yield client
-    _reconfigure(**saved)
-    client.delete(QUEUE)
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def worker(broker):
-    """One real worker for the module: two threads, so a duplicate delivery can run during the first."""
-    with start_worker(
-        app, pool="threads", concurrency=2, queues=[QUEUE], perform_ping_check=False, shutdown_timeout=30
-    ) as w:
-        yield w
-
-
-@pytest.fixture
-def celery(worker, broker):
-    broker.delete(QUEUE)  # nothing left over from another test
-    return worker
-
-
-@pytest.fixture
-def done():
-    """Every task the worker finished: list of (task name, state)."""
-    finished = []
-    lock = threading.Lock()
-
-    def on_postrun(sender=None, state=None, retval=None, **kwargs):
-        with lock:
-            finished.append((sender.name, state, retval))
-        connection.close()  # the worker thread's own database connection
-
-    task_postrun.connect(on_postrun, weak=False)
-    yield finished
-    task_postrun.disconnect(on_postrun)
 
 
 @pytest.fixture
@@ -101,13 +35,11 @@ def smtp(settings):
 
 
 def wait_for(condition, what):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    rows = list(OutboundEmail.objects.values_list("status", "attempts", "last_error"))
-    raise AssertionError(f"Timed out after {TIMEOUT} s waiting for {what}; outbox rows: {rows}")
+    try:
+        wait_until(condition, what)
+    except AssertionError as exc:
+        rows = list(OutboundEmail.objects.values_list("status", "attempts", "last_error"))
+        raise AssertionError(f"{exc}; outbox rows: {rows}") from None
 
 
 def sends(finished):
