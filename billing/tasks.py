@@ -39,3 +39,14 @@ def invoice_pdfs_render(invoice_ids):
 
     counts = render(ids=invoice_ids)
     return {key: counts[key] for key in ("rendered", "fresh", "failed", "missing")}
+
+
+@shared_task
+@periodic_job("PDF de factures : fichiers orphelins supprimés")
+def invoice_pdfs_orphans_sweep(*, now, run):
+    """Delete stored invoice PDFs no row names any more (a render rolled back or interrupted). Idempotent."""
+    from .services.invoice_pdfs import invoice_pdfs_orphans_delete
+
+    deleted = invoice_pdfs_orphans_delete(now=now)
+    if deleted:
+        run.add("fichiers PDF orphelins supprimés", deleted)

@@ -16,6 +16,7 @@ app.conf.beat_schedule = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab(minute="*/5")},
     "housekeeping-daily": {"task": "portal.tasks.housekeeping_daily", "schedule": crontab(hour=3, minute=30)},
     "billing-invoices-monthly": {"task": "billing.tasks.invoices_issue_monthly", "schedule": crontab(day_of_month=1, hour=5, minute=0)},
+    "billing-invoice-pdfs-orphans-sweep": {"task": "billing.tasks.invoice_pdfs_orphans_sweep", "schedule": crontab(day_of_week=0, hour=4, minute=0)},
     "billing-online-payments-reconcile": {"task": "billing.tasks.online_payments_reconcile", "schedule": crontab(minute="*/15")},
     "families-renewal-reminders": {"task": "families.tasks_documents.renewal_reminders", "schedule": crontab(hour=9, minute=0)},
     "enrolment-deadline-reminders": {"task": "enrolment.tasks.deadline_reminders", "schedule": crontab(hour=10, minute=0)},

@@ -14,6 +14,7 @@ its own (a random name nobody reads yet), then the row is pointed at it in one t
 file it replaces is deleted after that commit. A reader that still had the old name and finds it
 gone renders the PDF instead.
 """
+import datetime
 import hashlib
 import logging
 import secrets
@@ -282,3 +283,39 @@ def invoice_pdfs_enqueue(ids):
             break
         queued += 1
     return queued
+
+
+# A file is written before the row that points at it commits: a render in flight owns a file no row
+# names yet. Files younger than this are never swept.
+ORPHAN_GRACE = datetime.timedelta(hours=1)
+PDF_DIR = "factures"
+
+
+def invoice_pdfs_orphans_delete(*, now=None, grace=ORPHAN_GRACE):
+    """Delete the stored invoice PDFs no ``InvoicePdf`` row names any more: a copy whose row update
+    rolled back, or a worker killed between writing the file and committing. Files modified less than
+    ``grace`` ago are left alone (their render may still be committing). Returns how many were
+    deleted. Reads one year's folder at a time (``factures/<year>/``)."""
+    now = now or timezone.now()
+    storage = _storage()
+    try:
+        years, _ = storage.listdir(PDF_DIR)
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for year in sorted(years):
+        folder = f"{PDF_DIR}/{year}"
+        named = set(InvoicePdf.objects.filter(file__startswith=f"{folder}/").values_list("file", flat=True))
+        _, files = storage.listdir(folder)
+        for filename in sorted(files):
+            name = f"{folder}/{filename}"
+            if name in named:
+                continue
+            try:
+                if now - storage.get_modified_time(name) < grace:
+                    continue
+            except FileNotFoundError:  # replaced and deleted meanwhile
+                continue
+            _delete_quietly(name)
+            deleted += 1
+    return deleted

@@ -411,3 +411,47 @@ def test_a_batch_that_fails_queues_nothing_and_the_next_one_queues_again(
         payment_record(family=issued.family, regie=issued.regie, mode="cheque", amount="5.00",
                        received_on=datetime.date(2026, 4, 10), invoices=[issued])
     assert task.queued == [[issued.pk]]  # no gathering left behind
+
+
+# --- Orphan files ----------------------------------------------------------------------------------
+
+
+def _age(settings, name, hours):
+    """Set a stored file's modification time ``hours`` back."""
+    path = settings.MEDIA_ROOT / name
+    past = path.stat().st_mtime - hours * 3600
+    os.utime(path, (past, past))
+
+
+def test_the_sweep_deletes_only_old_files_no_row_names(issued, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    invoice_pdfs_render(ids=[issued.pk])
+    [kept] = stored_files(settings)
+    orphan = default_storage.save("factures/2026/999-rolledback.pdf", ContentFile(b"%PDF-1.7 orphan"))
+    in_flight = default_storage.save("factures/2025/998-rendering.pdf", ContentFile(b"%PDF-1.7 in flight"))
+    for name in (str(kept.relative_to(settings.MEDIA_ROOT)), orphan):
+        _age(settings, name, hours=2)
+
+    assert invoice_pdfs.invoice_pdfs_orphans_delete() == 1
+    assert stored_files(settings) == sorted([kept, settings.MEDIA_ROOT / in_flight])
+    assert invoice_pdfs.invoice_pdfs_orphans_delete() == 0  # idempotent
+    # the invoice's own copy is still served
+    assert invoice_pdfs.invoice_pdf_stored(_loaded(issued), organisation=Organisation.current()).startswith(b"%PDF-")
+
+
+def test_the_sweep_task_logs_what_it_deleted(settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from billing.tasks import invoice_pdfs_orphans_sweep
+    from portal.models import JobRun
+
+    assert invoice_pdfs_orphans_sweep()["counts"] == {}  # no folder yet: nothing to do
+    name = default_storage.save("factures/2026/1-left.pdf", ContentFile(b"%PDF-1.7"))
+    _age(settings, name, hours=3)
+    result = invoice_pdfs_orphans_sweep()
+    assert result["counts"] == {"fichiers PDF orphelins supprimés": 1}
+    assert JobRun.objects.filter(name="billing.tasks.invoice_pdfs_orphans_sweep").count() == 2
+    assert not default_storage.exists(name)
