@@ -378,7 +378,10 @@ class Booking(models.Model):
     # (a plain child index made PostgreSQL sort a child's whole season to find its next days).
     child = models.ForeignKey("families.Child", verbose_name="enfant", on_delete=models.CASCADE,
                               related_name="bookings", db_index=False)
-    unit = models.ForeignKey(Unit, verbose_name="unité", on_delete=models.PROTECT, related_name="bookings")
+    # No index of its own either: booking_unit_date (unit, date) serves every lookup by unit. Each index
+    # is written by every booking commit (an update changes ``state``, which an index condition reads).
+    unit = models.ForeignKey(Unit, verbose_name="unité", on_delete=models.PROTECT, related_name="bookings",
+                             db_index=False)
     date = models.DateField("jour")
     enrolment = models.ForeignKey(Enrolment, verbose_name="inscription", on_delete=models.PROTECT,
                                   related_name="bookings")
