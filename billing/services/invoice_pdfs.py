@@ -44,6 +44,8 @@ REGIE_FIELDS = ("name", "address", "phone", "email", "payment_provider", "cheque
 ORGANISATION_FIELDS = ("name", "address", "phone", "email")
 # Invoices per Celery task: ≈ 5–10 s of rendering, so a month spreads over every worker.
 TASK_CHUNK = 50
+# The stored files: <PDF_DIR>/<year of issue>/<invoice id>-<random>.pdf in the default (private) storage.
+PDF_DIR = "factures"
 
 _layout = None
 
@@ -145,7 +147,8 @@ def invoice_pdf_get(invoice, *, organisation=None):
 def _store(invoice, content, fingerprint, now):
     storage = _storage()
     # A name of its own: nobody reads it until the row points at it.
-    name = storage.save(f"factures/{invoice.issued_on:%Y}/{invoice.pk}-{secrets.token_hex(8)}.pdf", ContentFile(content))
+    name = storage.save(f"{PDF_DIR}/{invoice.issued_on:%Y}/{invoice.pk}-{secrets.token_hex(8)}.pdf",
+                        ContentFile(content))
     values = {"file": name, "fingerprint": fingerprint, "size": len(content), "rendered_at": now}
     try:
         with transaction.atomic():
@@ -288,7 +291,6 @@ def invoice_pdfs_enqueue(ids):
 # A file is written before the row that points at it commits: a render in flight owns a file no row
 # names yet. Files younger than this are never swept.
 ORPHAN_GRACE = datetime.timedelta(hours=1)
-PDF_DIR = "factures"
 
 
 def invoice_pdfs_orphans_delete(*, now=None, grace=ORPHAN_GRACE):
