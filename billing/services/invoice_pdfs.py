@@ -170,10 +170,13 @@ def _store(invoice, content, fingerprint, now):
 
 
 def _delete_quietly(name):
+    """Delete a stored file; a failure is logged, not raised. True when deleted."""
     try:
         _storage().delete(name)
     except OSError:
-        logger.warning("Could not delete the replaced invoice PDF %s", name, exc_info=True)
+        logger.warning("Could not delete the invoice PDF %s", name, exc_info=True)
+        return False
+    return True
 
 
 def invoice_pdf_is_fresh(invoice, *, organisation):
@@ -318,6 +321,5 @@ def invoice_pdfs_orphans_delete(*, now=None, grace=ORPHAN_GRACE):
                     continue
             except FileNotFoundError:  # replaced and deleted meanwhile
                 continue
-            _delete_quietly(name)
-            deleted += 1
+            deleted += _delete_quietly(name)
     return deleted
