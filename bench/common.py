@@ -60,3 +60,20 @@ def reader_families(limit):
         Guardian.objects.filter(family__number__startswith="V", rank=1, user__isnull=False)
         .select_related("user", "family").order_by("family__number")[:limit]
     )
+
+
+def holiday_race(today):
+    """The holiday rush: the first site's holiday centre (CLV) whose booking window is open ``today``, and
+    the first week of its period — (activity, monday, friday), or None when no window is open."""
+    from enrolment.models import BookingWindow
+
+    window = (
+        BookingWindow.objects.filter(activity__name__contains="CLV", opens_on__lte=today, closes_on__gte=today)
+        .select_related("activity").order_by("activity_id", "period_start").first()
+    )
+    if window is None:
+        return None
+    monday = window.period_start + datetime.timedelta(days=-window.period_start.weekday() % 7)
+    if monday > window.period_end:
+        monday = window.period_start
+    return window.activity, monday, min(monday + datetime.timedelta(days=4), window.period_end)

@@ -8,6 +8,8 @@
   days and unit, so they race for the same places. A commit refused because a day is full (HTTP 400
   with "complet", nothing written) is an expected, clear refusal, counted apart: the parent then
   removes the full days from the basket and commits the others. Anything else is an error.
+- ``HolidayRacer``: the same on the morning a holiday booking window opens — « Journée » every day of
+  the first holiday week, for parents of the holiday centre.
 
 Users come from bench-results/users.json (bench/prepare.py): one real session per parent.
 Environment: BENCH_USERS (path), BENCH_WAIT (max think time in seconds, default 0 = saturation),
@@ -19,6 +21,7 @@ import os
 import random
 import re
 import threading
+from urllib.parse import urlencode
 
 from locust import between, constant, tag, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -28,7 +31,7 @@ WAIT = float(os.environ.get("BENCH_WAIT", "0"))
 PDF_WEIGHT = int(os.environ.get("BENCH_PDF_WEIGHT", "3"))
 _lock = threading.Lock()
 _readers = itertools.cycle(DATA["readers"])
-_racers = iter(DATA["racers"])
+_accounts = {"racers": iter(DATA["racers"]), "holiday_racers": iter(DATA.get("holiday_racers", []))}
 YEAR, MONTH = DATA["month"]
 FULL_DAY = re.compile(r"(\d\d)/(\d\d)/(\d{4})[^<]{0,200}?: complet")
 
@@ -53,8 +56,10 @@ class Parent(FastHttpUser):
         return r
 
     def post(self, url, name, data):
-        data = dict(data, csrfmiddlewaretoken=self.account["csrf"])
-        return self.client.post(url, name=name, data=data, headers=self.client_headers, allow_redirects=False,
+        # Encoded here: the client's own encoding would not repeat the key of a list (several weekdays).
+        body = urlencode(dict(data, csrfmiddlewaretoken=self.account["csrf"]), doseq=True)
+        headers = dict(self.client_headers, **{"Content-Type": "application/x-www-form-urlencoded"})
+        return self.client.post(url, name=name, data=body, headers=headers, allow_redirects=False,
                                 catch_response=True)
 
 
@@ -107,9 +112,11 @@ class Reader(Parent):
 class Racer(Parent):
     """Deadline evening: book every Wednesday of the month, recap, commit; cancel them; again."""
 
+    accounts = "racers"
+
     def on_start(self):
         with _lock:
-            account = next(_racers, None)
+            account = next(_accounts[self.accounts], None)
         if account is None:
             self.stop()
             return
@@ -121,7 +128,7 @@ class Racer(Parent):
         a = self.account
         with self.post(f"/inscriptions/planning/{a['enrolment']}/selection/masse/", "booking: mass selection",
                        {"start": a["start"], "end": a["end"], "action": self.action, "children": str(a["child"]),
-                        "weekdays": "2", "units": str(a["unit"])}) as r:
+                        "weekdays": a["weekdays"], "units": str(a["unit"])}) as r:
             if r.status_code == 302:
                 r.success()
             else:
@@ -160,3 +167,10 @@ class Racer(Parent):
                 return False
             r.failure(f"HTTP {r.status_code}")
             return False
+
+
+class HolidayRacer(Racer):
+    """A holiday booking window opens: book « Journée » every day of the first holiday week, recap, commit;
+    cancel them; again."""
+
+    accounts = "holiday_racers"

@@ -6,7 +6,7 @@ paying thousands of password hashes on the 2 cores the benchmark measures. One r
 the login form is checked separately by run_load.sh (``--check-login``).
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_city python bench/prepare.py \
-           [--readers 2000] [--racers 100] [--out bench-results/users.json]
+           [--readers 2000] [--racers 100] [--holiday-racers 150] [--out bench-results/users.json]
 """
 import argparse
 import json
@@ -38,6 +38,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--readers", type=int, default=2000)
     parser.add_argument("--racers", type=int, default=100)
+    # More holiday racers than the week's 120 places of « Journée », so that the days fill during the race.
+    parser.add_argument("--holiday-racers", type=int, default=150)
     parser.add_argument("--out", default=str(common.ROOT / "bench-results" / "users.json"))
     args = parser.parse_args()
     common.django_setup()
@@ -77,22 +79,21 @@ def main():
             "enrolments": [e for e, _ in own], "children": sorted({c for _, c in own}),
             "invoices": invoices.get(g.family_id, []), "threads": threads.get(g.family_id, []),
         })
-    racers = []
-    activity = common.race_activity(today)
-    rush = common.rush_month(today)
-    last = common.month_last(rush)
-    if activity is not None and args.racers:
-        unit = Unit.objects.filter(activity=activity, code="APR").first()
-        # Start every race from the generated state: nobody has booked the raced month yet.
-        reset = Booking.objects.filter(unit__activity=activity, date__range=(rush, last)).delete()[0]
-        Occupancy.objects.filter(unit__activity=activity, date__range=(rush, last)).update(booked=0)
-        print(f"race reset: {reset} booking(s) of {activity.name} in {rush:%m/%Y} removed, counters at 0")
-        busy = set(Booking.objects.filter(unit__activity=activity, date__range=(rush, last)).values_list(
-            "child_id", flat=True))
-        seen = set()
+    def race(activity, code, start, end, weekdays, count):
+        """Up to ``count`` parents (one child each, distinct families) enrolled in ``activity``, all booking
+        unit ``code`` on ``weekdays`` from ``start`` to ``end``. Every race starts from the generated state
+        with nobody booked on those days (bookings removed, counters at 0)."""
+        if activity is None or not count:
+            return []
+        unit = Unit.objects.filter(activity=activity, code=code).first()
+        reset = Booking.objects.filter(unit__activity=activity, date__range=(start, end)).delete()[0]
+        Occupancy.objects.filter(unit__activity=activity, date__range=(start, end)).update(booked=0)
+        print(f"race reset: {reset} booking(s) of {activity.name} from {start:%d/%m/%Y} to {end:%d/%m/%Y} "
+              f"removed, counters at 0")
+        racers, seen = [], set()
         for e in (Enrolment.objects.filter(activity=activity, status="validated").select_related("child")
                   .order_by("id")):
-            if e.child_id in busy or e.child.family_id in seen:
+            if e.child.family_id in seen:
                 continue
             user = next((g.user for g in e.child.family.guardians.filter(user__isnull=False).select_related("user")
                          .order_by("rank")), None)
@@ -102,15 +103,30 @@ def main():
             racers.append({"email": user.email, "session": new_session(user),
                            "csrf": "".join(secrets.choice(CSRF_CHARS) for _ in range(32)),
                            "enrolment": e.id, "child": e.child_id, "unit": unit.id,
-                           "start": rush.isoformat(), "end": last.isoformat()})
-            if len(racers) >= args.racers:
+                           "start": start.isoformat(), "end": end.isoformat(), "weekdays": weekdays})
+            if len(racers) >= count:
                 break
+        return racers
+
+    # Deadline evening: every Wednesday of the month being booked, afternoon unit.
+    activity = common.race_activity(today)
+    rush = common.rush_month(today)
+    racers = race(activity, "APR", rush, common.month_last(rush), ["2"], args.racers)
+    # A holiday booking window open: the first holiday week, « Journée » every day.
+    holiday = common.holiday_race(today)
+    holiday_racers = []
+    if holiday:
+        activity_h, monday, friday = holiday
+        holiday_racers = race(activity_h, "JOU", monday, friday, ["0", "1", "2", "3", "4"], args.holiday_racers)
     data = {"today": today.isoformat(), "month": [today.year, today.month], "rush_month": [rush.year, rush.month],
-            "race_activity": activity.id if activity else None, "readers": readers, "racers": racers}
+            "race_activity": activity.id if activity else None, "readers": readers, "racers": racers,
+            "holiday_racers": holiday_racers}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(data))
     print(f"{len(readers)} parents logged in for the read mix, {len(racers)} for the booking race "
-          f"({activity.name if activity else '—'}, {rush:%m/%Y}) → {args.out}")
+          f"({activity.name if activity else '—'}, {rush:%m/%Y}), {len(holiday_racers)} for the holiday race "
+          f"({holiday[0].name + f', week of {holiday[1]:%d/%m/%Y}' if holiday else 'no booking window open today'})"
+          f" → {args.out}")
 
 
 if __name__ == "__main__":

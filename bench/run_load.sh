@@ -10,10 +10,12 @@
 #   saturated-html  the same without the invoice PDF (the HTML pages alone)
 #   race       100 parents booking the same Wednesdays (book, recap, commit; cancel; again), then the
 #              Occupancy check (counters = bookings, none over capacity)
+#   race-holidays  150 parents on a holiday booking window: « Journée » every day of the first holiday week
+#              (120 places), then the same check
 # Every locust run is bounded (-t); gunicorn is stopped on exit. Results: bench-results/*.csv, *.md.
 #
 # Knobs: WORKERS (gunicorn workers, default 2), THREADS (threads per worker, default 2; 1: sync workers), ACCESS_LOG (1: gunicorn access log), PORT (8077), UNLOADED_TIME (45s), SATURATED_USERS (40),
-# SATURATED_TIME (60s), RACE_TIME (45s), RACERS (100), READERS (2000).
+# SATURATED_TIME (60s), RACE_TIME (45s), RACERS (100), HOLIDAY_RACERS (150), READERS (2000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -26,7 +28,7 @@ PORT=${PORT:-8077}
 WORKERS=${WORKERS:-2}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench-results}
-SCENARIOS=${*:-unloaded saturated saturated-html race}
+SCENARIOS=${*:-unloaded saturated saturated-html race race-holidays}
 
 case "${DATABASE_URL:-}" in
   *@127.0.0.1:*|*@localhost:*) ;;
@@ -54,7 +56,8 @@ echo "== static files (manifest storage, DEBUG off)"
 export STATIC_ROOT="$OUT/static"  # apart from the checkout's staticfiles/, which a test run may be reading
 "$PY" manage.py collectstatic --noinput -v0
 echo "== sessions"
-"$PY" bench/prepare.py --readers "${READERS:-2000}" --racers "${RACERS:-100}" --out "$OUT/users.json"
+"$PY" bench/prepare.py --readers "${READERS:-2000}" --racers "${RACERS:-100}" \
+  --holiday-racers "${HOLIDAY_RACERS:-150}" --out "$OUT/users.json"
 echo "== invoice PDFs stored as production has them (rendered at issue; only the missing ones are rendered)"
 "$PY" bench/render_pdfs.py --prepare-load --processes 2 | tail -2
 
@@ -101,19 +104,15 @@ run() {  # name users spawn-rate time class [tags]
   "$PY" bench/cpu_split.py report "$OUT/$name.cpu.json" "${time%s}" | tee -a "$OUT/$name.md"
 }
 
-for s in $SCENARIOS; do
-  case $s in
-    unloaded) run unloaded 1 1 "${UNLOADED_TIME:-45s}" Reader core ;;
-    saturated) run saturated "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
-    saturated-html) BENCH_PDF_WEIGHT=0 run saturated-html "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
-    race)
-      run race "${RACERS:-100}" 100 "${RACE_TIME:-45s}" Racer
-      read -r UNIT START END < <("$PY" -c "import json; d=json.load(open('$OUT/users.json')); r=d['racers'][0]; print(r['unit'], r['start'], r['end'])")
-      "$PY" bench/check_capacity.py "$UNIT" "$START" "$END" | tee "$OUT/race_capacity.txt"
-      # Every answer locust did not expect is a failure named after its status ("HTTP 500"): count the 5xx.
-      echo "HTTP 5xx during the run: $("$PY" -c "import csv, sys; print(sum(int(r['Occurrences']) for r in csv.DictReader(open(sys.argv[1])) if 'HTTP 5' in r['Error']))" "$OUT/race_failures.csv")"
-      # The budget counts commits that booked or cancelled: every « Terminer » answered 302, refusals apart.
-      "$PY" - "$OUT/race_stats.csv" <<'PY' | tee -a "$OUT/race_capacity.txt"
+race_checks() {  # name key-in-users.json: counters, 5xx and the commit rate after a race
+  local name=$1 key=$2 UNIT START END
+  read -r UNIT START END < <("$PY" -c "import json, sys; d=json.load(open(sys.argv[1])).get(sys.argv[2]); r=d[0] if d else None; print(*(r and (r['unit'], r['start'], r['end']) or ['']))" "$OUT/users.json" "$key") || true
+  if [ -z "$UNIT" ]; then echo "no racer for $name (bench/prepare.py found no such race today)"; return 0; fi
+  "$PY" bench/check_capacity.py "$UNIT" "$START" "$END" | tee "$OUT/${name}_capacity.txt"
+  # Every answer locust did not expect is a failure named after its status ("HTTP 500"): count the 5xx.
+  echo "HTTP 5xx during the run: $("$PY" -c "import csv, sys; print(sum(int(r['Occurrences']) for r in csv.DictReader(open(sys.argv[1])) if 'HTTP 5' in r['Error']))" "$OUT/${name}_failures.csv")"
+  # The budget counts commits that booked or cancelled: every « Terminer » answered 302, refusals apart.
+  "$PY" - "$OUT/${name}_stats.csv" <<'PY' | tee -a "$OUT/${name}_capacity.txt"
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["Name"].startswith("booking: commit")]
 asked = sum(float(r["Requests/s"]) for r in rows if r["Type"] != "INFO")
@@ -121,7 +120,15 @@ refused = sum(float(r["Requests/s"]) for r in rows if r["Type"] == "INFO")
 print(f"Commit requests: {asked:.1f}/s; successful commits (booked or cancelled): {asked - refused:.1f}/s; "
       f"refused as full: {refused:.1f}/s")
 PY
-      ;;
+}
+
+for s in $SCENARIOS; do
+  case $s in
+    unloaded) run unloaded 1 1 "${UNLOADED_TIME:-45s}" Reader core ;;
+    saturated) run saturated "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
+    saturated-html) BENCH_PDF_WEIGHT=0 run saturated-html "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
+    race) run race "${RACERS:-100}" 100 "${RACE_TIME:-45s}" Racer && race_checks race racers ;;
+    race-holidays) run race-holidays "${HOLIDAY_RACERS:-150}" 150 "${RACE_TIME:-45s}" HolidayRacer && race_checks race-holidays holiday_racers ;;
     *) echo "unknown scenario $s" >&2 ;;
   esac
 done
