@@ -17,7 +17,6 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from families.access import child_get_for_user, parent_required, scoped_get
-from families.models import Child
 from portal.errors import DomainError
 from portal.sql import prepared
 
@@ -44,10 +43,6 @@ _validated_siblings = prepared(
     ).order_by("child__birth_date", "id"),
     family=int, pk=int,
 )
-
-
-_active_child = prepared(
-    lambda family, pk: Child.objects.filter(family=family, is_active=True, pk=pk), family=int, pk=int)
 
 
 def _enrolment(request, enrolment_id):
@@ -388,18 +383,13 @@ def _basket_page(request, basket, error=None, status=200):
 
 @parent_required
 def child_month(request, child_id, year, month):
-    found = _active_child(family=request.family.pk, pk=child_id)
-    if not found:
-        raise Http404
-    child = found[0]
+    child = child_get_for_user(child_id=child_id, user=request.user)
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
         raise Http404
     grid = selectors.child_month_planning(child=child, year=year, month=month)
-    # The day cells are written by calendar_html; each row links to its activity's month (reversed once).
-    planning = reverse("enrolment:month_default", args=[0])[:-len("0/")]
+    # The day cells are written by calendar_html.
     grid["head"] = calendar_html.planning_head(grid["dates"])
     for row in grid["rows"]:
-        row["url"] = f"{planning}{row['enrolment'].pk}/{year}/{month}/"
         row["cells_html"] = calendar_html.planning_cells(row["cells"])
     return render(request, "enrolment/child_month.html", {"child": child, "grid": grid,
                                                           "legend_html": calendar_html.legend(selectors.LEGEND)})

@@ -8,6 +8,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
+from portal.sql import prepared
+
 from .models import Child, Family, Guardian
 
 
@@ -33,15 +35,26 @@ def guardian_for_user(user):
     return user._portal_guardian
 
 
+# Runs on every page that takes a child id (the child planning grid among the hot ones): compiled once.
+_active_child = prepared(
+    lambda family, pk: Child.objects.filter(family=family, is_active=True, pk=pk), family=int, pk=int)
+
+
 def child_get_for_user(*, child_id, user, for_update=False):
     family = family_for_user(user)
-    qs = Child.objects.filter(family=family, is_active=True)
-    if for_update:
-        qs = qs.select_for_update()
     try:
-        return qs.get(pk=child_id)
-    except (Child.DoesNotExist, ValueError, TypeError):
+        child_id = int(child_id)
+    except (ValueError, TypeError):
         raise Http404 from None
+    if for_update:
+        try:
+            return Child.objects.filter(family=family, is_active=True).select_for_update().get(pk=child_id)
+        except Child.DoesNotExist:
+            raise Http404 from None
+    found = _active_child(family=family.pk, pk=child_id)
+    if not found:
+        raise Http404
+    return found[0]
 
 
 def guardian_get_for_user(*, guardian_id, user):
