@@ -174,3 +174,25 @@ class HolidayRacer(Racer):
     cancel them; again."""
 
     accounts = "holiday_racers"
+
+
+class OnePage(Reader):
+    """One page at a time, no think time (``--tags reference``, ``--tags month`` or ``--tags home``): the
+    throughput of the month calendar and of the home page against the reference page (bench/reference.py),
+    measured in the same run so that their ratio holds whatever the machine's CPU."""
+
+    @tag("reference")
+    @task
+    def reference(self):
+        c = self.rng.choice(self.account["children"])
+        self.get(f"/bench/reference/{c}/{YEAR}/{MONTH}/", "reference page")
+
+    @tag("month")
+    @task
+    def month_only(self):
+        self.month_calendar()
+
+    @tag("home")
+    @task
+    def home_only(self):
+        self.home()

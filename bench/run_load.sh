@@ -10,6 +10,8 @@
 #   saturated-html  the same without the invoice PDF (the HTML pages alone)
 #   race       100 parents booking the same Wednesdays (book, recap, commit; cancel; again), then the
 #              Occupancy check (counters = bookings, none over capacity)
+#   ratios     the reference page (bench/reference.py), the month calendar and the home page, each alone and
+#              saturated, twice in turn: each page's requests/s as a share of the reference's
 #   race-holidays  150 parents on a holiday booking window: « Journée » every day of the first holiday week
 #              (120 places), then the same check
 # Every locust run is bounded (-t); gunicorn is stopped on exit. Results: bench-results/*.csv, *.md.
@@ -28,7 +30,7 @@ PORT=${PORT:-8077}
 WORKERS=${WORKERS:-2}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench-results}
-SCENARIOS=${*:-unloaded saturated saturated-html race race-holidays}
+SCENARIOS=${*:-unloaded ratios saturated saturated-html race race-holidays}
 
 case "${DATABASE_URL:-}" in
   *@127.0.0.1:*|*@localhost:*) ;;
@@ -37,6 +39,7 @@ esac
 
 # Production settings, on the loopback only (no TLS here: a reverse proxy would terminate it).
 export DEBUG=False
+export DJANGO_SETTINGS_MODULE=bench.settings  # production settings + the reference page
 export SECRET_KEY=${SECRET_KEY:-bench-only-secret-key-not-for-production-0123456789abcdef}
 export ALLOWED_HOSTS=127.0.0.1
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/5}
@@ -122,8 +125,30 @@ print(f"Commit requests: {asked:.1f}/s; successful commits (booked or cancelled)
 PY
 }
 
+ratios() {  # the month calendar and the home page against the reference page, alternated twice
+  local t=${RATIO_TIME:-30s} round page
+  for round in 1 2; do
+    for page in reference month home; do
+      run "ratio-$page-$round" "${SATURATED_USERS:-40}" 20 "$t" OnePage "$page" > /dev/null
+    done
+  done
+  "$PY" - "$OUT" <<'PY' | tee "$OUT/ratios.md"
+import csv, sys
+out = sys.argv[1]
+def rate(page, rnd):
+    rows = [r for r in csv.DictReader(open(f"{out}/ratio-{page}-{rnd}_stats.csv")) if r["Name"] == "Aggregated"]
+    return float(rows[0]["Requests/s"]), int(rows[0]["Failure Count"])
+print("| round | reference req/s | month calendar req/s (ratio) | home req/s (ratio) | failures |")
+print("|---|---:|---:|---:|---:|")
+for rnd in (1, 2):
+    (ref, f1), (month, f2), (home, f3) = rate("reference", rnd), rate("month", rnd), rate("home", rnd)
+    print(f"| {rnd} | {ref:.1f} | {month:.1f} ({month / ref:.2f}) | {home:.1f} ({home / ref:.2f}) | {f1 + f2 + f3} |")
+PY
+}
+
 for s in $SCENARIOS; do
   case $s in
+    ratios) ratios ;;
     unloaded) run unloaded 1 1 "${UNLOADED_TIME:-45s}" Reader core ;;
     saturated) run saturated "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
     saturated-html) BENCH_PDF_WEIGHT=0 run saturated-html "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;

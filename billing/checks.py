@@ -8,12 +8,7 @@ from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 
-TEST_SETTINGS_MODULES = ("portal.settings_test",)
-
-
-def is_test_settings():
-    return getattr(settings, "SETTINGS_MODULE", "") in TEST_SETTINGS_MODULES
-
+from portal.checks import is_test_settings
 
 @register(Tags.security)
 def payment_settings_check(app_configs=None, **kwargs):

@@ -2,8 +2,10 @@
 
 The catalogue (activities, units, opening calendars, booking policies, capacity overrides, unit rules)
 changes only when staff edit it, and every parent page and booking reads it. It is configuration in the
-sense of ``portal.caching``: kept in each worker's memory until a catalogue row is saved or deleted (the
-models are watched from ``EnrolmentConfig.ready``, the unit rules through ``m2m_changed``). Writes that
+sense of ``portal.caching``: kept in each process while the configuration version (shared by every server
+process) is unchanged; a save or delete of a catalogue row changes it (the models are watched from
+``EnrolmentConfig.ready``, the unit rules through ``m2m_changed``). Capacities that decide a booking are
+never taken from here: ``services/occupancy.py`` reads them from the database with the locked counters. Writes that
 bypass the model signals (``QuerySet.update``, ``bulk_create``, raw SQL) must call ``catalogue_changed()``.
 """
 import datetime
@@ -74,9 +76,11 @@ def _build_recent():
                   with_unit_rules=True)
 
 
-def catalogue():
-    """The cached catalogue of the current and recent seasons: no query when warm."""
-    return caching.cached_config(CACHE_NAME, _build_recent, models=CATALOGUE_MODELS)
+def catalogue(*, verified=False):
+    """The cached catalogue of the current and recent seasons: no query when warm. ``verified``: checked
+    against the configuration version in the database (one query) rather than the shared cache, for
+    decisions such as a booking commit."""
+    return caching.cached_config(CACHE_NAME, _build_recent, models=CATALOGUE_MODELS, verified=verified)
 
 
 def _tariff_models():
@@ -103,9 +107,9 @@ def tariffs():
     return caching.cached_config(TARIFFS_CACHE_NAME, build, models=_tariff_models())
 
 
-def catalogue_for(activity_ids):
+def catalogue_for(activity_ids, *, verified=False):
     """The cached catalogue, completed (uncached) with any activity of ``activity_ids`` it lacks."""
-    cat = catalogue()
+    cat = catalogue(verified=verified)
     missing = {a for a in activity_ids if a not in cat.activities}
     if not missing:
         return cat

@@ -7,7 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Portail"
 
     def ready(self):
-        from . import caching
+        from . import caching, checks  # noqa: F401  (system checks)
         from .models import Organisation
 
-        caching.watch(Organisation)  # Organisation.current() is kept in each worker's memory
+        caching.watch(Organisation)  # Organisation.current() is kept in each process (portal.caching)

@@ -14,3 +14,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portal.settings')
 
 application = get_asgi_application()
+
+from portal.checks import refuse_to_serve_with_errors  # noqa: E402  (see wsgi.py)
+
+refuse_to_serve_with_errors()

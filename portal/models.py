@@ -171,3 +171,21 @@ class JobRun(models.Model):
         if self.finished_at is None:
             return None
         return self.finished_at - self.started_at
+
+
+class ConfigVersion(models.Model):
+    """The version of the staff-edited configuration (one row, pk=1): a new token on every change.
+
+    ``portal.caching`` keeps configuration in each process and checks it against this token (through the
+    shared cache for pages, straight from the database for decisions such as a booking commit), so every
+    server process sees a change made on any other."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "version de la configuration"
+        verbose_name_plural = "version de la configuration"
+
+    def __str__(self):
+        return self.token

@@ -73,8 +73,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
-            # {% url %} remembering what it reversed (portal/templatetags/portal_urls.py)
-            "builtins": ["portal.templatetags.portal_urls"],
         },
     },
 ]
@@ -96,9 +94,11 @@ if env.bool("DB_SERVER_SIDE_BINDING", default=True) and DATABASES["default"]["EN
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=5) or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# One backend: allauth's e-mail login (username too, for the admin), and a user load that brings
-# the parent's guardian and family in the same query (portal/auth.py).
-AUTHENTICATION_BACKENDS = ["portal.auth.PortalBackend"]
+# Staff log in to the admin with their username (Django's backend), parents with their e-mail (allauth's).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -137,11 +137,25 @@ MEDIA_URL = "/_no_public_media/"  # never routed: private files go through check
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
-# --- Cache (login throttling lives here) -----------------------------------
+# --- Cache -------------------------------------------------------------------
+# Shared by every server process: login throttling (allauth's rate limits), the configuration version
+# (portal/caching.py), job locks. With DEBUG off a cache local to one process is refused at start
+# (portal/checks.py). django-redis with IGNORE_EXCEPTIONS: when Redis is down a cache read is a miss and
+# a write is skipped, with short timeouts, so pages, logins and bookings keep working, only slower.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": REDIS_URL}}  # one client per pool
-else:
+    CACHES = {"default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.5),
+        },
+    }}
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "portal.cache"
+else:  # the embedded default: one process
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ------------------------------------------------------------------
@@ -205,9 +219,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Security ------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
-# Sessions are read from the cache (Redis in production) and written through to the database, so a
-# request costs no session query and a cache flush logs nobody out.
-SESSION_ENGINE = "portal.sessions"  # cached_db with a one-statement update (portal/sessions.py)
+# Sessions live in the database: every server process sees a logout at once, and a Redis outage logs
+# nobody out and lets nobody back in (BENCHMARKS.md: one indexed read a request).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

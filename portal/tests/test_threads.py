@@ -1,6 +1,5 @@
 """Parent pages served by several threads of one worker at once, as production runs them (gunicorn
-``--threads 2``): what a worker keeps in memory (compiled queries, navigation HTML, reversed URLs,
-configuration, the catalogue) is shared by its threads, and each parent must still see only their own
+``--threads 2``): what a process keeps in memory (configuration, the catalogue) is shared by its threads, and each parent must still see only their own
 family."""
 import pytest
 from django.test import Client
@@ -8,7 +7,6 @@ from django.urls import reverse
 
 from families.models import Child
 from families.tests.factories import parent_with_family
-from portal.templatetags import portal_nav
 from portal.tests.concurrency import run_in_threads
 
 # Threads have their own database connections: the data must be committed for them to see it.
@@ -28,7 +26,6 @@ def _family(name):
 
 def test_threads_of_one_worker_each_serve_their_own_parent():
     parents = [_family(name) for name in ("Zéphyrine", "Anatole", "Bérénice", "Casimir")]
-    portal_nav._rendered.clear()  # the navigation is first rendered by the threads themselves
     turn = iter(parents)
     seen = []
 
