@@ -61,8 +61,10 @@ export STATIC_ROOT="$OUT/static"  # apart from the checkout's staticfiles/, whic
 echo "== sessions"
 "$PY" bench/prepare.py --readers "${READERS:-2000}" --racers "${RACERS:-100}" \
   --holiday-racers "${HOLIDAY_RACERS:-150}" --out "$OUT/users.json"
-echo "== invoice PDFs stored as production has them (rendered at issue; only the missing ones are rendered)"
-"$PY" bench/render_pdfs.py --prepare-load --processes 2 | tail -2
+if [[ " $SCENARIOS " == *" saturated "* ]]; then  # the only scenario that downloads invoice PDFs
+  echo "== invoice PDFs stored as production has them (rendered at issue; only the missing ones are rendered)"
+  "$PY" bench/render_pdfs.py --prepare-load --processes 2 | tail -2
+fi
 
 echo "== gunicorn: $WORKERS workers of $THREADS thread(s) on 127.0.0.1:$PORT"
 # No access log by default, as gunicorn's own default (the reverse proxy logs requests; writing one line

@@ -145,7 +145,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "portal.cache.RedisCache",  # django-redis; see portal/cache.py for add() in an outage
         "LOCATION": REDIS_URL,
         "OPTIONS": {
             "IGNORE_EXCEPTIONS": True,
@@ -258,3 +258,23 @@ PAYMENT_PENDING_EXPIRY_MINUTES = env.int("PAYMENT_PENDING_EXPIRY_MINUTES", defau
 DEMO_PASSWORD = "Demo-Portail-2025"
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Portail Familles] "
+
+# --- Faults and bad input (issue 15) -----------------------------------------
+# A NUL byte in a path, query string or form answers 400 before any session or database work.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "portal.middleware.RejectNulBytesMiddleware")
+# Without a broker (no beat), the outbox sweep runs after a request, at most once a minute.
+OUTBOX_SWEEP_IN_REQUESTS = env.bool("OUTBOX_SWEEP_IN_REQUESTS", default=not REDIS_URL)
+MIDDLEWARE.append("portal.middleware.OutboxSweepMiddleware")
+# Behind a reverse proxy (README « Derrière un proxy »): how many proxies append to X-Forwarded-For, or the
+# one header the proxy sets to the client's address. The login throttle (allauth) and the portal's own
+# limits (payment notifications) read the client address through this; with neither, REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="") or None
+# Per account: 5 failed logins per 5 minutes. Per address: high enough that a household, a school or a
+# town-hall network behind one address never locks its neighbours out (allauth's default login limit is
+# 30/min per address: 300 here), low enough to slow a password spray from one address.
+ACCOUNT_RATE_LIMITS = {
+    **ACCOUNT_RATE_LIMITS,
+    "login": "300/m/ip",
+    "login_failed": "100/5m/ip,5/5m/key",
+}
