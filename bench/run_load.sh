@@ -32,6 +32,7 @@ THREADS=${THREADS:-2}
 OUT=${OUT:-$ROOT/bench-results}
 SCENARIOS=${*:-unloaded ratios saturated saturated-html race race-holidays}
 
+[ -x "$LOCUST" ] || "$PY" -m pip install --quiet -r requirements/bench.txt  # the load tool, never in production
 case "${DATABASE_URL:-}" in
   *@127.0.0.1:*|*@localhost:*) ;;
   *) echo "DATABASE_URL must point to the local city database, e.g. postgres://postgres@127.0.0.1:5432/portal_city" >&2; exit 2 ;;
