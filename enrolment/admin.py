@@ -128,6 +128,11 @@ class RefusalForm(forms.Form):
     reason = forms.CharField(label="Motif du refus (envoyé à la famille)", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="Motif de l'annulation (envoyé à la famille)",
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
 def _pending_first(qs, field, value):
     return qs.annotate(_pending=Case(When(**{field: value}, then=Value(0)), default=Value(1),
                                      output_field=IntegerField())).order_by("_pending", *qs.model._meta.ordering)
@@ -211,7 +216,7 @@ class BookingAdmin(admin.ModelAdmin):
                        "decided_by", "decided_at", "refusal_reason", "absence_declared_at", "absence_reason",
                        "certificate_link", "excuse")
     exclude = ("medical_certificate",)
-    actions = ["accept", "refuse", "excuse_absence", "refuse_excuse"]
+    actions = ["accept", "refuse", "cancel", "excuse_absence", "refuse_excuse"]
 
     @admin.display(description="certificat médical")
     def certificate_link(self, obj):
@@ -229,6 +234,10 @@ class BookingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # bookings are made through the planning (or the services)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a deleted booking would keep its place: « Annuler la réservation » gives it back
+
+
     @admin.action(description="Accepter les demandes de réservation (e-mail à la famille)")
     def accept(self, request, queryset):
         _accept(self, request, queryset, lambda b: services.booking_decide(
@@ -238,6 +247,29 @@ class BookingAdmin(admin.ModelAdmin):
     def refuse(self, request, queryset):
         return _refuse(self, request, queryset, lambda b, ok, reason: services.booking_decide(
             booking=b, accept=ok, by=request.user, reason=reason), "demande(s)")
+
+    @admin.action(description="Annuler la réservation (place libérée et proposée à la liste d'attente, motif "
+                              "envoyé à la famille)")
+    def cancel(self, request, queryset):
+        if "apply" in request.POST:
+            form = CancelForm(request.POST)
+            if form.is_valid():
+                done = 0
+                for booking in queryset:
+                    try:
+                        services.booking_cancel_by_staff(booking=booking, by=request.user,
+                                                         reason=form.cleaned_data["reason"])
+                        done += 1
+                    except DomainError as exc:
+                        self.message_user(request, f"{booking} : {exc.message}", messages.WARNING)
+                self.message_user(request, f"{done} réservation(s) annulée(s), famille(s) prévenue(s) par e-mail.")
+                return None
+        else:
+            form = CancelForm()
+        return render(request, "enrolment/staff/booking_cancel.html", {
+            "form": form, "objects": queryset, "action": request.POST.get("action"),
+            "title": "Annuler des réservations", "opts": self.model._meta,
+        })
 
     @admin.action(description="Excuser les absences sélectionnées (certificat accepté)")
     def excuse_absence(self, request, queryset):
@@ -268,7 +300,10 @@ class OccupancyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False  # counters are written by the booking services only
+        return False  # counters are written by the booking services only (enrolment/services/occupancy.py)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a difference with the bookings is reported by the nightly audit, never fixed by hand
 
 
 @admin.register(WaitingListEntry)

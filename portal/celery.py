@@ -22,4 +22,5 @@ app.conf.beat_schedule = {
     "enrolment-deadline-reminders": {"task": "enrolment.tasks.deadline_reminders", "schedule": crontab(hour=10, minute=0)},
     "enrolment-prebook-upcoming": {"task": "enrolment.tasks.prebook_upcoming", "schedule": crontab(hour=2, minute=15)},
     "enrolment-waiting-list-expire": {"task": "enrolment.tasks.waiting_list_expire", "schedule": crontab(minute="*/10")},
+    "enrolment-occupancy-audit": {"task": "enrolment.tasks.occupancy_audit", "schedule": crontab(hour=4, minute=45)},
 }

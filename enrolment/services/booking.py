@@ -1,13 +1,13 @@
-"""Bookings: the counters, pre-booking, absences, staff decisions and attendance (the basket commit is
+"""Bookings: pre-booking, absences, staff decisions and cancellations, attendance (the basket commit is
 in ``commit.py``).
 
-Capacity: lock the Occupancy counter rows (select_for_update), check, then write the bookings and the
-counters in the same transaction. The check constraint ``booked <= capacity`` is the backstop.
+Places are taken and given back through ``occupancy.py`` only, in the same transaction as the booking
+they belong to.
 """
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from portal.errors import BookingError
@@ -15,7 +15,8 @@ from portal.mail import email_queue
 from portal.models import AuditLog
 
 from .. import loaders, rules
-from ..models import Booking, Enrolment, Occupancy
+from ..models import Booking, Enrolment
+from .occupancy import counter_keys, occupancy_lock, occupancy_release, occupancy_save
 
 BOOK, CANCEL = "book", "cancel"
 ACTIVE = ("reserved", "requested")  # what a parent can cancel in a basket
@@ -31,84 +32,6 @@ class Change:
 
 def fr_day(day):
     return f"{rules.WEEKDAYS_FR[day.weekday()]} {day:%d/%m/%Y}"
-
-
-# --------------------------------------------------------------------------- counters
-def occupancy_lock(keys, *, units, groups, overrides=None):
-    """Lock (creating when missing) the counter rows of ``keys`` = {(unit_id, group_id|None, date)}.
-
-    Returns {key: Occupancy} with each row's capacity refreshed from the catalogue.
-    """
-    if not keys:
-        return {}
-    unit_ids = {k[0] for k in keys}
-    dates = {k[2] for k in keys}
-    if overrides is None:
-        overrides = loaders.overrides_for(unit_ids, dates)
-
-    def capacity(key):
-        unit, group = units[key[0]], groups.get(key[1]) if key[1] else None
-        return loaders.capacity_for(unit, group, key[2], overrides)
-
-    # Insert missing rows in a fixed order so concurrent transactions never wait on each other crosswise.
-    ordered = sorted(keys, key=lambda k: (k[0], k[1] or 0, k[2]))
-    Occupancy.objects.bulk_create(
-        [Occupancy(unit_id=u, group_id=g, date=d, booked=0, capacity=capacity((u, g, d))) for u, g, d in ordered],
-        ignore_conflicts=True,
-    )
-    rows = {}
-    for row in Occupancy.objects.select_for_update().filter(unit_id__in=unit_ids, date__in=dates).order_by("id"):
-        key = (row.unit_id, row.group_id, row.date)
-        if key in keys:
-            cap = capacity(key)
-            if cap is not None and cap < row.booked:
-                cap = row.booked
-            row._dirty = row.capacity != cap
-            row.capacity = cap
-            rows[key] = row
-    return rows
-
-
-_OCCUPANCY_SAVE_SQL = """
-UPDATE enrolment_occupancy AS o SET booked = v.booked, capacity = v.capacity
-  FROM unnest(%s::bigint[], %s::integer[], %s::integer[]) AS v(id, booked, capacity)
- WHERE o.id = v.id
-"""
-
-
-def occupancy_save(rows):
-    """Write the changed counters (locked by occupancy_lock) in one statement."""
-    dirty = sorted((r for r in rows.values() if getattr(r, "_dirty", False)), key=lambda r: r.pk)
-    if not dirty:
-        return
-    if connection.vendor != "postgresql":  # the embedded SQLite of the demo has no arrays
-        Occupancy.objects.bulk_update(dirty, ["booked", "capacity"])
-        return
-    with connection.cursor() as cursor:  # raw: bulk_update's CASE WHEN costs more to build than to run
-        cursor.execute(_OCCUPANCY_SAVE_SQL, [[r.pk for r in dirty], [r.booked for r in dirty],
-                                             [r.capacity for r in dirty]])
-
-
-def _counter_keys(unit_id, group, day):
-    return [(unit_id, g.id if g else None, day) for g in loaders.counter_groups(group)]
-
-
-def _take(rows, unit_id, group, day):
-    """Take one place on every counter of (unit, group, day); False when one of them is full."""
-    keys = _counter_keys(unit_id, group, day)
-    if any(rows[k].capacity is not None and rows[k].booked >= rows[k].capacity for k in keys):
-        return False
-    for k in keys:
-        rows[k].booked += 1
-        rows[k]._dirty = True
-    return True
-
-
-def _release(rows, unit_id, group, day):
-    for k in _counter_keys(unit_id, group, day):
-        if k in rows and rows[k].booked > 0:
-            rows[k].booked -= 1
-            rows[k]._dirty = True
 
 
 # --------------------------------------------------------------------------- shared with the basket commit
@@ -155,25 +78,27 @@ def enrolment_prebook(*, enrolment, start=None, end=None, now=None):
     days = calendar.open_days(start, end)
     if not days:
         return 0
+
+    def booked_days():  # any state: a day the parent cancelled is not booked again
+        return set(Booking.objects.filter(child_id=enrolment.child_id, unit_id__in=units, date__range=(start, end))
+                   .values_list("unit_id", "date"))
+
     with transaction.atomic():
-        taken = set(
-            Booking.objects.filter(child_id=enrolment.child_id, unit_id__in=units, date__range=(start, end))
-            .values_list("unit_id", "date")
-        )
+        taken = booked_days()
         wanted = [(u, d) for d in days for u in sorted(units) if (u, d) not in taken]
         if not wanted:
             return 0
-        keys = set()
-        for u, d in wanted:
-            keys.update(_counter_keys(u, enrolment.group, d))
-        rows = occupancy_lock(keys, units=units, groups={enrolment.group_id: enrolment.group})
+        places = occupancy_lock({k for u, d in wanted for k in counter_keys(u, enrolment.group, d)})
+        # Read again under the counters' locks: a basket committed meanwhile for one of these days held
+        # them too, so its bookings are seen now (never inserted twice, never counted twice).
+        taken = booked_days()
         state = Booking.State.REQUESTED if activity.bookings_need_approval else Booking.State.RESERVED
         new = [
             Booking(child_id=enrolment.child_id, unit_id=u, date=d, enrolment=enrolment, state=state)
-            for u, d in wanted if _take(rows, u, enrolment.group, d)
+            for u, d in wanted if (u, d) not in taken and places.take(u, enrolment.group, d)
         ]
-        Booking.objects.bulk_create(new, ignore_conflicts=True)
-        occupancy_save(rows)
+        Booking.objects.bulk_create(new)
+        occupancy_save(places)
     return len(new)
 
 
@@ -198,11 +123,7 @@ def booking_declare_absence(*, booking, by, reason="", certificate=None, now=Non
         booking.absence_declared_at = now
         booking.absence_reason = reason[:250]
         if rules.cancellation_is_free(booking.date, policy, now) or booking.state == Booking.State.REQUESTED:
-            keys = set(_counter_keys(booking.unit_id, booking.enrolment.group, booking.date))
-            rows = occupancy_lock(keys, units={booking.unit_id: booking.unit},
-                                  groups={booking.enrolment.group_id: booking.enrolment.group})
-            _release(rows, booking.unit_id, booking.enrolment.group, booking.date)
-            occupancy_save(rows)
+            occupancy_release(unit_id=booking.unit_id, group=booking.enrolment.group, day=booking.date)
             booking.state = Booking.State.CANCELLED
             booking.save()
             serve_waiting_list_after_commit(unit_id=booking.unit_id, date=booking.date, now=now)
@@ -236,11 +157,7 @@ def booking_decide(*, booking, accept, by, reason="", now=None):
             booking.state = Booking.State.RESERVED
         else:
             booking.state, booking.refusal_reason = Booking.State.REFUSED, reason.strip()[:250]
-            keys = set(_counter_keys(booking.unit_id, booking.enrolment.group, booking.date))
-            rows = occupancy_lock(keys, units={booking.unit_id: booking.unit},
-                                  groups={booking.enrolment.group_id: booking.enrolment.group})
-            _release(rows, booking.unit_id, booking.enrolment.group, booking.date)
-            occupancy_save(rows)
+            occupancy_release(unit_id=booking.unit_id, group=booking.enrolment.group, day=booking.date)
         booking.save()
         AuditLog.objects.create(
             actor=by, family=booking.child.family, action="booking.decide",
@@ -250,6 +167,37 @@ def booking_decide(*, booking, accept, by, reason="", now=None):
         for to in family_emails(booking.child.family):
             email_queue(to=to, template="booking_decision", context={"booking": booking}, related=booking)
         if not accept:
+            serve_waiting_list_after_commit(unit_id=booking.unit_id, date=booking.date, now=now)
+    return booking
+
+
+def booking_cancel_by_staff(*, booking, by, reason, now=None):
+    """Staff cancel a booked (or requested) day: the place is given back and offered to the waiting list
+    once committed, the family is e-mailed the reason, the audit log keeps who and why."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise BookingError("Indiquez le motif de l'annulation (il est envoyé à la famille).")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).select_related(
+            "unit__activity", "enrolment__group", "child__family").get(pk=booking.pk)
+        if booking.state not in ACTIVE:
+            raise BookingError(f"Seul un jour réservé ou une demande en attente peut être annulé (état actuel : "
+                               f"{booking.get_state_display().lower()}).")
+        old = booking.state
+        occupancy_release(unit_id=booking.unit_id, group=booking.enrolment.group, day=booking.date)
+        booking.state = Booking.State.CANCELLED
+        booking.decided_by, booking.decided_at = by, now
+        booking.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+        AuditLog.objects.create(
+            actor=by, family=booking.child.family, action="booking.cancel",
+            summary=f"Réservation annulée par le service : {booking}"[:300],
+            old_values={"state": old}, new_values={"state": booking.state, "reason": reason[:500]},
+        )
+        for to in family_emails(booking.child.family):
+            email_queue(to=to, template="booking_cancelled", context={"booking": booking, "reason": reason},
+                        related=booking)
+        if booking.date >= timezone.localdate(now, rules.PARIS):
             serve_waiting_list_after_commit(unit_id=booking.unit_id, date=booking.date, now=now)
     return booking
 

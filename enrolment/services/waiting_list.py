@@ -8,8 +8,10 @@ from django.utils import timezone
 from portal.errors import BookingError
 from portal.mail import email_queue
 
-from .. import loaders
-from ..models import Booking, Enrolment, Occupancy, WaitingListEntry
+from ..models import Booking, Enrolment, WaitingListEntry
+from .booking import BOOK, Change, family_emails
+from .commit import booking_commit_in_transaction, booking_recap_email
+from .occupancy import occupancy_has_room
 
 OFFER_HOURS = 24
 
@@ -47,9 +49,6 @@ def waiting_list_place_freed(*, unit_id, date, now=None):
 
     Returns the entry served, or None.
     """
-    from .booking import BOOK, Change, family_emails
-    from .commit import _commit, booking_recap_email
-
     now = now or timezone.now()
     if WaitingListEntry.objects.filter(unit_id=unit_id, date=date, status=WaitingListEntry.Status.OFFERED).exists():
         return None  # an offer is running; the expiry job moves on when it lapses
@@ -57,7 +56,7 @@ def waiting_list_place_freed(*, unit_id, date, now=None):
         # Only the entry is locked (of=self): locking its child, family and unit rows too would make the
         # booking commits' foreign-key checks on them wait behind this task.
         WaitingListEntry.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("child__family", "unit__activity")
+        .select_related("child__family", "unit__activity", "enrolment__group")
         .filter(unit_id=unit_id, date=date, status=WaitingListEntry.Status.WAITING)
         .order_by("created_at", "id").first()
     )
@@ -67,7 +66,7 @@ def waiting_list_place_freed(*, unit_id, date, now=None):
     if entry.auto_book:
         try:
             with transaction.atomic():
-                result = _commit(
+                result = booking_commit_in_transaction(
                     family=family, changes=[Change(date, entry.child_id, unit_id, BOOK)], by=None, now=now
                 )
         except BookingError:
@@ -88,17 +87,7 @@ def waiting_list_place_freed(*, unit_id, date, now=None):
 
 
 def _has_free_place(entry):
-    unit = entry.unit
-    group = entry.enrolment.group
-    overrides = loaders.overrides_for([unit.id], {entry.date})
-    for g in loaders.counter_groups(group):
-        cap = loaders.capacity_for(unit, g, entry.date, overrides)
-        if cap is None:
-            continue
-        row = Occupancy.objects.filter(unit=unit, group=g, date=entry.date).first()
-        if row is not None and row.booked >= cap:
-            return False
-    return True
+    return occupancy_has_room(unit=entry.unit, group=entry.enrolment.group, day=entry.date)
 
 
 def waiting_list_expire_offers(*, now=None):

@@ -17,6 +17,10 @@ pytestmark = pytest.mark.django_db
 P = datetime.timezone(datetime.timedelta(hours=1))
 NOW = datetime.datetime(2025, 11, 10, 9, 0, tzinfo=P)  # December is open until 20 November
 D = datetime.date
+# Races need row locks and concurrent connections: these run in the PostgreSQL run only (scripts/test runs
+# this module on SQLite too, where a write locks the whole database).
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql",
+                                     reason="row locks and concurrent connections: PostgreSQL run only")
 
 
 @pytest.fixture
@@ -258,6 +262,7 @@ class TestCapacity:
             Occupancy.objects.filter(pk=row.pk).update(booked=4)
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_twenty_families_race_for_five_places():
     activity, group, (unit,) = wednesdays_activity(capacity=5)
@@ -443,6 +448,7 @@ def _assert_counters_equal_bookings(unit, capacity):
     assert all(n <= capacity for n in counters.values()), counters
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_racers_book_and_cancel_the_same_days_without_overbooking_or_deadlock():
     """The benchmark's race in small: families book the same four Wednesdays (three places each), those
@@ -488,6 +494,7 @@ def test_racers_book_and_cancel_the_same_days_without_overbooking_or_deadlock():
     assert all(Occupancy.objects.get(unit=unit, group=None, date=d).booked == 3 for d in days)
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_day_filled_between_the_checks_and_the_counters_rolls_the_basket_back(monkeypatch):
     """Another family takes the last place after this commit's checks (read without lock) and before its
@@ -568,6 +575,7 @@ def test_outbox_insert_sets_ids_batch_after_batch():
         (r.pk, r.to, r.subject, "L'été") for r in rows]
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("capacity", [2, 1])
 def test_a_days_first_counter_created_by_another_commit_meanwhile(monkeypatch, capacity):
@@ -604,6 +612,7 @@ def test_a_days_first_counter_created_by_another_commit_meanwhile(monkeypatch, c
     assert Occupancy.objects.get(unit=unit, date=wed, group=None).booked == min(2, capacity)
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_the_same_family_committing_the_same_new_days_twice_at_once():
     """Two tabs of one family press « Terminer » together on days never booked: one books them, the other

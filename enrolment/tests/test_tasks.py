@@ -93,6 +93,6 @@ def test_beat_schedule_points_at_enrolment_tasks():
 
     names = {entry["task"] for entry in app.conf.beat_schedule.values() if entry["task"].startswith("enrolment.")}
     assert names == {"enrolment.tasks.deadline_reminders", "enrolment.tasks.prebook_upcoming",
-                     "enrolment.tasks.waiting_list_expire"}
+                     "enrolment.tasks.waiting_list_expire", "enrolment.tasks.occupancy_audit"}
     for name in names:
         assert callable(getattr(tasks, name.rsplit(".", 1)[1]))
