@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import parent_required
 from portal.errors import BillingError, PaymentError
-from portal.middleware import SecurityHeadersMiddleware
+from portal.middleware import checks_nul_bytes_itself, csp_policy
 from portal.models import Organisation
+from portal.ratelimit import client_ip, limit_exceeded
 
 from . import selectors
 from .forms import MandateForm, PayForm
@@ -223,7 +224,7 @@ def pay(request, pk):
         form = PayForm(initial={"email": request.guardian.email or request.user.email})
     response = render(request, "billing/pay.html", {"invoice": invoice, "form": form, "payable": payable, "reason": reason, "tab": "invoices"})
     # This form's answer redirects to the payment provider: allow exactly that form target.
-    response["Content-Security-Policy"] = f"{SecurityHeadersMiddleware.POLICY}; form-action 'self' {PAYFIP_ORIGIN}"
+    response["Content-Security-Policy"] = csp_policy(form_action=("'self'", PAYFIP_ORIGIN))
     return response
 
 
@@ -260,14 +261,24 @@ def payments_refresh(request):
     return redirect("billing:index")
 
 
+# Notifications one address may send a minute. PayFiP notifies once per payment from a few servers:
+# far below this even on the first of the month; a flood beyond it is refused before any query.
+NOTIFY_LIMIT_PER_MINUTE = 120
+
+
+@checks_nul_bytes_itself  # a forged body is stored (escaped) as a rejected notification, then 400
 @csrf_exempt
 def payment_notify(request, provider):
     """Server-to-server notification from the payment provider (verified by a status query)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    source = client_ip(request)
+    if limit_exceeded(scope="payment-notify", ident=source, limit=NOTIFY_LIMIT_PER_MINUTE, period=60):
+        logger.warning("Payment notifications from %s over %d a minute: refused", source, NOTIFY_LIMIT_PER_MINUTE)
+        return HttpResponse("TOO MANY REQUESTS", content_type="text/plain", status=429, headers={"Retry-After": "60"})
     notification = online_payment_notify(
         provider=provider, body=request.body, query_string=request.META.get("QUERY_STRING", ""),
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        remote_addr=source,
     )
     status = 200 if notification.outcome != notification.Outcome.REJECTED else 400
     return HttpResponse("OK" if status == 200 else "REJECTED", content_type="text/plain", status=status)

@@ -69,7 +69,9 @@ class AuditLogAdmin(admin.ModelAdmin):
 class OutboundEmailAdmin(admin.ModelAdmin):
     """The outbox. Bodies are read-only; failed e-mails can be sent again (action « Renvoyer »)."""
 
-    list_display = ("created_at", "to", "subject", "template", "status_label", "attempts", "sent_at")
+    # What waits (state, attempts, next attempt), what failed and why (the last error), at a glance.
+    list_display = ("created_at", "to", "subject", "template", "status_label", "attempts", "next_attempt_at",
+                    "error_summary", "sent_at")
     list_filter = ("status", "template", ("created_at", admin.DateFieldListFilter))
     search_fields = ("to",)
     search_help_text = "Rechercher par adresse du destinataire."
@@ -90,6 +92,12 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def status_label(self, obj):
         return obj.get_status_display()
 
+    @admin.display(description="dernière erreur")
+    def error_summary(self, obj):
+        if not obj.last_error or obj.status == OutboundEmail.Status.SENT:
+            return "—"
+        return obj.last_error if len(obj.last_error) <= 120 else obj.last_error[:119] + "…"
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         match = request.resolver_match
@@ -104,7 +112,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def text_body(self, obj):
         if self._hidden(obj):
             return "Contenu masqué : ce message contient un lien personnel de connexion."
-        return format_html('<pre style="white-space: pre-wrap;">{}</pre>', obj.body_text)
+        return format_html('<pre class="pre-wrap">{}</pre>', obj.body_text)
 
     @admin.display(description="HTML (source)")
     def html_body(self, obj):
@@ -112,7 +120,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
             return "Contenu masqué : ce message contient un lien personnel de connexion."
         if not obj.body_html:
             return "—"
-        return format_html('<pre style="white-space: pre-wrap;">{}</pre>', obj.body_html)
+        return format_html('<pre class="pre-wrap">{}</pre>', obj.body_html)
 
     @admin.action(description="Renvoyer les e-mails en échec sélectionnés", permissions=["change"])
     def requeue(self, request, queryset):
@@ -156,6 +164,12 @@ class JobRunAdmin(admin.ModelAdmin):
     def status_label(self, obj):
         return obj.get_status_display()
 
+    @admin.display(description="dernière erreur")
+    def error_summary(self, obj):
+        if not obj.last_error or obj.status == OutboundEmail.Status.SENT:
+            return "—"
+        return obj.last_error if len(obj.last_error) <= 120 else obj.last_error[:119] + "…"
+
     @admin.display(description="compte rendu")
     def summary_first_line(self, obj):
         lines = obj.summary.splitlines()
@@ -163,7 +177,7 @@ class JobRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="compte rendu")
     def summary_block(self, obj):
-        return format_html('<pre style="white-space: pre-wrap;">{}</pre>', obj.summary or "—")
+        return format_html('<pre class="pre-wrap">{}</pre>', obj.summary or "—")
 
     @admin.display(description="durée")
     def duration_label(self, obj):

@@ -6,6 +6,10 @@ DEFAULTS = {
     "OUTBOX_MAX_ATTEMPTS": 6,
     "OUTBOX_RETRY_BASE_SECONDS": 30,
     "OUTBOX_RETRY_MAX_SECONDS": 900,
+    # Without a broker, e-mails are sent inside the request that caused them: SMTP timeout of each
+    # attempt there, and the seconds one request may spend sending before leaving the rest to the sweep.
+    "OUTBOX_EAGER_SMTP_TIMEOUT": 3,
+    "OUTBOX_EAGER_BUDGET_SECONDS": 5,
     # Retention: bodies of sent/failed e-mails, job log, unused expired invitations.
     "OUTBOX_BODY_RETENTION_DAYS": 90,
     "JOB_RUN_RETENTION_DAYS": 365,

@@ -7,14 +7,15 @@ it; if the broker is unreachable after commit, the row stays « En attente » an
 """
 import logging
 import smtplib
+import time
 from datetime import timedelta
 from email.utils import parseaddr
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, models, transaction
-from django.db.models.functions import Coalesce
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -155,28 +156,57 @@ def outbox_insert(rows, batch_size=1000):
                 row._state.adding, row._state.db = False, connection.alias
 
 
-def email_dispatch_on_commit(ids):
+def email_dispatch_on_commit(ids, *, probe=False):
     """Hand the sending tasks of outbox rows ``ids`` to Celery once the current transaction commits."""
     ids = list(ids)
     if ids:
-        transaction.on_commit(lambda: email_dispatch(ids))
+        transaction.on_commit(lambda: email_dispatch(ids, probe=probe))
 
 
-def email_dispatch(ids):
+# Without a broker: set for a minute (in the shared cache) when an in-request send found SMTP failing.
+# While set, requests leave their e-mails to the sweep instead of each waiting for the same dead server;
+# the sweep (``probe``) still tries, one e-mail at a time.
+SMTP_FAILING_KEY = "outbox:smtp-failing"
+SMTP_FAILING_SECONDS = 60
+
+
+def email_dispatch(ids, *, probe=False):
     """Queue one sending task per id. A broker failure is logged, never raised: the sweep retries later.
 
-    Returns how many tasks were handed to the broker.
+    Without a broker (Celery eager) the tasks run here, inside the request that committed: each sends once
+    with a short SMTP timeout (``OUTBOX_EAGER_SMTP_TIMEOUT``); the loop stops at the first e-mail that could
+    not be sent (and tells the next requests, see ``SMTP_FAILING_KEY``) or once ``OUTBOX_EAGER_BUDGET_SECONDS``
+    are spent. What is left stays « En attente » for the sweep, so a request never waits on a dead SMTP
+    server more than a few seconds, and no attempt is spent without waiting for its backoff.
+
+    Returns how many tasks were handed to the broker (run, when eager).
     """
     from .tasks import email_send
 
+    eager = email_send.app.conf.task_always_eager
+    if eager and not probe and cache.get(SMTP_FAILING_KEY):
+        logger.info("SMTP failing: %d e-mail(s) left for the outbox sweep", len(ids))
+        return 0
+    deadline = time.monotonic() + setting("OUTBOX_EAGER_BUDGET_SECONDS")
     queued = 0
     for pk in ids:
+        if eager and queued and time.monotonic() > deadline:
+            logger.info("E-mail sending budget spent: %d e-mail(s) left for the outbox sweep", len(ids) - queued)
+            break
         try:
-            email_send.delay(pk)
+            result = email_send.delay(pk)
         except Exception:  # broker down: the row stays queued and the sweep picks it up
             logger.warning("Could not queue e-mail %s; the outbox sweep will retry", pk, exc_info=True)
             break
         queued += 1
+        outcome = getattr(result, "result", None) if eager else None
+        if outcome == "retry":
+            cache.set(SMTP_FAILING_KEY, True, SMTP_FAILING_SECONDS)
+            if len(ids) > queued:
+                logger.warning("SMTP failing: %d e-mail(s) left for the outbox sweep", len(ids) - queued)
+            break
+        if outcome == "sent" and probe and queued == 1:
+            cache.delete(SMTP_FAILING_KEY)  # the sweep got through: requests send again at once
     return queued
 
 
@@ -235,9 +265,9 @@ def error_is_permanent(exc):
     return not isinstance(exc, (smtplib.SMTPException, OSError, SoftTimeLimitExceeded))
 
 
-def message_build(email):
+def message_build(email, *, connection=None):
     message = EmailMultiAlternatives(
-        email.subject, email.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to],
+        email.subject, email.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to], connection=connection,
         headers={
             # A stable id per outbox row: should a relay ever receive it twice, mail clients show it once.
             "Message-ID": f"<outbox.{email.pk}.{int(email.created_at.timestamp())}@{message_domain()}>",
@@ -254,8 +284,8 @@ def message_domain():
     return sender.rpartition("@")[2] or "portail.invalid"
 
 
-def email_deliver(*, email_id, respect_schedule=True, now=None):
-    """Send outbox row ``email_id`` at most once.
+def email_deliver(*, email_id, respect_schedule=True, now=None, smtp_timeout=None):
+    """Send outbox row ``email_id`` at most once (``smtp_timeout``: seconds, instead of ``EMAIL_TIMEOUT``).
 
     The row is locked for the whole attempt (``SELECT … FOR UPDATE SKIP LOCKED``): a second delivery of
     the same task while the first is sending finds it locked and stops; once sent, any later delivery
@@ -275,7 +305,8 @@ def email_deliver(*, email_id, respect_schedule=True, now=None):
             return Delivery("not_due")
         email.attempts += 1
         try:
-            message_build(email).send()
+            connection = get_connection(timeout=smtp_timeout) if smtp_timeout else None
+            message_build(email, connection=connection).send()
         except Exception as exc:  # noqa: BLE001 — every failure is recorded on the row
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if error_is_permanent(exc) or email.attempts >= setting("OUTBOX_MAX_ATTEMPTS"):
@@ -298,23 +329,32 @@ def email_deliver(*, email_id, respect_schedule=True, now=None):
         return Delivery("sent")
 
 
-def outbox_requeue_stale(*, now, older_than_minutes=10, limit=1000):
+def outbox_requeue_stale(*, now, older_than_minutes=10, retry_grace_minutes=None, limit=1000):
     """Queue again the rows still « En attente » whose task has not run for ``older_than_minutes``.
 
-    A row waiting for a retry counts from its ``next_attempt_at``; rows being sent (locked) are left
-    alone. The rows get a fresh ``queued_at``, so running this twice in a row queues nothing more.
-    Returns the number of rows queued again.
+    A row waiting for a retry counts from its ``next_attempt_at``, plus ``retry_grace_minutes`` (default
+    ``older_than_minutes``: with a broker the task's own retry is due then; without one the sweep is the
+    only retry, so it passes 0). Rows being sent (locked) are left alone. The rows get a fresh
+    ``queued_at``, so running this twice in a row queues nothing more. Returns the number of rows queued again.
     """
     limit_at = now - timedelta(minutes=older_than_minutes)
+    retry_grace = older_than_minutes if retry_grace_minutes is None else retry_grace_minutes
+    retry_limit_at = now - timedelta(minutes=retry_grace)
     with transaction.atomic():
         ids = list(
             OutboundEmail.objects.select_for_update(skip_locked=True)
             .filter(status=OutboundEmail.Status.QUEUED)
-            .annotate(waiting_since=Coalesce("next_attempt_at", "queued_at", "created_at"))
-            .filter(waiting_since__lt=limit_at)
+            .filter(
+                models.Q(next_attempt_at__isnull=True, queued_at__lt=limit_at)
+                | models.Q(next_attempt_at__isnull=True, queued_at__isnull=True, created_at__lt=limit_at)
+                | models.Q(next_attempt_at__lte=retry_limit_at)
+            )
             .order_by("created_at")
             .values_list("pk", flat=True)[:limit]
         )
-        OutboundEmail.objects.filter(pk__in=ids).update(queued_at=now, next_attempt_at=None)
-        email_dispatch_on_commit(ids)
+        # With a broker the task queued now is the retry; without one (retry_grace_minutes=0) a row the
+        # sweep does not reach this time keeps its due time and is first in line at the next sweep.
+        schedule = {"next_attempt_at": None} if retry_grace else {}
+        OutboundEmail.objects.filter(pk__in=ids).update(queued_at=now, **schedule)
+        email_dispatch_on_commit(ids, probe=True)
     return len(ids)

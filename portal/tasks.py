@@ -9,6 +9,7 @@ import logging
 from celery import current_app, shared_task
 
 from . import housekeeping
+from .conf import setting
 from .jobs import periodic_job
 from .mail import email_deliver, outbox_requeue_stale
 
@@ -17,14 +18,24 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, soft_time_limit=120, time_limit=180)
 def email_send(self, email_id):
-    """Send one outbox row. A redelivered task finds the row sent (or being sent) and does nothing."""
-    delivery = email_deliver(email_id=email_id, respect_schedule=self.request.retries == 0)
-    if delivery.status == "retry":
+    """Send one outbox row. A redelivered task finds the row sent (or being sent) and does nothing.
+
+    With a broker a transient failure is retried by Celery after the backoff delay. Without one (eager:
+    the task runs inside the request, where a countdown is ignored) it is tried once with a short SMTP
+    timeout and left « En attente » with its ``next_attempt_at``: the outbox sweep retries it when due.
+    """
+    eager = bool(self.request.is_eager)
+    delivery = email_deliver(
+        email_id=email_id, respect_schedule=self.request.retries == 0,
+        smtp_timeout=setting("OUTBOX_EAGER_SMTP_TIMEOUT") if eager else None,
+    )
+    if delivery.status == "retry" and not eager:
         raise self.retry(exc=delivery.error, countdown=delivery.retry_in)
     return delivery.status
 
 
 BACKLOG_GRACE_MINUTES = 60
+EAGER_GRACE_MINUTES = 2
 
 
 def broker_backlog():
@@ -44,11 +55,21 @@ def broker_backlog():
 @shared_task
 @periodic_job("Relance des e-mails restés en attente", keep_idle=False)
 def outbox_sweep(*, now, run, older_than_minutes=10):
-    """Re-queue e-mails left queued (broker down, worker died). Idempotent.
+    """Re-queue e-mails left queued (broker down, worker died, SMTP down without a broker). Idempotent.
+
+    Without a broker it runs from ``OutboxSweepMiddleware`` (at most once a minute, after a request) as
+    well as from beat if one runs.
 
     While the workers are still draining a backlog (a mass mailing), rows are given
     ``BACKLOG_GRACE_MINUTES`` before being queued again: their task is most likely still waiting.
     """
+    if current_app.conf.task_always_eager:
+        # No broker: no task can be waiting in a queue, and the sweep is the only retry. A row never tried
+        # (its request's sending budget was spent) waits EAGER_GRACE_MINUTES; a retry is due at its time.
+        count = outbox_requeue_stale(now=now, older_than_minutes=EAGER_GRACE_MINUTES, retry_grace_minutes=0)
+        if count:
+            run.add("e-mails remis en file d'envoi", count)
+        return
     if broker_backlog():
         older_than_minutes = max(older_than_minutes, BACKLOG_GRACE_MINUTES)
     count = outbox_requeue_stale(now=now, older_than_minutes=older_than_minutes)

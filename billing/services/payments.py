@@ -12,6 +12,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils import timezone
 from portal.errors import PaymentError
 from portal.mail import email_queue
 from portal.models import AuditLog
+from portal.ratelimit import hit_count
 
 from ..models import Invoice, OnlineTransaction, Payment, PaymentAllocation, PaymentNotification
 from ..pricing import money
@@ -153,13 +155,56 @@ def online_payment_start(*, invoice, email, user=None, now=None):
     return tx, redirect_url
 
 
+# What one notification may store, and how many rejections of one source are kept one by one before
+# they are summarised in a single row (issue 15: the public endpoint must not fill the database).
+NOTIFICATION_RAW_MAX_CHARS = 2000
+REJECTIONS_KEPT_PER_SOURCE = 10
+REJECTIONS_WINDOW_SECONDS = 3600
+
+
+def _clean_text(value, size):
+    """``value`` cut to ``size`` characters, NUL bytes shown as ``\\x00`` (PostgreSQL refuses them)."""
+    value = value.replace("\x00", "\\x00")
+    return value if len(value) <= size else value[: size - 1] + "…"
+
+
 def _notification_log(*, provider, source, raw, remote_addr, outcome, reason="", transaction_obj=None, data=None):
+    provider, remote_addr = _clean_text(provider, 12), _clean_text(remote_addr, 64)
+    raw, reason = _clean_text(raw, NOTIFICATION_RAW_MAX_CHARS), _clean_text(reason, 300)
     if outcome == PaymentNotification.Outcome.REJECTED:
         logger.warning("Payment notification rejected (%s, %s from %s): %s", provider, source, remote_addr, reason)
+    if outcome == PaymentNotification.Outcome.REJECTED and transaction_obj is None:
+        summary = _rejection_summarised(provider=provider, source=source, raw=raw, remote_addr=remote_addr, reason=reason)
+        if summary is not None:
+            return summary
     return PaymentNotification.objects.create(
-        provider=provider[:12], source=source, transaction=transaction_obj, remote_addr=remote_addr[:64],
-        raw=raw[:10000], provider_data=data or {}, outcome=outcome, reason=reason[:300],
+        provider=provider, source=source, transaction=transaction_obj, remote_addr=remote_addr,
+        raw=raw, provider_data=data or {}, outcome=outcome, reason=reason,
     )
+
+
+def _rejection_summarised(*, provider, source, raw, remote_addr, reason):
+    """Past ``REJECTIONS_KEPT_PER_SOURCE`` rejections of one address within the window (rejections that
+    match no transaction: a rejection about a real payment is always kept), keep one summary
+    row for that address (count, last reason, last content) instead of a row each; None below the limit.
+    The count lives in the shared cache (Redis in production), so every portal process counts together."""
+    count = hit_count(scope="payment-notify-rejected", ident=remote_addr, period=REJECTIONS_WINDOW_SECONDS)
+    if count <= REJECTIONS_KEPT_PER_SOURCE:
+        return None
+    summary_key = f"billing:notify-rejected-summary:{remote_addr}"
+    summary_id, since = cache.get(summary_key) or (None, f"{timezone.localtime():%d/%m/%Y %H:%M}")
+    reason = _clean_text(
+        f"Résumé : {count - REJECTIONS_KEPT_PER_SOURCE} autre(s) notification(s) rejetée(s) de cette adresse "
+        f"depuis le {since} ; dernier motif : {reason}", 300,
+    )
+    if summary_id and PaymentNotification.objects.filter(pk=summary_id).update(reason=reason, raw=raw):
+        return PaymentNotification.objects.get(pk=summary_id)
+    row = PaymentNotification.objects.create(
+        provider=provider, source=source, remote_addr=remote_addr, raw=raw,
+        outcome=PaymentNotification.Outcome.REJECTED, reason=reason,
+    )
+    cache.set(summary_key, (row.pk, since), REJECTIONS_WINDOW_SECONDS)
+    return row
 
 
 def online_payment_notify(*, provider, body, query_string="", remote_addr="", source="callback"):

@@ -142,9 +142,16 @@ def test_task_for_a_missing_row_does_nothing():
 
 
 def test_smtp_failing_twice_then_succeeding_sends_one_email(flaky_backend, django_capture_on_commit_callbacks):
+    """Without a broker, one attempt in the request; the sweep retries when due (issue 15: the eager mode
+    used to spend every attempt at once)."""
     flaky_backend.flaky(2)
     with django_capture_on_commit_callbacks(execute=True):
         email = record()
+    email.refresh_from_db()
+    assert (email.status, email.attempts, flaky_backend.state["calls"]) == ("queued", 1, 1)
+    for minutes in (1, 5):
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox_sweep(now=timezone.now() + timedelta(minutes=minutes))
     assert len(mail.outbox) == 1
     assert flaky_backend.state["calls"] == 3
     email.refresh_from_db()
@@ -156,6 +163,9 @@ def test_smtp_always_failing_ends_failed_with_the_error(flaky_backend, settings,
     flaky_backend.flaky(10)
     with django_capture_on_commit_callbacks(execute=True):
         email = record()
+    for minutes in (1, 2, 4, 8, 16):
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox_sweep(now=timezone.now() + timedelta(minutes=minutes))
     email.refresh_from_db()
     assert (email.status, email.attempts) == ("failed", 4)
     assert email.last_error == "SMTPServerDisconnected: Connexion fermée par le serveur"
@@ -253,12 +263,17 @@ def test_sweep_waits_longer_while_the_broker_has_a_backlog(django_capture_on_com
     with mock.patch.object(email_send, "delay"):
         email = record()
     OutboundEmail.objects.filter(pk=email.pk).update(queued_at=now - timedelta(minutes=30))
-    with mock.patch("portal.tasks.broker_backlog", return_value=5000), mock.patch.object(email_send, "delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            outbox_sweep(now=now)
-        delay.assert_not_called()
-        with django_capture_on_commit_callbacks(execute=True):
-            outbox_sweep(now=now + timedelta(minutes=31))
+    conf = email_send.app.conf
+    conf.update(task_always_eager=False)  # a broker, with a backlog
+    try:
+        with mock.patch("portal.tasks.broker_backlog", return_value=5000), mock.patch.object(email_send, "delay") as delay:
+            with django_capture_on_commit_callbacks(execute=True):
+                outbox_sweep(now=now)
+            delay.assert_not_called()
+            with django_capture_on_commit_callbacks(execute=True):
+                outbox_sweep(now=now + timedelta(minutes=31))
+    finally:
+        conf.update(task_always_eager=True)
     delay.assert_called_once_with(email.pk)
 
 
