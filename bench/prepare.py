@@ -53,7 +53,7 @@ def main():
     today = timezone.localdate(timezone.now(), rules.PARIS)
     guardians = common.reader_families(args.readers)
     if not guardians:
-        sys.exit("No city family found: run `manage.py city_data` first.")
+        sys.exit("No city family found: run `bench/city_data.py` first.")
     family_ids = [g.family_id for g in guardians]
     enrolments = defaultdict(list)
     for e in (Enrolment.objects.filter(child__family_id__in=family_ids, status="validated",

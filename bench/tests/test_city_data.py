@@ -1,4 +1,5 @@
-"""The city generator at a tiny scale: counts printed, consistent counters and invoices, reproducible."""
+"""The city generator (bench/city/) at a tiny scale: counts printed, consistent counters and invoices,
+reproducible."""
 import datetime
 import io
 import re
@@ -6,18 +7,17 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bench.city import CITY_PASSWORD, CityError, build, city_email
 from billing.models import Invoice, InvoiceLine, NumberSequence, Payment, PaymentAllocation
 from enrolment.models import Booking, Enrolment, Occupancy
 from families.models import Child, Family, Guardian
 from messaging.models import Message, Thread
-from portal.management.commands.city_data import CITY_PASSWORD, city_email
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +26,12 @@ TODAY = datetime.date(2026, 11, 23)
 
 def generate(families=12, seed=7, today=TODAY):
     out = io.StringIO()
-    call_command("city_data", families=families, seed=seed, today=today, stdout=out)
+    build(families=families, seed=seed, today=today, out=out)
     return out.getvalue()
 
 
 def printed(output, label):
-    """A count from the final table of the command's output ("  réservations      4 906 960")."""
+    """A count from the final table of the output ("  réservations      4 906 960")."""
     match = re.search(rf"^  {label} +([\d ]+)$", output, re.M)
     return int(match.group(1).replace(" ", ""))
 
@@ -120,11 +120,11 @@ def test_same_seed_same_city_another_seed_another_city():
 
 def test_refuses_a_database_with_real_families_or_an_existing_city():
     Family.objects.create(name="RÉELLE")
-    with pytest.raises(CommandError, match="vraies familles"):
+    with pytest.raises(CityError, match="vraies familles"):
         generate()
     Family.objects.all().delete()
     generate(families=3)
-    with pytest.raises(CommandError, match="déjà une ville"):
+    with pytest.raises(CityError, match="déjà une ville"):
         generate(families=3)
 
 
