@@ -3,11 +3,11 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Count, F, Max, Min, Sum, Window
+from django.db.models import Count, DecimalField, F, Func, Max, Min, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce
 
+from families.models import Child, Family
 from portal.models import Organisation
-from portal.sql import prepared
 
 from .models import CreditNote, Invoice, InvoiceLine, OnlineTransaction, Payment, PaymentAllocation
 from .pricing import ZERO, euros, money
@@ -57,67 +57,56 @@ def family_balance(*, family, user=None, organisation=None):
     return _balance(family=family, user=user, organisation=organisation)
 
 
-def _balance(*, family, user=None, organisation=None, before=None):
-    """Invoices − credit notes − payments this user may see, dated before ``before`` if given. One query.
+_AMOUNT = DecimalField(max_digits=12, decimal_places=2)
 
-    Written in SQL: the same three sums built with the ORM (``visible_invoices`` & co. as subqueries)
-    cost ≈ 2.5 ms of query compilation on every page that shows a balance. The visibility rule is
-    the same as theirs (only the payer's documents when the organisation says so).
-    """
-    guardian = _guardian_of(user)
-    payer_id = guardian.pk if guardian is not None and payer_only(organisation) else None
-    only_payer = " AND i.payer_id = %(payer)s" if payer_id is not None else ""
-    invoice_table = Invoice._meta.db_table
-    sql = (
-        f"SELECT (SELECT COALESCE(SUM(i.total), 0) FROM {invoice_table} i WHERE i.family_id = %(family)s{only_payer}"
-        f"{' AND i.issued_on < %(before)s' if before else ''})"
-        f" - (SELECT COALESCE(SUM(c.amount), 0) FROM {CreditNote._meta.db_table} c JOIN {invoice_table} i"
-        f" ON i.id = c.invoice_id WHERE c.family_id = %(family)s{only_payer}{' AND c.issued_on < %(before)s' if before else ''})"
-        f" - (SELECT COALESCE(SUM(i.amount), 0) FROM {Payment._meta.db_table} i WHERE i.family_id = %(family)s"
-        f"{only_payer}{' AND i.received_on < %(before)s' if before else ''})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"family": family.pk, "payer": payer_id, "before": before})
-        (balance,) = cursor.fetchone()
-    return money(balance)
+
+class _Total(Func):
+    """SUM(expression) over every row of a subquery (one row, no GROUP BY)."""
+    function = "SUM"
+    output_field = _AMOUNT
+
+
+def _total(queryset, field):
+    """The total of ``field`` over ``queryset`` as a scalar subquery (0 when it has no rows)."""
+    return Coalesce(Subquery(queryset.order_by().values(amount_total=_Total(field))), Value(ZERO), output_field=_AMOUNT)
+
+
+def _balance(*, family, user=None, organisation=None, before=None):
+    """Invoices − credit notes − payments this user may see (``visible_*``: the payer rule lives there),
+    dated before ``before`` if given. One query: the three totals are subqueries of one statement."""
+    org = organisation or Organisation.current()
+    invoices = visible_invoices(family=family, user=user, organisation=org)
+    notes = visible_credit_notes(family=family, user=user, organisation=org)
+    payments = visible_payments(family=family, user=user, organisation=org)
+    if before is not None:
+        invoices = invoices.filter(issued_on__lt=before)
+        notes = notes.filter(issued_on__lt=before)
+        payments = payments.filter(received_on__lt=before)
+    invoiced, credited, paid = Family.objects.filter(pk=family.pk).values_list(
+        _total(invoices, "total"), _total(notes, "amount"), _total(payments, "amount")).get()
+    return money(invoiced - credited - paid)
+
+
+def _unpaid(invoices):
+    return invoices.filter(status=Invoice.Status.DUE, total__gt=F("paid_amount") + F("credited_amount"))
 
 
 def unpaid_invoices(*, family, user=None, organisation=None, limit=None):
-    qs = (
-        visible_invoices(family=family, user=user, organisation=organisation)
-        .filter(status=Invoice.Status.DUE)
-        .filter(total__gt=F("paid_amount") + F("credited_amount"))
-        .select_related("regie")
-        .order_by("due_on", "pk")
-    )
+    qs = _unpaid(visible_invoices(family=family, user=user, organisation=organisation)).select_related("regie").order_by(
+        "due_on", "pk")
     return list(qs[:limit] if limit else qs)
-
-
-def _unpaid_for_home(family, payer=None):
-    qs = Invoice.objects.filter(family=family, status=Invoice.Status.DUE, total__gt=F("paid_amount") + F("credited_amount"))
-    if payer is not None:
-        qs = qs.filter(payer=payer)
-    return qs.annotate(
-        unpaid_count=Window(Count("pk")), unpaid_total=Window(Sum(F("total") - F("paid_amount") - F("credited_amount")))
-    ).order_by("due_on", "pk")[:5]
-
-
-# The first five unpaid invoices with the count and total of all (window aggregates), compiled once per
-# process (portal.sql): the same rows as visible_invoices(...) filtered on the unpaid ones.
-_unpaid_first_five = prepared(_unpaid_for_home, family=int)
-_unpaid_first_five_of_payer = prepared(_unpaid_for_home, family=int, payer=int)
 
 
 def home_summary(*, family, user=None, organisation=None):
     """Home block: balance, unpaid invoices (first 5) and the number and total of all unpaid ones. 2 queries
     (the count and total ride on the list's rows as window aggregates)."""
     org = organisation or Organisation.current()
-    guardian = _guardian_of(user)
-    payer = guardian.pk if guardian is not None and payer_only(org) else None
-    if payer is None:
-        unpaid = _unpaid_first_five(family=family.pk)
-    else:
-        unpaid = _unpaid_first_five_of_payer(family=family.pk, payer=payer)
+    unpaid = list(
+        _unpaid(visible_invoices(family=family, user=user, organisation=org))
+        .annotate(unpaid_count=Window(Count("pk")),
+                  unpaid_total=Window(Sum(F("total") - F("paid_amount") - F("credited_amount"))))
+        .order_by("due_on", "pk")[:5]
+    )
     return {
         "balance": family_balance(family=family, user=user, organisation=org),
         "unpaid": unpaid,
@@ -131,49 +120,28 @@ _LIST_FIELDS = ("number", "issued_on", "due_on", "payer_name", "total", "paid_am
                 "regie__name", "regie__payment_provider")
 
 
-def _invoice_list(family, payer=None):
-    qs = Invoice.objects.filter(family=family)
-    if payer is not None:
-        qs = qs.filter(payer=payer)
-    return qs.select_related("regie").only(*_LIST_FIELDS).order_by("-issued_on", "-pk")
-
-
-# The first page (what nearly every visit shows) with the number of invoices as a window aggregate,
-# and the family's payments in progress: compiled once per process (portal.sql).
-_first_page = prepared(
-    lambda family: _invoice_list(family).annotate(invoice_count=Window(Count("pk")))[:INVOICES_PER_PAGE], family=int
-)
-_first_page_of_payer = prepared(
-    lambda family, payer: _invoice_list(family, payer).annotate(invoice_count=Window(Count("pk")))[:INVOICES_PER_PAGE],
-    family=int, payer=int,
-)
-_active_transactions = prepared(
-    lambda family: OnlineTransaction.objects.filter(family=family, state__in=OnlineTransaction.ACTIVE_STATES)
-    .values_list("invoice_id", "state"),
-    family=int,
-)
-
-
 def invoices_page(*, family, user=None, page=1, per_page=INVOICES_PER_PAGE, organisation=None):
     """One page of invoices (newest first) with régie and in-progress payments, and whether one of the
     family's online payments awaits the provider's answer (``has_pending``). 2 queries for the first
-    page, 3 for the others."""
-    guardian = _guardian_of(user)
-    payer = guardian.pk if guardian is not None and payer_only(organisation) else None
+    page (the number of invoices rides on its rows as a window aggregate), 3 for the others."""
+    listed = (
+        visible_invoices(family=family, user=user, organisation=organisation)
+        .select_related("regie").only(*_LIST_FIELDS).order_by("-issued_on", "-pk")
+    )
     invoices = None
-    if page <= 1 and per_page == INVOICES_PER_PAGE:
-        if payer is None:
-            invoices = _first_page(family=family.pk)
-        else:
-            invoices = _first_page_of_payer(family=family.pk, payer=payer)
+    if page <= 1:
+        invoices = list(listed.annotate(invoice_count=Window(Count("pk")))[:per_page])
         count = invoices[0].invoice_count if invoices else 0
     else:
-        count = _invoice_list(family.pk, payer).count()
+        count = listed.count()
     pages = max(1, (count + per_page - 1) // per_page)
     page = min(max(1, page), pages)
     if invoices is None:
-        invoices = list(_invoice_list(family.pk, payer)[(page - 1) * per_page : page * per_page])
-    transactions = _active_transactions(family=family.pk)
+        invoices = list(listed[(page - 1) * per_page : page * per_page])
+    transactions = list(
+        OnlineTransaction.objects.filter(family=family, state__in=OnlineTransaction.ACTIVE_STATES)
+        .values_list("invoice_id", "state")
+    )
     active = {invoice_id for invoice_id, _ in transactions}
     for invoice in invoices:
         invoice.payment_in_progress = invoice.pk in active
@@ -308,8 +276,6 @@ def childcare_certificate(*, family, year):
     the statement; each allocation is shared between the invoice's children pro rata of their lines.
     Three queries.
     """
-    from families.models import Child
-
     allocations = list(
         PaymentAllocation.objects.filter(
             payment__family=family, payment__received_on__year=year, invoice__regie__childcare_certificate=True

@@ -7,12 +7,11 @@ import functools
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import BigIntegerField, CharField, Prefetch, Q, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from families.models import Child
-from portal.sql import fetch_rows, prepared
 
 from . import loaders, rules
 from .models import Activity, Booking, Enrolment, Occupancy, Structure, Unit, WaitingListEntry
@@ -171,55 +170,32 @@ def _decision_key(day, policy):
     return day
 
 
-# One statement for the three reads of a child's calendar (raw SQL: it runs on every calendar page, and the
-# ORM's compilation of three querysets and a UNION cost more CPU than the query itself).
-_DAY_ROWS_SQL = """
-SELECT 'b', b.id, b.unit_id, b.date, b.state FROM enrolment_booking b
- WHERE b.child_id = %(child)s AND b.unit_id = ANY(%(units)s) AND b.date BETWEEN %(start)s AND %(end)s
-UNION ALL
-SELECT 'w', w.id, w.unit_id, w.date, '' FROM enrolment_waitinglistentry w
- WHERE w.child_id = %(child)s AND w.unit_id = ANY(%(units)s) AND w.date BETWEEN %(start)s AND %(end)s
-   AND w.status = ANY(%(active)s)
-UNION ALL
-SELECT 'o', o.booked, o.unit_id, o.date, o.group_id::text FROM enrolment_occupancy o
- WHERE o.unit_id = ANY(%(units)s) AND o.date BETWEEN %(start)s AND %(end)s
-   AND (o.group_id IS NULL OR o.group_id = ANY(%(groups)s))
-"""
-
-
 def _child_day_rows(child_id, unit_ids, start, end, counter_groups):
     """The child's bookings and active waiting-list entries, and the counters of the units, for
-    [start, end], in one query: ({(unit, day): (id, state)}, {(unit, day): entry id}, {(unit, group, day): booked})."""
+    [start, end], in one query (a UNION ALL of the three reads): ({(unit, day): (id, state)},
+    {(unit, day): entry id}, {(unit, group, day): booked})."""
     booked, waits, occupancy = {}, {}, {}
     if not unit_ids:
         return booked, waits, occupancy
-    params = {"child": child_id, "units": list(unit_ids), "start": start, "end": end,
-              "active": list(WaitingListEntry.ACTIVE_STATUSES), "groups": [g for g in counter_groups if g]}
-    rows = fetch_rows(_DAY_ROWS_SQL, params, _child_day_rows_orm)
-    for kind, n, unit_id, day, extra in rows:
+    span = (start, end)
+    # Typed constants: PostgreSQL matches a UNION's columns pairwise, and an untyped NULL would become text.
+    no_state, no_group = Value("", output_field=CharField()), Cast(None, output_field=BigIntegerField())
+    bookings = Booking.objects.filter(child_id=child_id, unit_id__in=unit_ids, date__range=span).order_by().values_list(
+        Value("b"), "id", "unit_id", "date", "state", no_group)
+    entries = WaitingListEntry.objects.filter(
+        child_id=child_id, unit_id__in=unit_ids, date__range=span, status__in=WaitingListEntry.ACTIVE_STATUSES,
+    ).order_by().values_list(Value("w"), "id", "unit_id", "date", no_state, no_group)
+    counters = Occupancy.objects.filter(
+        Q(group_id__isnull=True) | Q(group_id__in=[g for g in counter_groups if g]), unit_id__in=unit_ids, date__range=span,
+    ).order_by().values_list(Value("o"), "booked", "unit_id", "date", no_state, "group_id")
+    for kind, n, unit_id, day, state, group_id in bookings.union(entries, counters, all=True):
         if kind == "b":
-            booked[(unit_id, day)] = (n, extra)
+            booked[(unit_id, day)] = (n, state)
         elif kind == "w":
             waits[(unit_id, day)] = n
         else:
-            occupancy[(unit_id, int(extra) if extra else None, day)] = n
+            occupancy[(unit_id, group_id, day)] = n
     return booked, waits, occupancy
-
-
-def _child_day_rows_orm(params):
-    """The rows of _DAY_ROWS_SQL through the ORM, for the embedded SQLite of the demo (three queries)."""
-    span = (params["start"], params["end"])
-    bookings = Booking.objects.filter(child_id=params["child"], unit_id__in=params["units"], date__range=span)
-    waits = WaitingListEntry.objects.filter(child_id=params["child"], unit_id__in=params["units"], date__range=span,
-                                            status__in=params["active"])
-    counters = Occupancy.objects.filter(Q(group_id__isnull=True) | Q(group_id__in=params["groups"]),
-                                        unit_id__in=params["units"], date__range=span)
-    return (
-        [("b", pk, unit, day, state) for pk, unit, day, state in bookings.values_list("id", "unit_id", "date", "state")]
-        + [("w", pk, unit, day, "") for pk, unit, day in waits.values_list("id", "unit_id", "date")]
-        + [("o", booked, unit, day, str(group) if group else None)
-           for booked, unit, day, group in counters.values_list("booked", "unit_id", "date", "group_id")]
-    )
 
 
 def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, units=None, few=FEW_PLACES, cat=None):
@@ -323,11 +299,10 @@ def month_calendar(*, enrolment, year, month, now=None, basket=(), cat=None):
     }
 
 
-_child_bookings_between = prepared(
-    lambda child, start, end: Booking.objects.filter(child_id=child, date__range=(start, end)).order_by()
-    .values_list("unit_id", "date", "state"),
-    child=int, start=datetime.date, end=datetime.date,
-)
+def _child_bookings_between(*, child_id, start, end):
+    """(unit_id, date, state) of the child's bookings in [start, end]."""
+    return Booking.objects.filter(child_id=child_id, date__range=(start, end)).order_by().values_list(
+        "unit_id", "date", "state")
 
 
 def pattern_targets(*, enrolment, start, end, pattern, now=None, cat=None):
@@ -342,7 +317,7 @@ def pattern_targets(*, enrolment, start, end, pattern, now=None, cat=None):
     pairs = [(d, u) for d, u in rules.pattern_dates(cat.calendars[activity_id], start, end, pattern) if u in own]
     if not pairs:
         return []
-    states = {(u, d): state for u, d, state in _child_bookings_between(child=enrolment.child_id, start=start, end=end)}
+    states = {(u, d): state for u, d, state in _child_bookings_between(child_id=enrolment.child_id, start=start, end=end)}
     policy = cat.policies[activity_id]
     decisions = {}
     out = []
@@ -355,23 +330,17 @@ def pattern_targets(*, enrolment, start, end, pattern, now=None, cat=None):
     return out
 
 
-_child_validated_enrolments = prepared(
-    lambda child, first, last: Enrolment.objects.filter(
-        child_id=child, status=Enrolment.Status.VALIDATED, activity__season_start__lte=last,
-        activity__season_end__gte=first).order_by("-requested_at", "id"),
-    child=int, first=datetime.date, last=datetime.date,
-)
-
-
 def child_month_planning(*, child, year, month):
-    """Seed 002's grid: one row per activity and unit, one column per day of the month. Two queries, each
-    compiled once per process; the activities come from the cached catalogue."""
+    """Seed 002's grid: one row per activity and unit, one column per day of the month. Two queries; the
+    activities come from the cached catalogue."""
     first, last = rules.month_bounds(year, month)
-    enrolments = _child_validated_enrolments(child=child.pk, first=first, last=last)
+    enrolments = list(Enrolment.objects.filter(
+        child=child, status=Enrolment.Status.VALIDATED, activity__season_start__lte=last,
+        activity__season_end__gte=first).order_by("-requested_at", "id"))
     cat = loaders.catalogue_for([e.activity_id for e in enrolments])
     for e in enrolments:
         e.activity = cat.activities[e.activity_id]
-    bookings = {(u, d): s for u, d, s in _child_bookings_between(child=child.pk, start=first, end=last)}
+    bookings = {(u, d): s for u, d, s in _child_bookings_between(child_id=child.pk, start=first, end=last)}
     dates = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
     free = ("", "Non réservé")
     rows = []
@@ -421,12 +390,6 @@ def _euros(amount):
     return "—" if amount is None else f"{amount:.2f} €".replace(".", ",")
 
 
-_family_children = prepared(
-    lambda family: Child.objects.filter(family_id=family).order_by().values_list("id", "first_name"),
-    family=int,
-)
-
-
 def basket_recap(*, family, items):
     """Lines (date, child, activity – unit, action, unit price, cost) and total of a basket, with their
     texts (computed here once rather than by filters in the template). One query, the units and their
@@ -434,7 +397,7 @@ def basket_recap(*, family, items):
     parsed = []
     for child_id, unit_id, day, action in items:
         parsed.append((datetime.date.fromisoformat(day), int(child_id), int(unit_id), action))
-    children = dict(_family_children(family=family.pk))
+    children = dict(Child.objects.filter(family=family).order_by().values_list("id", "first_name"))
     unit_ids = {p[2] for p in parsed}
     cat = loaders.catalogue()
     units = {u: cat.units[u] for u in unit_ids if u in cat.units}
@@ -521,72 +484,17 @@ def upcoming_bookings_for_feed(*, family, today):
     )
 
 
-_next_booked_days = prepared(
-    lambda family, today: Booking.objects.filter(child__family=family, child__is_active=True, date__gte=today,
-                                                 state__in=("reserved", "requested"))
-    .select_related("child").order_by("date", "unit__start_time", "pk")[:5],
-    family=int, today=datetime.date,
-)
-
-# The first days of each active child, read on the (child, date) index and stopped after _PER_CHILD rows:
-# sorting all of a family's future bookings joined to their units (hundreds of rows in a season) made
-# this the most expensive statement of the home page. Units (and their start times) come from the
-# cached catalogue.
-_PER_CHILD = 20
-_NEXT_DAYS_SQL = """
-SELECT b.id, b.child_id, c.first_name, b.unit_id, b.date, b.state
-FROM families_child c
-CROSS JOIN LATERAL (
-    SELECT b.id, b.child_id, b.unit_id, b.date, b.state FROM enrolment_booking b
-    WHERE b.child_id = c.id AND b.date >= %(today)s AND b.state IN ('reserved', 'requested')
-    ORDER BY b.date LIMIT %(per_child)s
-) b
-WHERE c.family_id = %(family)s AND c.is_active
-"""
-
-
-def _next_booked_days_on_index(*, family_id, today, cat, count=5):
-    """The family's next ``count`` bookings by day, start time and id (PostgreSQL), or None when a child's
-    first ``_PER_CHILD`` rows may have cut the last chosen day short — only possible with more than
-    ``_PER_CHILD - count`` bookings of one child on one day; the caller then runs the plain query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_DAYS_SQL, {"family": family_id, "today": today, "per_child": _PER_CHILD})
-        rows = cursor.fetchall()
-    read, last_read = defaultdict(int), {}
-    for _, child_id, _, _, day, _ in rows:
-        read[child_id] += 1
-        last_read[child_id] = max(day, last_read.get(child_id, day))
-
-    def start(unit_id):
-        unit = cat.units.get(unit_id)
-        return unit.start_time if unit is not None and unit.start_time else datetime.time.min
-
-    rows.sort(key=lambda r: (r[4], start(r[3]), r[0]))
-    chosen = rows[:count]
-    if chosen and any(n == _PER_CHILD and last_read[c] <= chosen[-1][4] for c, n in read.items()):
-        return None
-    children, upcoming = {}, []
-    for pk, child_id, first_name, unit_id, day, state in chosen:
-        if child_id not in children:
-            children[child_id] = Child(id=child_id, first_name=first_name, family_id=family_id)
-        booking = Booking(id=pk, child_id=child_id, unit_id=unit_id, date=day, state=state)
-        booking.child = children[child_id]
-        upcoming.append(booking)
-    return upcoming
-
-
 def home_summary(*, family, now=None):
-    """Next booked days (up to 5): one query (two in the rare case described in _next_booked_days_on_index),
-    the units and activities from the cached catalogue (the home
+    """Next booked days (up to 5): one query, the units and activities from the cached catalogue (the home
     page is every parent's first page: it also warms the catalogue the calendars read).
     The pending counts are family counters (enrolment/dashboard.py)."""
     today = timezone.localdate(now or timezone.now(), rules.PARIS)
     cat = loaders.catalogue()
-    upcoming = None
-    if connection.vendor == "postgresql":
-        upcoming = _next_booked_days_on_index(family_id=family.pk, today=today, cat=cat)
-    if upcoming is None:
-        upcoming = _next_booked_days(family=family.pk, today=today)
+    upcoming = list(
+        Booking.objects.filter(child__family=family, child__is_active=True, date__gte=today,
+                               state__in=(Booking.State.RESERVED, Booking.State.REQUESTED))
+        .select_related("child").order_by("date", "unit__start_time", "pk")[:5]
+    )
     for b in upcoming:
         if b.unit_id in cat.units:
             b.unit = cat.units[b.unit_id]

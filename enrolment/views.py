@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from families.access import child_get_for_user, parent_required, scoped_get
+from families.access import child_get_for_user, family_scoped, parent_required, scoped_get
 from portal.errors import DomainError
-from portal.sql import prepared
 
 from . import calendar_html, loaders, rules, selectors, services
 from .basket import Basket
@@ -30,28 +29,16 @@ def _today():
     return timezone.localdate(timezone.now(), rules.PARIS)
 
 
-# Compiled once per process (portal.sql): every calendar page and booking step starts with these.
-_validated_enrolment = prepared(
-    lambda family, pk: Enrolment.objects.select_related("child", "group").filter(
-        child__family=family, child__is_active=True, status=Enrolment.Status.VALIDATED, pk=pk),
-    family=int, pk=int,
-)
-_validated_siblings = prepared(
-    lambda family, pk: Enrolment.objects.select_related("child", "group").filter(
-        child__family=family, child__is_active=True, status=Enrolment.Status.VALIDATED,
-        activity_id=Subquery(Enrolment.objects.filter(pk=pk).order_by().values("activity_id")[:1]),
-    ).order_by("child__birth_date", "id"),
-    family=int, pk=int,
-)
+def _validated():
+    """Validated enrolments of active children, with child and group (scope them through families.access)."""
+    return Enrolment.objects.select_related("child", "group").filter(child__is_active=True,
+                                                                     status=Enrolment.Status.VALIDATED)
 
 
 def _enrolment(request, enrolment_id):
     """The family's validated enrolment (404 otherwise), its activity (with type and structure) taken from
     the cached catalogue. The catalogue used is kept on ``enrolment.catalogue`` for the rest of the request."""
-    found = _validated_enrolment(family=request.family.pk, pk=enrolment_id)
-    if not found:
-        raise Http404
-    return _with_catalogue(found[0])
+    return _with_catalogue(scoped_get(_validated(), user=request.user, family_field="child__family", pk=enrolment_id))
 
 
 def _with_catalogue(enrolment):
@@ -63,7 +50,11 @@ def _with_catalogue(enrolment):
 def _enrolment_and_siblings(request, enrolment_id):
     """``_enrolment`` and the family's validated enrolments to the same activity (the children the
     pattern pages offer), in one query."""
-    siblings = _validated_siblings(family=request.family.pk, pk=enrolment_id)
+    same_activity = _validated().filter(
+        activity_id=Subquery(Enrolment.objects.filter(pk=enrolment_id).order_by().values("activity_id")[:1]))
+    siblings = list(
+        family_scoped(same_activity, user=request.user, family_field="child__family").order_by("child__birth_date", "id")
+    )
     enrolment = next((e for e in siblings if e.pk == enrolment_id), None)
     if enrolment is None:
         raise Http404
@@ -285,10 +276,12 @@ def _month_post(request, enrolment, year, month, basket):
 
 @parent_required
 def week(request, enrolment_id, year, month, day):
+    if not 2000 <= year <= 2100:  # a 20-digit year would overflow date() (issue 15)
+        raise Http404
     enrolment = _enrolment(request, enrolment_id)
     try:
         ref = datetime.date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a 20-digit month or day
         raise Http404 from None
     start = ref - datetime.timedelta(days=ref.weekday())
     end = start + datetime.timedelta(days=6)

@@ -8,8 +8,6 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
-from portal.sql import prepared
-
 from .models import Child, Family, Guardian
 
 
@@ -35,26 +33,15 @@ def guardian_for_user(user):
     return user._portal_guardian
 
 
-# Runs on every page that takes a child id (the child planning grid among the hot ones): compiled once.
-_active_child = prepared(
-    lambda family, pk: Child.objects.filter(family=family, is_active=True, pk=pk), family=int, pk=int)
-
-
 def child_get_for_user(*, child_id, user, for_update=False):
     family = family_for_user(user)
-    try:
-        child_id = int(child_id)
-    except (ValueError, TypeError):
-        raise Http404 from None
+    children = Child.objects.filter(family=family, is_active=True)
     if for_update:
-        try:
-            return Child.objects.filter(family=family, is_active=True).select_for_update().get(pk=child_id)
-        except Child.DoesNotExist:
-            raise Http404 from None
-    found = _active_child(family=family.pk, pk=child_id)
-    if not found:
-        raise Http404
-    return found[0]
+        children = children.select_for_update()
+    try:
+        return children.get(pk=int(child_id))
+    except (Child.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def guardian_get_for_user(*, guardian_id, user):
@@ -65,11 +52,15 @@ def guardian_get_for_user(*, guardian_id, user):
         raise Http404 from None
 
 
+def family_scoped(queryset, *, user, family_field="family"):
+    """The rows of ``queryset`` whose ``family_field`` is the user's family (a list's scope)."""
+    return queryset.filter(**{family_field: family_for_user(user)})
+
+
 def scoped_get(queryset, *, user, family_field="family", **lookup):
     """Fetch one object of ``queryset`` whose ``family_field`` is the user's family, else 404."""
-    family = family_for_user(user)
     try:
-        return queryset.get(**{family_field: family}, **lookup)
+        return family_scoped(queryset, user=user, family_field=family_field).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -97,6 +88,7 @@ __all__ = [
     "guardian_for_user",
     "child_get_for_user",
     "guardian_get_for_user",
+    "family_scoped",
     "scoped_get",
     "parent_required",
 ]

@@ -1,13 +1,7 @@
 """Non-trivial reads of the family file, each in a bounded number of queries."""
 from django.db.models import Prefetch
 
-from portal.sql import prepared
-
 from .models import ChangeRequest, Child, Guardian
-
-_active_children = prepared(
-    lambda family: Child.objects.filter(family=family, is_active=True).order_by("birth_date"), family=int
-)
 
 
 def family_home_summary(*, family):
@@ -15,7 +9,7 @@ def family_home_summary(*, family):
     counter (``pending_change_requests``)."""
     return {
         "family": family,
-        "children": _active_children(family=family.pk),
+        "children": list(Child.objects.filter(family=family, is_active=True).order_by("birth_date")),
     }
 
 

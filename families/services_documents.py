@@ -16,7 +16,6 @@ from portal.caching import cached_config
 from portal.errors import FamilyError
 from portal.mail import email_queue
 from portal.models import AuditLog
-from portal.sql import prepared
 from portal.uploads import safe_filename, upload_check
 
 from .models import Family, Guardian
@@ -29,12 +28,11 @@ from .models_documents import (
     RenewalSubmission,
 )
 
-# Every document of a family, newest first per type (a family has a few dozen at most; the inactive
-# types are skipped in Python, so the SQL does not change with the list of active types).
-_family_documents = prepared(
-    lambda family: FamilyDocument.objects.filter(family=family).order_by("document_type_id", "-uploaded_at", "-pk"),
-    family=int,
-)
+
+def _family_documents(family):
+    """Every document of a family, newest first per type (a family has a few dozen at most; the
+    inactive types are skipped by the caller). 1 query."""
+    return FamilyDocument.objects.filter(family=family).order_by("document_type_id", "-uploaded_at", "-pk")
 
 
 def _today(now=None):
@@ -62,7 +60,7 @@ def documents_status(*, family, now=None):
     today = _today(now)
     types = active_document_types()
     latest = {}
-    for doc in _family_documents(family=family.pk):
+    for doc in _family_documents(family):
         latest.setdefault(doc.document_type_id, doc)
     rows = []
     for doc_type in types:

@@ -2,8 +2,6 @@
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
-from portal.sql import prepared
-
 from .models import Attachment, Message, Thread
 
 BOXES = {
@@ -28,34 +26,20 @@ _BOX_FILTERS = {
 _THREADS_LIMIT = 200
 
 
-def _box_threads(box):
-    return prepared(
-        lambda family: Thread.objects.filter(_BOX_FILTERS[box], family=family).select_related("service")
-        .annotate(unread=Count("messages", filter=Q(messages__from_staff=True, messages__read_at__isnull=True)))
-        .order_by("-last_message_at")[:_THREADS_LIMIT],
-        family=int,
-    )
-
-
-# Each box's list and the three counts are compiled once per process (portal.sql): every parent opens them.
-_threads_of_box = {box: _box_threads(box) for box in BOXES}
-_box_counts = prepared(
-    lambda family: Thread.objects.filter(family=family).order_by().values("family")
-    .annotate(**{box: Count("pk", filter=condition) for box, condition in _BOX_FILTERS.items()})
-    .values(*_BOX_FILTERS),
-    family=int,
-)
-
-
 def family_threads(*, family, box="received"):
     """Threads of one box (the latest 200) with their unread count (1 query)."""
-    return _threads_of_box[box](family=family.pk)
+    return list(
+        Thread.objects.filter(_BOX_FILTERS[box], family=family).select_related("service")
+        .annotate(unread=Count("messages", filter=Q(messages__from_staff=True, messages__read_at__isnull=True)))
+        .order_by("-last_message_at")[:_THREADS_LIMIT]
+    )
 
 
 def family_box_counts(*, family):
     """Number of threads per box (1 query)."""
-    rows = _box_counts(family=family.pk)
-    return rows[0] if rows else dict.fromkeys(_BOX_FILTERS, 0)
+    return Thread.objects.filter(family=family).aggregate(
+        **{box: Count("pk", filter=condition) for box, condition in _BOX_FILTERS.items()}
+    )
 
 
 def thread_detail(*, thread_id, family=None):

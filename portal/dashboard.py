@@ -8,12 +8,8 @@ Counters (unread messages, pending requests, …) are registered with ``register
 request's counters are computed together in one query by ``family_counters``, whatever the number of
 apps that contribute one.
 """
-import datetime
-
 from django.db.models import IntegerField, OuterRef, Subquery
 from django.utils import timezone
-
-from portal.sql import prepared
 
 _blocks = []
 _counters = {}
@@ -43,34 +39,20 @@ class _CountRows(Subquery):
     output_field = IntegerField()
 
 
-_prepared = {}
-
-
-def _counters_query():
-    """All registered counters as one ``values()`` query, compiled once per process (portal.sql)."""
-    key = tuple(_counters)
-    if key not in _prepared:
-        from families.models import Family
-
-        def build(family, today):
-            annotations = {
-                name: _CountRows(rows(OuterRef("pk"), today).order_by().values("pk")) for name, rows in _counters.items()
-            }
-            return Family.objects.filter(pk=family).order_by().values(**annotations)
-
-        _prepared.clear()
-        _prepared[key] = prepared(build, family=int, today=datetime.date)
-    return _prepared[key]
-
-
 def family_counters(request):
     """Every registered counter of the request's family (``request.family``), in one query, once per request."""
     counters = getattr(request, "_family_counters", None)
     if counters is None:
         counters = {}
         if _counters:
-            rows = _counters_query()(family=request.family.pk, today=timezone.localdate())
-            counters = rows[0] if rows else dict.fromkeys(_counters, 0)
+            family, today = request.family, timezone.localdate()
+            annotations = {
+                name: _CountRows(rows(OuterRef("pk"), today).order_by().values("pk")) for name, rows in _counters.items()
+            }
+            # The family's own row carries the counts: its model comes from the request, not an import
+            # (apps register into this module, never the reverse).
+            counters = type(family)._default_manager.filter(pk=family.pk).values(**annotations).first()
+            counters = counters or dict.fromkeys(_counters, 0)
         request._family_counters = counters
     return counters
 

@@ -1,4 +1,4 @@
-"""The home page's next booked days: read per child on the (child, date) index, the same as the plain query."""
+"""The home page's next booked days: the active children's next five, by day, unit start time and id."""
 import datetime
 
 import pytest
@@ -37,23 +37,19 @@ def family_with_days():
     return family
 
 
-def _plain(family):
-    return [(b.id, b.child.first_name) for b in selectors._next_booked_days(family=family.pk, today=TODAY)]
+def _expected(family):
+    """The family's next five booked days, computed in Python from all its bookings."""
+    rows = [b for b in Booking.objects.filter(child__family=family).select_related("child", "unit")
+            if b.child.is_active and b.date >= TODAY and b.state in ("reserved", "requested")]
+    rows.sort(key=lambda b: (b.date, b.unit.start_time, b.pk))
+    return [(b.id, b.child.first_name) for b in rows[:5]]
 
 
-def test_same_days_in_the_same_order_as_the_plain_query_in_one_query(family_with_days):
+def test_next_booked_days_of_active_children_by_day_and_start_time_in_one_query(family_with_days):
     with CaptureQueriesContext(connection) as queries:
         upcoming = selectors.home_summary(family=family_with_days, now=NOW)["upcoming"]
-    assert [(b.id, b.child.first_name) for b in upcoming] == _plain(family_with_days)
+    assert [(b.id, b.child.first_name) for b in upcoming] == _expected(family_with_days)
     assert len(upcoming) == 5 and all(b.date >= TODAY and b.state in ("reserved", "requested") for b in upcoming)
     starts = [(b.date, b.unit.start_time) for b in upcoming]
     assert starts == sorted(starts) and upcoming[0].unit.name == "Matin"
     assert len([q for q in queries.captured_queries if "enrolment_booking" in q["sql"]]) == 1
-
-
-def test_a_day_read_short_falls_back_to_the_plain_query(family_with_days, monkeypatch):
-    monkeypatch.setattr(selectors, "_PER_CHILD", 2)  # fewer rows per child than one day holds
-    with CaptureQueriesContext(connection) as queries:
-        upcoming = selectors.home_summary(family=family_with_days, now=NOW)["upcoming"]
-    assert [(b.id, b.child.first_name) for b in upcoming] == _plain(family_with_days)
-    assert len([q for q in queries.captured_queries if "enrolment_booking" in q["sql"]]) == 2
