@@ -19,7 +19,7 @@ def family_for_user(user):
     if cached is not None:
         return cached
     try:
-        # Loaded with the user by portal.auth.PortalBackend: no query on a parent's request.
+        # Loaded with the session's user (families.auth): no query of its own.
         guardian = user.guardian
     except Guardian.DoesNotExist:
         raise Http404 from None

@@ -175,7 +175,7 @@ def invitation(request, token):
             user = services.invitation_accept(invitation=invitation, password=form.cleaned_data["new_password1"])
         except FamilyError as exc:
             return render(request, "families/invitation_invalid.html", {"reason": "used", "message": exc.message}, status=410)
-        login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        login(request, user, backend="families.auth.ParentBackend")
         messages.success(request, "Votre mot de passe est enregistré : bienvenue sur le Portail Familles.")
         return redirect("home")
     return render(request, "families/invitation.html", {"form": form, "guardian": invitation.guardian, "invitation": invitation})

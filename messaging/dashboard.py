@@ -12,7 +12,7 @@ def _unread_messages(family, today):
 
 @register_badge
 def unread_badge(request):
-    return {"unread_messages": family_counters(request)["unread_messages"]}
+    return family_counters(request, ["unread_messages"])
 
 
 @register_block

@@ -39,22 +39,22 @@ class _CountRows(Subquery):
     output_field = IntegerField()
 
 
-def family_counters(request):
-    """Every registered counter of the request's family (``request.family``), in one query, once per request."""
-    counters = getattr(request, "_family_counters", None)
-    if counters is None:
-        counters = {}
-        if _counters:
-            family, today = request.family, timezone.localdate()
-            annotations = {
-                name: _CountRows(rows(OuterRef("pk"), today).order_by().values("pk")) for name, rows in _counters.items()
-            }
-            # The family's own row carries the counts: its model comes from the request, not an import
-            # (apps register into this module, never the reverse).
-            counters = type(family)._default_manager.filter(pk=family.pk).values(**annotations).first()
-            counters = counters or dict.fromkeys(_counters, 0)
-        request._family_counters = counters
-    return counters
+def family_counters(request, names=None):
+    """The registered counters ``names`` (default: all) of the request's family (``request.family``), in one
+    query, each computed once per request (the navigation asks for its badge alone; the home page for all)."""
+    counters = request.__dict__.setdefault("_family_counters", {})
+    wanted = list(_counters) if names is None else list(names)
+    missing = [name for name in wanted if name not in counters]
+    if missing:
+        family, today = request.family, timezone.localdate()
+        annotations = {
+            name: _CountRows(_counters[name](OuterRef("pk"), today).order_by().values("pk")) for name in missing
+        }
+        # The family's own row carries the counts: its model comes from the request, not an import
+        # (apps register into this module, never the reverse).
+        row = type(family)._default_manager.filter(pk=family.pk).values(**annotations).first()
+        counters.update(row or dict.fromkeys(missing, 0))
+    return {name: counters[name] for name in wanted}
 
 
 def dashboard_sections(request, public=False):

@@ -94,10 +94,11 @@ if env.bool("DB_SERVER_SIDE_BINDING", default=True) and DATABASES["default"]["EN
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=5) or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Staff log in to the admin with their username (Django's backend), parents with their e-mail (allauth's).
+# Staff log in to the admin with their username (Django's backend), parents with their e-mail (allauth's);
+# both load the session's user with its guardian and family in one query (families/auth.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "families.auth.StaffBackend",
+    "families.auth.ParentBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
