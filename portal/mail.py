@@ -11,17 +11,19 @@ import time
 from datetime import timedelta
 from email.utils import parseaddr
 
+from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .conf import setting
-from .models import Organisation, OutboundEmail
+from .models import AuditLog, Organisation, OutboundEmail
+from .queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -112,56 +114,21 @@ def email_queue_many(*, template, messages):
     return rows
 
 
-# The outbox columns as bulk_create would write them, with nothing to convert on the way: every field a
-# plain text, integer or date-time (checked once per process; any other field falls back to bulk_create).
-_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.DateTimeField)
-_outbox_sql = {}
-
-
-def _outbox_insert_sql(count):
-    if "fields" not in _outbox_sql:
-        fields = [f for f in OutboundEmail._meta.concrete_fields if not f.primary_key]
-        plain = all(isinstance(f, _PLAIN_FIELDS) and not getattr(f, "auto_now", False) for f in fields)
-        _outbox_sql["fields"] = fields if plain else None
-    fields = _outbox_sql["fields"]
-    if fields is None:
-        return None, None
-    if count not in _outbox_sql:
-        quote = connection.ops.quote_name
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        _outbox_sql[count] = (
-            f"INSERT INTO {quote(OutboundEmail._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES {', '.join([row] * count)} RETURNING {quote(OutboundEmail._meta.pk.column)}"
-        )
-    return _outbox_sql[count], fields
-
-
 def outbox_insert(rows, batch_size=1000):
-    """Insert unsaved outbox rows (their ``created_at`` set) and set their ids, ``batch_size`` rows a
-    statement. PostgreSQL: one plain multi-row INSERT (bulk_create prepares every field of every row and
-    sends the bodies as escaped text arrays: more CPU than the insert itself on a booking commit)."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql" or _outbox_insert_sql(1)[0] is None:
+    """Insert unsaved outbox rows (their ``created_at`` set) and set their ids (``bulk_create``: one
+    statement per ``batch_size`` rows, on every database)."""
+    if rows:
         OutboundEmail.objects.bulk_create(rows, batch_size=batch_size)
-        return
-    for start in range(0, len(rows), batch_size):
-        batch = rows[start:start + batch_size]
-        sql, fields = _outbox_insert_sql(len(batch))
-        params = [getattr(row, f.attname) for row in batch for f in fields]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for row, (pk,) in zip(batch, cursor.fetchall()):
-                row.pk = pk
-                row._state.adding, row._state.db = False, connection.alias
 
 
 def email_dispatch_on_commit(ids, *, probe=False):
     """Hand the sending tasks of outbox rows ``ids`` to Celery once the current transaction commits."""
     ids = list(ids)
     if ids:
-        transaction.on_commit(lambda: email_dispatch(ids, probe=probe))
+        transaction.on_commit(lambda: email_dispatch(ids, probe=probe), robust=True)
 
+
+EMAIL_SEND_TASK = "portal.tasks.email_send"  # queued by name: portal.tasks imports this module
 
 # Without a broker: set for a minute (in the shared cache) when an in-request send found SMTP failing.
 # While set, requests leave their e-mails to the sweep instead of each waiting for the same dead server;
@@ -181,9 +148,7 @@ def email_dispatch(ids, *, probe=False):
 
     Returns how many tasks were handed to the broker (run, when eager).
     """
-    from .tasks import email_send
-
-    eager = email_send.app.conf.task_always_eager
+    eager = current_app.conf.task_always_eager
     if eager and not probe and cache.get(SMTP_FAILING_KEY):
         logger.info("SMTP failing: %d e-mail(s) left for the outbox sweep", len(ids))
         return 0
@@ -194,7 +159,7 @@ def email_dispatch(ids, *, probe=False):
             logger.info("E-mail sending budget spent: %d e-mail(s) left for the outbox sweep", len(ids) - queued)
             break
         try:
-            result = email_send.delay(pk)
+            result = enqueue(EMAIL_SEND_TASK, pk)
         except Exception:  # broker down: the row stays queued and the sweep picks it up
             logger.warning("Could not queue e-mail %s; the outbox sweep will retry", pk, exc_info=True)
             break
@@ -215,8 +180,6 @@ def email_requeue(*, emails, actor=None, now=None):
 
     Only rows in « Échec » move; their attempts start again from zero. One audit entry per e-mail.
     """
-    from .models import AuditLog
-
     now = now or timezone.now()
     with transaction.atomic():
         rows = list(
