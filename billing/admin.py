@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from families.models import Family
 from portal.errors import DomainError
 
 from .forms import CreditNoteForm, DebitExportForm, IssuePeriodForm, ManualPaymentForm
@@ -296,8 +297,6 @@ class PaymentAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"Règlement enregistré : {payment}.", messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:billing_payment_change", args=[payment.pk]))
-        from families.models import Family
-
         family = Family.objects.filter(pk=initial.get("family") or 0).first() if str(initial.get("family", "")).isdigit() else None
         intro = "Sans facture cochée, le montant est affecté aux factures impayées les plus anciennes de la famille pour cette régie."
         if family is not None:

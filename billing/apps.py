@@ -7,6 +7,12 @@ class BillingConfig(AppConfig):
     verbose_name = "Facturation"
 
     def ready(self):
-        from . import checks, dashboard, gdpr  # noqa: F401  (system checks, home block, « Mes données » section)
+        # AppConfig.ready: what imports models, and modules that register themselves (system checks, home
+        # block, « Mes données » sections, demo data, Celery tasks queued by name through portal.queue).
+        from enrolment.prices import register_price_provider
+
+        from . import checks, dashboard, demo, gdpr, tasks  # noqa: F401
+        from .pricing import TariffPrices
 
         checks.refuse_insecure_start()
+        register_price_provider(TariffPrices())  # the indicative prices of enrolment's basket recap

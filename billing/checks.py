@@ -10,6 +10,8 @@ from django.db import DatabaseError
 
 from portal.checks import is_test_settings
 
+from .models import Regie
+
 @register(Tags.security)
 def payment_settings_check(app_configs=None, **kwargs):
     if settings.DEBUG or is_test_settings():
@@ -47,8 +49,6 @@ def payment_settings_errors():
 
 
 def _regie_checks():
-    from .models import Regie
-
     try:
         regies = list(Regie.objects.filter(is_active=True).exclude(payment_provider="").values_list(
             "name", "payment_provider", "payfip_mode", "payfip_numcli"

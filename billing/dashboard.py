@@ -2,6 +2,9 @@
 from django.utils import timezone
 
 from portal.dashboard import register_block
+from portal.models import Organisation
+
+from .selectors import home_summary
 
 
 @register_block
@@ -9,10 +12,6 @@ def billing_block(request):
     family = getattr(request, "family", None)
     if family is None:
         return None
-    from .selectors import home_summary
-
-    from portal.models import Organisation
-
     org = getattr(request, "_organisation", None)
     if org is None:
         org = request._organisation = Organisation.current()

@@ -7,6 +7,11 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from enrolment import loaders
+from enrolment.models import Booking, Enrolment, Structure, Unit
+from families.models import Guardian
+from portal.demo import register as register_demo
+
 from .models import OnlineTransaction, Regie, Tariff, TariffBracket
 from .services.direct_debit import mandate_decide, mandate_request
 from .services.invoicing import invoice_issue_period
@@ -29,11 +34,6 @@ TARIFFS = {
 
 
 def populate(*, stdout, rng):
-    from enrolment import loaders
-    from enrolment.models import Booking, Enrolment, Structure, Unit
-
-    from families.models import Guardian
-
     today = timezone.localdate()
     year = today.year if today.month >= 9 else today.year - 1
     season_start = datetime.date(year, 9, 1)
@@ -156,3 +156,6 @@ def populate(*, stdout, rng):
         f"Facturation : 2 régies, {tariffs} tarifs, {len(past)} journées passées pointées, {len(invoices)} factures "
         f"({paid_online} payées en ligne, {paid_cheque} par chèque), {mandates} famille au prélèvement."
     )
+
+
+register_demo(populate, order=30)  # after the enrolments and bookings

@@ -31,7 +31,7 @@ def _stylesheet(name):
     font_config = _font_config()
     css = _local.stylesheets.get(name)
     if css is None:
-        from weasyprint import CSS
+        from weasyprint import CSS  # imported lazily: ~0.7 s with weasyprint
 
         css = _local.stylesheets[name] = CSS(string=render_to_string(name), font_config=font_config)
     return css

@@ -1,11 +1,16 @@
 """Pricing: pure tariff rules, and the batched tariff lookup every app uses for a price.
 
-``unit_prices(family=, units=, day=)`` is what the booking recap and the invoicing call:
-one query for the tariffs and one for their brackets, whatever the number of units.
+``unit_prices(family=, units=, day=)`` is what the invoicing calls: one query for the tariffs and one
+for their brackets, whatever the number of units. Enrolment's booking pages ask through
+``enrolment.prices``, whose provider (``TariffPrices``) ``BillingConfig.ready()`` registers.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+
+from .models import Tariff, TariffBracket
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -82,10 +87,6 @@ def line_amount(quantity, unit_price):
 
 def tariff_rules(*, unit_ids, start, end):
     """{unit_id: [TariffRule]} for tariffs overlapping [start, end]: two queries in all."""
-    from django.db.models import Q
-
-    from .models import Tariff, TariffBracket
-
     unit_ids = list({int(u) for u in unit_ids})
     if not unit_ids:
         return {}
@@ -148,3 +149,15 @@ def unit_prices_by_day(*, family, units, days):
         for uid in ids:
             prices[(uid, day)] = rule_price(rule_for_day(rules.get(uid, ()), day), quotient)
     return prices
+
+
+class TariffPrices:
+    """billing's ``enrolment.prices.PriceProvider``: a unit's tariffs are its ``TariffRule`` list."""
+
+    models = (Tariff, TariffBracket)
+
+    def tariffs(self, *, unit_ids, start, end):
+        return tariff_rules(unit_ids=unit_ids, start=start, end=end)
+
+    def price(self, unit_tariffs, *, day, quotient):
+        return rule_price(rule_for_day(unit_tariffs, day), quotient)

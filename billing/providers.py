@@ -29,6 +29,8 @@ from eopayment import payfip_ws
 
 from portal.errors import PaymentError
 
+from .models import FakeProviderOperation
+
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 # eopayment result codes → OnlineTransaction states
@@ -172,8 +174,6 @@ class FakePayfipService:
     """Stands in for eopayment's PayFiP SOAP client; the "bank" is ``FakeProviderOperation``."""
 
     def get_idop(self, *, numcli, saisie, exer, refdet, montant, mel, url_notification, url_redirect, objet=None, timeout=None):
-        from .models import FakeProviderOperation
-
         op = FakeProviderOperation.objects.create(
             idop=secrets.token_hex(16), numcli=numcli or "", saisie=saisie, exer=exer, refdet=refdet,
             montant=int(montant), mel=mel, objet=objet or "", url_notification=url_notification, url_redirect=url_redirect,
@@ -181,8 +181,6 @@ class FakePayfipService:
         return op.idop
 
     def get_info_paiement(self, idop, timeout=None):
-        from .models import FakeProviderOperation
-
         op = FakeProviderOperation.objects.filter(idop=idop).first()
         if op is None:
             raise payfip_ws.PayFiPError("P1", "IdOp inconnu")

@@ -3,6 +3,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, DecimalField, F, Func, Max, Min, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
 
@@ -175,8 +176,6 @@ def payments_page(*, family, user=None, page=1, per_page=25, organisation=None):
 
 
 def online_payment_offered(regie):
-    from django.conf import settings
-
     if regie.payment_provider == "fake":
         return bool(settings.PAYMENT_FAKE_PROVIDER)
     return bool(regie.payment_provider)

@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from portal.errors import DomainError
 
 from . import services
+from .services.calendar import school_holidays_import
 from .models import (
     Activity, ActivityType, Booking, BookingWindow, CalendarFeed, CapacityOverride, ClosureDay, Enrolment, Group,
     Occupancy, OpeningPeriod, SchoolHoliday, Structure, Unit, WaitingListEntry,
@@ -99,8 +101,6 @@ class SchoolHolidayAdmin(admin.ModelAdmin):
 
     @admin.action(description="Importer les vacances scolaires de la zone de l'organisation (année en cours et suivante)")
     def import_zone(self, request, queryset):
-        from .services.calendar import school_holidays_import
-
         try:
             n = school_holidays_import()
         except DomainError as exc:
@@ -188,8 +188,6 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            from django.utils import timezone
-
             obj.requested_at = timezone.now()
             obj.requested_by = request.user
         super().save_model(request, obj, form, change)

@@ -7,7 +7,9 @@ class EnrolmentConfig(AppConfig):
     verbose_name = "Inscriptions et réservations"
 
     def ready(self):
-        from . import dashboard  # noqa: F401  (registers the home-page block)
+        # AppConfig.ready: what imports models, and modules that register themselves (home block, « Mes
+        # données » sections, demo data, Celery tasks queued by name through portal.queue).
+        from . import dashboard, demo, gdpr, tasks  # noqa: F401
         from .loaders import connect_signals
 
         connect_signals()  # catalogue writes drop the cached catalogue

@@ -9,11 +9,13 @@ import datetime
 
 from django.utils import timezone
 
+from families.models import Child
+from portal.demo import register as register_demo
 from portal.errors import DomainError
 
 from . import rules, services
 from .models import (
-    Activity, ActivityType, BookingWindow, CapacityOverride, ClosureDay, Enrolment, Group, OpeningPeriod,
+    Activity, ActivityType, Booking, BookingWindow, CapacityOverride, ClosureDay, Enrolment, Group, OpeningPeriod,
     SchoolHoliday, Structure, Unit,
 )
 from .services import BOOK, Change
@@ -69,8 +71,6 @@ def _leisure_units(activity, prefix, capacity):
 
 
 def populate(*, stdout, rng):
-    from families.models import Child
-
     today = timezone.localdate(timezone.now(), rules.PARIS)
     y = today.year if today.month >= 9 else today.year - 1
     season = f"{y}/{y + 1}"
@@ -243,12 +243,11 @@ def _commit(family, changes, now):
 
 
 def _holding(unit, day):
-    from .models import Booking
-
     return Booking.objects.filter(unit=unit, date=day, state__in=Booking.HOLDING_STATES).count()
 
 
 def _holding_child(unit, day, child_id):
-    from .models import Booking
-
     return Booking.objects.filter(unit=unit, date=day, child_id=child_id, state__in=Booking.HOLDING_STATES).exists()
+
+
+register_demo(populate, order=20)  # after the families

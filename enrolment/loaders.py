@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.db.models.signals import m2m_changed
 from django.utils import timezone
 
 from portal import caching
@@ -22,7 +23,6 @@ from .models import (Activity, ActivityType, BookingWindow, CapacityOverride, Cl
                      SchoolHoliday, Structure, Unit)
 
 CACHE_NAME = "enrolment-catalogue"
-TARIFFS_CACHE_NAME = "enrolment-tariffs"
 KEEP_SEASONS_DAYS = 400  # activities whose season ended longer ago are loaded on demand, not cached
 CATALOGUE_MODELS = (Structure, ActivityType, Activity, Group, Unit, OpeningPeriod, ClosureDay, SchoolHoliday,
                     BookingWindow, CapacityOverride)
@@ -63,9 +63,7 @@ def unit_rules_changed(action=None, **kwargs):
 
 
 def connect_signals():
-    from django.db.models.signals import m2m_changed
-
-    caching.watch(*CATALOGUE_MODELS, *_tariff_models())
+    caching.watch(*CATALOGUE_MODELS)  # the tariffs: by the price provider's registration (prices.py)
     for through in (Unit.incompatible_units.through, Unit.required_units.through):
         m2m_changed.connect(unit_rules_changed, sender=through, dispatch_uid=f"catalogue-m2m-{through.__name__}")
 
@@ -81,30 +79,6 @@ def catalogue(*, verified=False):
     against the configuration version in the database (one query) rather than the shared cache, for
     decisions such as a booking commit."""
     return caching.cached_config(CACHE_NAME, _build_recent, models=CATALOGUE_MODELS, verified=verified)
-
-
-def _tariff_models():
-    try:
-        from billing.models import Tariff, TariffBracket
-    except ImportError:  # the portal without its billing app
-        return ()
-    return (Tariff, TariffBracket)
-
-
-def tariffs():
-    """billing's tariff rules ({unit_id: [TariffRule]}) of every unit of the cached catalogue, over its
-    seasons, for the indicative prices of the basket recap: no query when warm. Tariffs are configuration
-    staff edit in the admin; kept with the catalogue, rebuilt when a Tariff or TariffBracket row changes."""
-    from billing import pricing
-
-    def build():
-        cat = catalogue()
-        if not cat.activities:
-            return {}
-        return pricing.tariff_rules(unit_ids=list(cat.units), start=min(a.season_start for a in cat.activities.values()),
-                                    end=max(a.season_end for a in cat.activities.values()))
-
-    return caching.cached_config(TARIFFS_CACHE_NAME, build, models=_tariff_models())
 
 
 def catalogue_for(activity_ids, *, verified=False):

@@ -11,10 +11,11 @@ from django.db.models import BigIntegerField, CharField, Prefetch, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from families.models import Child
+from families.models import AuthorisedPerson, Child
 
 from . import loaders, rules
-from .models import Activity, Booking, Enrolment, Occupancy, Structure, Unit, WaitingListEntry
+from .models import Activity, ActivityType, Booking, Enrolment, Occupancy, Structure, Unit, WaitingListEntry
+from .prices import unit_prices
 
 FEW_PLACES = 5
 
@@ -76,8 +77,6 @@ def validated_enrolments(*, family):
 
 def catalogue(*, now=None):
     """Structures → activity types → active activities (with groups) open for enrolment: three queries."""
-    from .models import ActivityType
-
     today = timezone.localdate(now or timezone.now(), rules.PARIS)
     activities = (
         Activity.objects.filter(is_active=True, season_end__gte=today)
@@ -364,27 +363,6 @@ def child_month_planning(*, child, year, month):
 
 
 # --------------------------------------------------------------------------- basket recap
-def _price_lookup(family, unit_ids, days):
-    """{(unit_id, day): Decimal} from billing's pricing, or None while billing has no pricing module. No
-    query for the units of the cached catalogue (their tariffs are cached with it), two for others."""
-    try:
-        from billing import pricing
-    except ImportError:
-        return None
-    tariffs = loaders.tariffs()  # (also when the basket is empty: the first page warms them)
-    if not unit_ids or not days:
-        return {}
-    cat = loaders.catalogue()
-    if not all(u in cat.units for u in unit_ids):
-        tariffs = pricing.tariff_rules(unit_ids=unit_ids, start=min(days), end=max(days))
-    prices = {}
-    for day in days:
-        quotient = family.quotient_on(day)
-        for u in unit_ids:
-            prices[(u, day)] = pricing.rule_price(pricing.rule_for_day(tariffs.get(u, ()), day), quotient)
-    return prices
-
-
 def _euros(amount):
     """« 8,50 € » (what ``floatformat:2`` prints in French), « — » without a price."""
     return "—" if amount is None else f"{amount:.2f} €".replace(".", ",")
@@ -403,8 +381,8 @@ def basket_recap(*, family, items):
     units = {u: cat.units[u] for u in unit_ids if u in cat.units}
     if len(units) < len(unit_ids):  # units of past seasons' activities
         units.update(Unit.objects.select_related("activity").in_bulk(unit_ids - set(units)))
-    prices = _price_lookup(family, sorted({p[2] for p in parsed if p[2] in units and units[p[2]].billable}),
-                           {p[0] for p in parsed})
+    prices = unit_prices(family=family, unit_ids=sorted({p[2] for p in parsed if p[2] in units and units[p[2]].billable}),
+                         days={p[0] for p in parsed})
     lines = []
     total = Decimal("0.00")
     for day, child_id, unit_id, action in sorted(parsed):
@@ -432,8 +410,6 @@ def basket_recap(*, family, items):
 # --------------------------------------------------------------------------- staff
 def attendance_sheet(*, day, activity, group=None):
     """Bookings of a day for an activity (and group) with health flags and pick-up persons. Four queries."""
-    from families.models import AuthorisedPerson
-
     qs = (
         Booking.objects.filter(date=day, unit__activity=activity, state__in=("reserved", "present", "absent_billed",
                                                                               "excused", "requested"))

@@ -470,7 +470,7 @@ def feed_manage(request):
 
 
 def feed(request, token):
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event  # imported here: ~0.15 s, paid only by the processes serving a feed
 
     cal_feed = get_object_or_404(CalendarFeed.objects.select_related("family"), token=token)
     cal = Calendar()

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from portal.demo import register as register_demo
 from portal.models import Organisation
 
 from . import services
@@ -226,3 +227,22 @@ def _change_requests(families, staff):
     services.change_request_refuse(
         request=refused, by=staff, reason="Merci de joindre l'attestation MSA : le changement de régime se fait sur justificatif.",
     )
+
+
+def presence():
+    """For ``manage.py demo_data``: "real" when the database holds real families, "demo" when the demo is loaded."""
+    if Family.objects.filter(is_demo=False).exists():
+        return "real"
+    return "demo" if Family.objects.filter(is_demo=True).exists() else None
+
+
+def logins(stdout):
+    """The demo accounts, printed by ``manage.py demo_data``."""
+    guardian = Guardian.objects.filter(family__is_demo=True, user__isnull=False).order_by("family__number", "rank").first()
+    if guardian:
+        stdout.write(f"Parent de démonstration : {guardian.user.email} / {settings.DEMO_PASSWORD}")
+        stdout.write("(tout responsable de démonstration ayant un e-mail se connecte avec ce même mot de passe)")
+    stdout.write(f"Agent (administration) : http://127.0.0.1:8000/admin/  {STAFF_EMAIL} / {settings.DEMO_PASSWORD}")
+
+
+register_demo(populate, order=10, presence=presence, logins=logins)

@@ -284,6 +284,3 @@ class Invitation(models.Model):
 
     def is_usable(self, now=None):
         return self.used_at is None and self.expires_at > (now or timezone.now())
-
-
-from .models_documents import *  # noqa: E402,F401,F403  (documents, consents, renewal)

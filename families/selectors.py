@@ -1,5 +1,8 @@
 """Non-trivial reads of the family file, each in a bounded number of queries."""
-from django.db.models import Prefetch
+from datetime import timedelta
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from .models import ChangeRequest, Child, Guardian
 
@@ -62,11 +65,6 @@ def children_pending_requests(*, family):
 
 def family_requests(*, family, kind=None, now=None, days=31):
     """Mes demandes: the requests of the last month plus every pending one, newest first (1 query)."""
-    from datetime import timedelta
-
-    from django.db.models import Q
-    from django.utils import timezone
-
     now = now or timezone.now()
     qs = ChangeRequest.objects.filter(family=family).filter(
         Q(status=ChangeRequest.Status.PENDING) | Q(requested_at__gte=now - timedelta(days=days))

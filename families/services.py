@@ -384,3 +384,24 @@ def staff_edit_audit(*, obj, family, by, old_values, new_values, created=False):
         summary=f"{obj._meta.verbose_name.capitalize()} {verb} par le service : {obj}"[:300],
         old_values=old_values, new_values=new_values,
     )
+
+
+@transaction.atomic
+def family_quotient_set(*, family, quotient, valid_from, valid_until=None, benefit_number="", by, reason):
+    """Staff set the family's quotient familial (e.g. on validating a yearly renewal), audited with ``reason``.
+
+    ``valid_until`` None keeps the current end date; an empty ``benefit_number`` keeps the current one."""
+    family = Family.objects.select_for_update().get(pk=family.pk)
+    old = {"quotient": str(family.quotient) if family.quotient is not None else None,
+           "benefit_number": family.benefit_number}
+    family.quotient = quotient
+    family.quotient_valid_from = valid_from
+    family.quotient_valid_until = valid_until or family.quotient_valid_until
+    family.benefit_number = benefit_number or family.benefit_number
+    family.save(update_fields=["quotient", "quotient_valid_from", "quotient_valid_until", "benefit_number",
+                               "updated_at"])
+    AuditLog.objects.create(
+        actor=by, family=family, action="quotient_update", summary=f"Quotient familial mis à jour {reason}"[:300],
+        old_values=old, new_values={"quotient": str(family.quotient), "benefit_number": family.benefit_number},
+    )
+    return family

@@ -7,4 +7,5 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messagerie"
 
     def ready(self):
-        from . import dashboard, gdpr  # noqa: F401  (registers the badge, home block and export)
+        # AppConfig.ready: modules that register themselves (badge, home block, « Mes données », demo data).
+        from . import dashboard, demo, gdpr  # noqa: F401

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from families.models import Family, Guardian
+from portal.demo import register as register_demo
 
 from .models import Message, Service, Thread
 
@@ -65,3 +66,6 @@ def populate(*, stdout, rng):
             thread.save()
             threads += 1
     stdout.write(f"Messagerie : {threads} conversation(s) de démonstration.")
+
+
+register_demo(populate, order=40)

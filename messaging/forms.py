@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from families.models import Family
 from portal.uploads import private_file_field
 
 from .models import Service, Thread
@@ -75,8 +76,6 @@ class StaffComposeForm(AttachmentsMixin, forms.Form):
     attachment_3 = _file_field("3e pièce jointe")
 
     def clean_family_number(self):
-        from families.models import Family
-
         number = self.cleaned_data["family_number"].strip()
         family = Family.objects.filter(number=number).first()
         if family is None:

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from families.models import Guardian
 from portal.errors import MessagingError
 from portal.mail import email_queue
 from portal.models import AuditLog, Organisation
@@ -25,8 +26,6 @@ def _attach(message, files):
 
 
 def _family_recipients(family):
-    from families.models import Guardian
-
     return [
         g.email for g in Guardian.objects.filter(family=family).order_by("rank") if g.email
     ] if family.allow_email else []

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from families.access import family_for_user, parent_required
 from portal.errors import DomainError
+from portal.files import private_file_response
 
 from . import selectors, services
 from .forms import AssignForm, ComposeForm, ReplyForm, StaffComposeForm, StaffFilterForm
@@ -90,19 +91,6 @@ def attachment(request, pk):
     else:
         item = selectors.attachment_for_family(attachment_id=pk, family=family_for_user(request.user))
     return private_file_response(item.file, item.original_name, item.content_type)
-
-
-def private_file_response(file_field, filename, content_type):
-    try:
-        handle = file_field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    inline = content_type in ("application/pdf", "image/jpeg", "image/png")
-    response = FileResponse(handle, content_type=content_type or "application/octet-stream",
-                            as_attachment=not inline, filename=filename)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # --- Staff side -------------------------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ class NewsConfig(AppConfig):
     verbose_name = "Actualités et documents"
 
     def ready(self):
+        # AppConfig.ready: what imports models, and modules that register themselves (home block, demo data).
         from portal import caching
 
-        from . import dashboard  # noqa: F401  (registers the home-page block)
+        from . import dashboard, demo  # noqa: F401
         from .models import NewsPost
 
         caching.watch(NewsPost)  # the home blocks' cached posts (selectors.home_posts)

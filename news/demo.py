@@ -1,9 +1,11 @@
-"""Demo data of news and documents: posts, published PDFs (made with WeasyPrint), the documents
-families must provide, the consent texts and an open renewal campaign."""
+"""Demo data of news: posts and published PDFs (made with WeasyPrint). The documents families must provide,
+the consent texts and the renewal campaign are the documents app's (documents/demo.py)."""
 import datetime
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+
+from portal.demo import register as register_demo
 
 from .models import NewsPost, PublishedDocument
 
@@ -29,27 +31,8 @@ DOCUMENTS = [
     ("Ramassage bus des centres de loisirs", "bus", "families", "Arrêts et horaires du bus du mercredi et des vacances"),
 ]
 
-DOCUMENT_TYPES = [
-    ("Justificatif de domicile", "Facture ou attestation d'assurance habitation de moins de 3 mois", True, 3),
-    ("Attestation d'assurance responsabilité civile", "Pour l'année scolaire", True, 12),
-    ("Fiche contacts et règlement intérieur signée", "À compléter, signer et renvoyer", True, 12),
-    ("Certificat médical", "Uniquement en cas de PAI", False, 12),
-    ("Copie du dernier jugement", "En cas de séparation", False, None),
-]
-
-CONSENTS = [
-    ("rules", "Règlement intérieur des accueils", "J'ai pris connaissance du règlement intérieur des accueils "
-     "périscolaires, de la restauration scolaire et des centres de loisirs et je m'engage à le respecter."),
-    ("health", "Traitement des données de santé", "J'accepte que le service enregistre les informations de santé "
-     "de mes enfants (allergies, PAI, vaccins) pour leur accueil. Elles ne sont visibles que du service et jamais "
-     "envoyées par e-mail."),
-    ("image", "Droit à l'image", "J'autorise le service à photographier mes enfants lors des activités et à "
-     "publier ces photos dans ses supports d'information."),
-]
-
-
 def _pdf(title, subtitle):
-    from weasyprint import HTML
+    from weasyprint import HTML  # imported lazily: ~0.7 s, only when the demo is loaded
 
     html = (f"<html lang='fr'><body style='font-family: sans-serif'><h1>{title}</h1><p>{subtitle}</p>"
             "<p>Document de démonstration du Portail Familles.</p></body></html>")
@@ -57,8 +40,6 @@ def _pdf(title, subtitle):
 
 
 def populate(*, stdout, rng):
-    from families.models import ConsentVersion, DocumentType, RenewalCampaign
-
     now = timezone.now()
     for age, (title, body, audience) in enumerate(POSTS):
         NewsPost.objects.create(title=title, body=body, audience=audience,
@@ -70,18 +51,7 @@ def populate(*, stdout, rng):
                                 size=len(data))
         doc.file.save(f"{category}.pdf", ContentFile(data), save=False)
         doc.save()
-    for order, (name, description, required, months) in enumerate(DOCUMENT_TYPES):
-        DocumentType.objects.get_or_create(name=name, defaults={
-            "description": description, "is_required": required, "validity_months": months, "order": order})
-    for kind, title, text in CONSENTS:
-        if not ConsentVersion.objects.filter(kind=kind).exists():
-            ConsentVersion.objects.create(kind=kind, version=1, title=title, text=text, published_at=now)
-    today = timezone.localdate(now)
-    year = today.year if today.month < 9 else today.year + 1
-    RenewalCampaign.objects.get_or_create(school_year=f"{year}/{year + 1}", defaults={
-        "opens_on": today - datetime.timedelta(days=3), "deadline": today + datetime.timedelta(days=45),
-        "instructions": "Vérifiez chaque rubrique, déclarez votre quotient CAF avec l'attestation et envoyez les "
-                        "documents demandés, puis cliquez sur « Envoyer au service ».",
-    })
-    stdout.write(f"Actualités : {len(POSTS)} actualités, {len(DOCUMENTS)} documents publiés, "
-                 f"{len(DOCUMENT_TYPES)} types de documents, {len(CONSENTS)} consentements, 1 campagne d'actualisation.")
+    stdout.write(f"Actualités : {len(POSTS)} actualités, {len(DOCUMENTS)} documents publiés.")
+
+
+register_demo(populate, order=50)

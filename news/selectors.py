@@ -3,6 +3,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from enrolment.models import Enrolment
+from families.access import family_for_user
 from portal.caching import cached_config
 
 from .models import NewsPost, PublishedDocument
@@ -15,10 +17,6 @@ def family_structure_ids(family):
     """Structures where the family has a child enrolled (pending or validated), as a subquery (no query
     of its own: it runs inside the posts' query)."""
     if family is None:
-        return None
-    try:
-        from enrolment.models import Enrolment
-    except ImportError:  # enrolment not installed
         return None
     return (
         Enrolment.objects.filter(child__family=family, status__in=("pending", "validated"))
@@ -43,8 +41,6 @@ def visitor_family(request):
     user = request.user
     if not user.is_authenticated:
         return None
-    from families.access import family_for_user
-
     try:
         return family_for_user(user)
     except Http404:

@@ -1,7 +1,8 @@
+import filetype
 from django.http import Http404
 from django.shortcuts import render
 
-from messaging.views import private_file_response
+from portal.files import private_file_response
 
 from . import selectors
 from .rendering import render_markdown
@@ -35,8 +36,6 @@ def document_download(request, pk):
 
 
 def _image_type(field):
-    import filetype
-
     try:
         with field.open("rb") as handle:
             head = handle.read(262)

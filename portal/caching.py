@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 
+from django.apps import apps
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
@@ -33,9 +34,14 @@ _entries = {}  # {name: (token, built at (monotonic), value)}, shared by the thr
 _request = threading.local()  # the token read by the current request (read once per request)
 
 
-def _database_token():
-    from .models import ConfigVersion
+def _config_version():
+    # Looked up in the app registry rather than imported: portal.models uses this module
+    # (Organisation.current), so importing it here would make a cycle.
+    return apps.get_model("portal", "ConfigVersion")
 
+
+def _database_token():
+    ConfigVersion = _config_version()
     token = ConfigVersion.objects.filter(pk=1).values_list("token", flat=True).first()
     if token is None:
         token = ConfigVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[0].token
@@ -74,9 +80,7 @@ def _forget_cached_token():
 
 def config_changed():
     """Every process rebuilds its configuration once the current transaction commits (this one at once)."""
-    from .models import ConfigVersion
-
-    ConfigVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+    _config_version().objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
     _forget_cached_token()
     transaction.on_commit(_forget_cached_token)
 

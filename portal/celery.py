@@ -9,8 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Task modules not named tasks.py: listed here so that workers register them too.
-app.autodiscover_tasks(["families"], related_name="tasks_documents")
 
 app.conf.beat_schedule = {
     "outbox-sweep": {"task": "portal.tasks.outbox_sweep", "schedule": crontab(minute="*/5")},
@@ -18,7 +16,7 @@ app.conf.beat_schedule = {
     "billing-invoices-monthly": {"task": "billing.tasks.invoices_issue_monthly", "schedule": crontab(day_of_month=1, hour=5, minute=0)},
     "billing-invoice-pdfs-orphans-sweep": {"task": "billing.tasks.invoice_pdfs_orphans_sweep", "schedule": crontab(day_of_week=0, hour=4, minute=0)},
     "billing-online-payments-reconcile": {"task": "billing.tasks.online_payments_reconcile", "schedule": crontab(minute="*/15")},
-    "families-renewal-reminders": {"task": "families.tasks_documents.renewal_reminders", "schedule": crontab(hour=9, minute=0)},
+    "documents-renewal-reminders": {"task": "documents.tasks.renewal_reminders", "schedule": crontab(hour=9, minute=0)},
     "enrolment-deadline-reminders": {"task": "enrolment.tasks.deadline_reminders", "schedule": crontab(hour=10, minute=0)},
     "enrolment-prebook-upcoming": {"task": "enrolment.tasks.prebook_upcoming", "schedule": crontab(hour=2, minute=15)},
     "enrolment-waiting-list-expire": {"task": "enrolment.tasks.waiting_list_expire", "schedule": crontab(minute="*/10")},

@@ -7,6 +7,7 @@ login count or a staff change reach only one of them. ``manage.py check --deploy
 """
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.management import call_command
 
 # Test settings run with DEBUG off to exercise production code paths; they are the one exemption.
 TEST_SETTINGS_MODULES = ("portal.settings_test", "portal.settings_test_sqlite")
@@ -42,8 +43,6 @@ def shared_cache_check(app_configs=None, **kwargs):
 
 def refuse_to_serve_with_errors():
     """Run every system check; raise (the server process does not start) on any error. Called by wsgi.py."""
-    from django.core.management import call_command
-
     if settings.DEBUG:
         return
     call_command("check", fail_level="ERROR", verbosity=0)

@@ -1,4 +1,5 @@
-"""Daily housekeeping: old invitations, expired links and old bodies in the outbox, the job log.
+"""Daily housekeeping: expired links and old bodies in the outbox, the job log, and the steps apps register
+(families: old invitations).
 
 Every step is idempotent and computed from the database and ``now``.
 
@@ -15,29 +16,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from families.models import Invitation
-
 from .conf import setting
 from .models import JobRun, OutboundEmail
 
 JOB_RUN_STALE_HOURS = 6
-
-
-def invitations_expire(*, now):
-    """An invitation not used within ``INVITATION_VALIDITY_DAYS`` of being sent stops working now
-    (covers links made before the validity was shortened). Returns how many were expired."""
-    sent_before = now - timedelta(days=settings.INVITATION_VALIDITY_DAYS)
-    return Invitation.objects.filter(used_at__isnull=True, expires_at__gt=now, created_at__lte=sent_before).update(
-        expires_at=now
-    )
-
-
-def invitations_purge(*, now):
-    """Delete unused invitations expired for more than ``INVITATION_PURGE_DAYS`` (their link is dead;
-    the audit log keeps who invited whom). Used invitations stay: they date the account's activation."""
-    limit = now - timedelta(days=setting("INVITATION_PURGE_DAYS"))
-    deleted, _ = Invitation.objects.filter(used_at__isnull=True, expires_at__lt=limit).delete()
-    return deleted
 
 
 def _erase_bodies(queryset, *, now, reason):
@@ -91,18 +73,25 @@ def job_runs_interrupted(*, now, current_run=None):
     )
 
 
-STEPS = (
-    (job_runs_interrupted, "exécutions interrompues signalées"),
-    (invitations_expire, "invitations expirées (non utilisées à temps)"),
-    (invitations_purge, "anciennes invitations expirées supprimées"),
-    (outbox_secret_links_erase, "e-mails à lien expiré dont le contenu a été effacé"),
-    (outbox_bodies_erase, "anciens e-mails dont le contenu a été effacé"),
-    (job_runs_purge, "anciennes exécutions de tâches supprimées"),
-)
+# Each app registers its own steps (families: old invitations) with ``register_step``: core knows no app.
+_steps = []  # [(order, label, step)]
+
+
+def register_step(step, label, *, order=100):
+    """Add ``step(now=) -> count`` to the daily housekeeping; ``label`` names what the count counts."""
+    if all(registered is not step for _order, _label, registered in _steps):
+        _steps.append((order, label, step))
+        _steps.sort(key=lambda entry: entry[0])
 
 
 def run_all(*, now, run):
-    for step, label in STEPS:
+    for _order, label, step in _steps:
         count = step(now=now, current_run=run.job_run) if step is job_runs_interrupted else step(now=now)
         if count:
             run.add(label, count)
+
+
+register_step(job_runs_interrupted, "exécutions interrompues signalées", order=0)
+register_step(outbox_secret_links_erase, "e-mails à lien expiré dont le contenu a été effacé", order=40)
+register_step(outbox_bodies_erase, "anciens e-mails dont le contenu a été effacé", order=50)
+register_step(job_runs_purge, "anciennes exécutions de tâches supprimées", order=60)

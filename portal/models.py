@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from .caching import cached_config
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField("créé le", auto_now_add=True)
@@ -65,8 +67,6 @@ class Organisation(models.Model):
     def current(cls):
         """The organisation row, kept in each worker's memory until it is saved (portal.caching); each
         call gets its own copy, which the caller may change and save."""
-        from .caching import cached_config
-
         shared = cached_config("organisation", lambda: cls.objects.get_or_create(pk=1)[0], models=[cls])
         copy = cls.__new__(cls)
         copy.__dict__.update(shared.__dict__)

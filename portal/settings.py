@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "portal",
     "families",
+    "documents",
     "enrolment",
     "billing",
     "messaging",
@@ -55,7 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "families.middleware_documents.ConsentMiddleware",
+    "documents.middleware.ConsentMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
 ]
 

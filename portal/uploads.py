@@ -7,7 +7,10 @@ import io
 import unicodedata
 
 import filetype
+from django import forms
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from PIL import Image
 
 from portal.errors import UploadError
 
@@ -45,8 +48,6 @@ def upload_check(uploaded):
 
 
 def _image_opens(data):
-    from PIL import Image
-
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
@@ -64,6 +65,7 @@ MAX_PDF_OBJECTS = 50_000
 def _pdf_check(data, name):
     """A PDF must open, end at its last ``%%EOF`` (nothing hidden after it) and hold no script, no
     automatic or launching action and no embedded file: these reach staff's desktop PDF readers."""
+    # Imported here: pypdf costs ~0.2 s to import, paid only by the processes that check a PDF upload.
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
@@ -137,8 +139,6 @@ ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 def validate_upload(uploaded):
     """Form-field validator around ``upload_check``: the French message lands on the field."""
-    from django.core.exceptions import ValidationError
-
     try:
         upload_check(uploaded)
     except UploadError as exc:
@@ -147,8 +147,6 @@ def validate_upload(uploaded):
 
 def private_file_field(label, *, required=False, help_text=UPLOAD_HELP, **kwargs):
     """A form field for a private upload (PDF, JPEG or PNG of at most 6 MB, checked by content)."""
-    from django import forms
-
     return forms.FileField(
         label=label, required=required, help_text=help_text, validators=[validate_upload],
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}), **kwargs,

@@ -1,24 +1,22 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
-
 admin.site.site_header = "Portail Familles – administration"
 admin.site.site_title = "Portail Familles"
 admin.site.index_title = "Gestion du service enfance"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("families.home")),  # the home page and « Mes données » (the family's)
     path("admin/", admin.site.urls),
     path("compte/", include("allauth.urls")),
     path("famille/", include("families.urls")),
-    path("dossier/", include("families.urls_documents")),
-    path("mes-donnees/", views.my_data, name="my_data"),
-    path("mes-donnees/archive.zip", views.my_data_archive, name="my_data_archive"),
+    path("dossier/", include("documents.urls")),
     path("inscriptions/", include("enrolment.urls")),
     path("facturation/", include("billing.urls")),
     path("messagerie/", include("messaging.urls")),
     path("actualites/", include("news.urls")),
+    # Staff pages outside the admin: staff only (each view checks it until portal.staff applies it here).
+    path("personnel/documents/", include("documents.staff_urls")),
 ]
 
 handler404 = "portal.views.not_found"

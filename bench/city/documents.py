@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from families.models_documents import DocumentType, FamilyDocument
+from documents.models import DocumentType, FamilyDocument
 
 from .bulk import Copier
 

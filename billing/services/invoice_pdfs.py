@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -30,7 +31,9 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 from portal.models import Organisation
+from portal.queue import enqueue
 
+from .. import pdf
 from ..models import Invoice, InvoicePdf
 
 logger = logging.getLogger(__name__)
@@ -55,10 +58,8 @@ def _layout_fingerprint():
     stylesheet (computed once per process; a deployment that changes them makes every PDF stale)."""
     global _layout
     if _layout is None:
-        from ..pdf import INVOICE_STYLESHEET, INVOICE_TEMPLATE
-
         digest = hashlib.sha256(LAYOUT_VERSION.encode())
-        for name in (INVOICE_TEMPLATE, INVOICE_STYLESHEET):
+        for name in (pdf.INVOICE_TEMPLATE, pdf.INVOICE_STYLESHEET):
             digest.update(get_template(name).template.source.encode())
         _layout = digest.hexdigest()
     return _layout
@@ -116,11 +117,9 @@ def invoice_pdf_render(invoice, *, organisation=None, now=None):
 
     A failure to store is logged, never raised: the PDF is still returned.
     """
-    from ..pdf import invoice_pdf
-
     organisation = organisation or Organisation.current()
     fingerprint = invoice_pdf_fingerprint(invoice, organisation)  # before rendering: see invoice_pdf_get
-    content = invoice_pdf(invoice, organisation=organisation)
+    content = pdf.invoice_pdf(invoice, organisation=organisation)
     try:
         _store(invoice, content, fingerprint, now or timezone.now())
     except Exception:  # noqa: BLE001 — the parent gets the PDF; the next download tries again
@@ -237,9 +236,7 @@ def render_in_background():
     """
     value = getattr(settings, "BILLING_INVOICE_PDF_RENDER_AFTER_COMMIT", None)
     if value is None:
-        from portal.celery import app
-
-        return not app.conf.task_always_eager
+        return not current_app.conf.task_always_eager
     return bool(value)
 
 
@@ -278,12 +275,10 @@ def invoice_pdfs_batched():
 def invoice_pdfs_enqueue(ids):
     """One Celery task per chunk of ids. A broker failure is logged, never raised: those PDFs are
     rendered on their first download (or by ``manage.py render_invoice_pdfs``). Returns tasks queued."""
-    from ..tasks import invoice_pdfs_render as task
-
     queued = 0
     for i in range(0, len(ids), TASK_CHUNK):
         try:
-            task.delay(ids[i : i + TASK_CHUNK])
+            enqueue("billing.tasks.invoice_pdfs_render", ids[i : i + TASK_CHUNK])
         except Exception:  # noqa: BLE001
             logger.warning("Could not queue the rendering of %d invoice PDF(s)", len(ids) - i, exc_info=True)
             break

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from enrolment.models import Booking, Unit
+from families.models import Family, Guardian
 from portal.errors import BillingError
 from portal.mail import email_queue_many
 from portal.models import AuditLog
@@ -45,8 +47,6 @@ def credit_note_number_format(*, regie, year, number):
 
 def billable_bookings(*, regie, period_start, period_end, family_ids=None):
     """Bookings of ``regie``'s structures in the period, billable, not billed yet."""
-    from enrolment.models import Booking
-
     qs = Booking.objects.filter(
         date__gte=period_start,
         date__lte=period_end,
@@ -67,8 +67,6 @@ def regie_billable_units(regie):
     régie: on a city the planner misjudges that join chain next to the « not billed yet » anti-join
     and reads the month in seconds instead of a fraction of one.
     """
-    from enrolment.models import Unit
-
     return {
         pk: (name, activity_name)
         for pk, name, activity_name in Unit.objects.filter(
@@ -98,8 +96,6 @@ def invoice_issue_period(*, regie, period_start, period_end, by=None, now=None, 
         raise BillingError("La fin de la période précède son début.")
     now = now or timezone.now()
     issued_on = issued_on or timezone.localdate(now)
-    from enrolment.models import Booking
-
     # Families with billable bookings in the period (those already billed included: each chunk
     # reads what is left to bill under the sequence lock, so a re-run finds nothing to issue).
     family_ids = sorted(
@@ -139,9 +135,6 @@ LINE_FIELDS = ("invoice_id", "booking_id", "child_id", "enrolment_id", "unit_id"
 
 
 def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issued_on, by):
-    from enrolment.models import Booking
-    from families.models import Family, Guardian
-
     with transaction.atomic():
         year = issued_on.year
         # Take the sequence lock first: concurrent runs for this régie queue here, and the

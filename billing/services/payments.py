@@ -25,6 +25,7 @@ from portal.ratelimit import hit_count
 from ..models import Invoice, OnlineTransaction, Payment, PaymentAllocation, PaymentNotification
 from ..pricing import money
 from ..providers import ProviderError, provider_class, provider_for
+from ..selectors import online_payment_offered
 from .invoice_pdfs import invoice_pdfs_render_on_commit
 from .invoicing import invoice_status_refresh
 
@@ -98,8 +99,6 @@ def invoice_payable_online(invoice, active_transactions=()):
     """(payable, reason) for the « Payer » button."""
     if invoice.status != Invoice.Status.DUE or invoice.remaining <= 0:
         return False, "Facture réglée"
-    from ..selectors import online_payment_offered
-
     if not online_payment_offered(invoice.regie):
         return False, "Paiement en ligne non proposé"
     if any(t.invoice_id == invoice.pk for t in active_transactions):

@@ -21,6 +21,7 @@ from billing.services.invoice_pdfs import (
 )
 from billing.services.invoicing import credit_note_issue, invoice_issue_period
 from billing.services.payments import payment_record
+from billing.tasks import invoice_pdfs_render as render_task
 from portal.models import Organisation
 from portal.tests.concurrency import run_in_threads
 
@@ -55,14 +56,17 @@ def renders(monkeypatch):
 
 
 class FakeTask:
-    """Stands for the Celery task: records the chunks queued (or fails like a broker that is down)."""
+    """Stands for the broker behind the Celery task: records the chunks queued (or fails like a broker that
+    is down). Installed with ``monkeypatch.setattr(render_task, "apply_async", task.apply_async)``: the
+    services queue the task by name (portal.queue), which ends in the registered task's ``apply_async``."""
 
     def __init__(self, error=None):
         self.queued, self.error = [], error
 
-    def delay(self, ids):
+    def apply_async(self, args=None, kwargs=None, **options):
         if self.error:
             raise self.error
+        [ids] = args
         self.queued.append(ids)
 
 
@@ -100,7 +104,7 @@ def test_issue_renders_and_stores_the_pdfs_after_commit(march, background, rende
 def test_issue_queues_one_task_per_chunk_after_the_emails(march, other_family, background, monkeypatch,
                                                           django_capture_on_commit_callbacks):
     task = FakeTask()
-    monkeypatch.setattr("billing.tasks.invoice_pdfs_render", task)
+    monkeypatch.setattr(render_task, "apply_async", task.apply_async)
     monkeypatch.setattr(invoice_pdfs, "TASK_CHUNK", 1)
     child = other_family[1].children.first()
     book(child, march.meal_unit, enrol(child, march.activity, march.group), datetime.date(2026, 3, 4))
@@ -114,7 +118,7 @@ def test_a_failing_chunk_still_queues_the_pdfs_of_the_chunks_before_it(march, ot
     from billing.services import invoicing
 
     task = FakeTask()
-    monkeypatch.setattr("billing.tasks.invoice_pdfs_render", task)
+    monkeypatch.setattr(render_task, "apply_async", task.apply_async)
     child = other_family[1].children.first()
     book(child, march.meal_unit, enrol(child, march.activity, march.group), datetime.date(2026, 3, 4))
     real, calls = invoicing._invoice_issue_families, []
@@ -133,7 +137,7 @@ def test_a_failing_chunk_still_queues_the_pdfs_of_the_chunks_before_it(march, ot
 
 
 def test_a_broker_failure_is_logged_not_raised(march, background, monkeypatch, caplog, django_capture_on_commit_callbacks):
-    monkeypatch.setattr("billing.tasks.invoice_pdfs_render", FakeTask(ConnectionError("broker down")))
+    monkeypatch.setattr(render_task, "apply_async", FakeTask(ConnectionError("broker down")).apply_async)
     with django_capture_on_commit_callbacks(execute=True):
         [invoice] = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end)
     assert Invoice.objects.filter(pk=invoice.pk).exists() and not InvoicePdf.objects.exists()
@@ -233,7 +237,7 @@ def test_a_credit_note_is_rendered_again_after_commit(issued, background, render
 def test_a_payment_queues_the_rendering_of_its_invoices(issued, background, monkeypatch,
                                                         django_capture_on_commit_callbacks):
     task = FakeTask()
-    monkeypatch.setattr("billing.tasks.invoice_pdfs_render", task)
+    monkeypatch.setattr(render_task, "apply_async", task.apply_async)
     with django_capture_on_commit_callbacks(execute=True):
         payment_record(family=issued.family, regie=issued.regie, mode="cash", amount="45.20",
                        received_on=datetime.date(2026, 4, 10), invoices=[issued])
@@ -381,7 +385,7 @@ def test_payments_recorded_in_one_batch_queue_their_pdfs_together_in_chunks(
     from django.db import transaction
 
     task = FakeTask()
-    monkeypatch.setattr("billing.tasks.invoice_pdfs_render", task)
+    monkeypatch.setattr(render_task, "apply_async", task.apply_async)
     monkeypatch.setattr(invoice_pdfs, "TASK_CHUNK", 2)
     more = [invoice_make(regie=issued.regie, family=issued.family, number=900 + n, total="10.00") for n in range(2)]
     invoices = sorted([issued, *more], key=lambda i: i.pk)
@@ -400,7 +404,7 @@ def test_a_batch_that_fails_queues_nothing_and_the_next_one_queues_again(
     from django.db import transaction
 
     task = FakeTask()
-    monkeypatch.setattr("billing.tasks.invoice_pdfs_render", task)
+    monkeypatch.setattr(render_task, "apply_async", task.apply_async)
     with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         with invoice_pdfs.invoice_pdfs_batched():
             payment_record(family=issued.family, regie=issued.regie, mode="cheque", amount="5.00",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal.errors import BookingError
 from portal.mail import email_queue
 from portal.models import AuditLog
+from portal.queue import enqueue_on_commit
 
 from .. import loaders, rules
 from ..models import Booking, Enrolment
@@ -44,13 +45,11 @@ def serve_waiting_list_after_commit(*, unit_id, date, now):
 def serve_waiting_lists_after_commit(*, days, now):
     """serve_waiting_list_after_commit for several freed (unit_id, day): one task (queuing a Celery task
     costs about a millisecond of CPU), each day served in its own transaction."""
-    from ..tasks import waiting_list_serve, waiting_list_serve_days
-
     days = [(unit_id, day.isoformat()) for unit_id, day in sorted(set(days), key=lambda x: (x[1], x[0]))]
     if len(days) == 1:
-        transaction.on_commit(lambda: waiting_list_serve.delay(*days[0], now.isoformat()))
+        enqueue_on_commit("enrolment.tasks.waiting_list_serve", *days[0], now.isoformat())
     elif days:
-        transaction.on_commit(lambda: waiting_list_serve_days.delay([list(d) for d in days], now.isoformat()))
+        enqueue_on_commit("enrolment.tasks.waiting_list_serve_days", [list(d) for d in days], now.isoformat())
 
 
 def family_emails(family):

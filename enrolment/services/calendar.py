@@ -3,6 +3,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
 
 from portal.errors import EnrolmentError
 from portal.models import Organisation
@@ -12,8 +13,6 @@ from ..models import SchoolHoliday
 
 def school_holiday_periods(*, zone, years):
     """[(name, first day, last day)] of consecutive holiday days of ``zone`` (package vacances-scolaires-france)."""
-    from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
-
     source = SchoolHolidayDates()
     days = {}
     for year in years:

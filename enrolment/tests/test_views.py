@@ -307,7 +307,7 @@ def test_booking_cycle_query_counts_do_not_grow(world):
     """The race's cycle — mass selection, recap, commit, a refused commit with its recap — costs the same
     queries with few and many bookings around, at most about a dozen (issue 7)."""
     client, user, family, child, activity, group, unit, enrolment = world
-    from enrolment import loaders
+    from enrolment import loaders, prices
     from portal.models import Organisation
 
     Organisation.current()
@@ -324,7 +324,7 @@ def test_booking_cycle_query_counts_do_not_grow(world):
     for many in (10, 10_000):
         _many_bookings(activity, group, unit, many)
         loaders.catalogue()
-        loaders.tariffs()  # warm, as in a running server
+        prices.tariffs()  # warm, as in a running server
         c = {}
         # User, the enrolment with its siblings, the child's bookings; the session written.
         c["mass selection"], r = _queries(lambda: client.post(pattern, masse))

@@ -2,9 +2,16 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import families.models_documents
+import uuid
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+
+
+def family_document_path(instance, filename):
+    # The models of this migration moved to the documents app (documents/models.py, whose function the
+    # current state uses); this historical copy keeps the migration importable without it.
+    return f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
 
 
 class Migration(migrations.Migration):
@@ -86,7 +93,7 @@ class Migration(migrations.Migration):
             name='FamilyDocument',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=families.models_documents.family_document_path, verbose_name='fichier')),
+                ('file', models.FileField(upload_to=family_document_path, verbose_name='fichier')),
                 ('original_name', models.CharField(max_length=200, verbose_name='nom du fichier')),
                 ('content_type', models.CharField(max_length=50, verbose_name='type')),
                 ('size', models.PositiveIntegerField(verbose_name='taille (octets)')),
@@ -114,7 +121,7 @@ class Migration(migrations.Migration):
                 ('confirmed_sections', models.JSONField(blank=True, default=list, verbose_name='rubriques vérifiées')),
                 ('declared_quotient', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='quotient déclaré')),
                 ('quotient_benefit_number', models.CharField(blank=True, max_length=30, verbose_name='n° allocataire déclaré')),
-                ('quotient_proof', models.FileField(blank=True, upload_to=families.models_documents.family_document_path, verbose_name='attestation de quotient')),
+                ('quotient_proof', models.FileField(blank=True, upload_to=family_document_path, verbose_name='attestation de quotient')),
                 ('quotient_proof_name', models.CharField(blank=True, max_length=200)),
                 ('quotient_proof_type', models.CharField(blank=True, max_length=50)),
                 ('family_comment', models.TextField(blank=True, verbose_name='précisions de la famille')),

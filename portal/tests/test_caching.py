@@ -96,5 +96,5 @@ def test_every_cached_configuration_model_is_watched_from_startup():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test"})
     watched = set(done.stdout.split())
-    assert {"portal.Organisation", "families.DocumentType", "families.RenewalCampaign", "news.NewsPost",
+    assert {"portal.Organisation", "documents.DocumentType", "documents.RenewalCampaign", "news.NewsPost",
             "enrolment.Activity", "enrolment.Unit", "enrolment.ClosureDay", "enrolment.CapacityOverride"} <= watched, done.stderr

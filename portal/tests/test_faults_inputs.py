@@ -153,7 +153,7 @@ def test_thirty_one_parents_can_log_in_within_a_minute_from_one_address(client, 
 
 def test_database_unreachable_is_a_french_503(client):
     client.raise_request_exception = False
-    with mock.patch("portal.views.family_for_user", side_effect=OperationalError("connection refused")):
+    with mock.patch("families.home.family_for_user", side_effect=OperationalError("connection refused")):
         user, _ = parent_with_family()
         client.force_login(user)
         response = client.get("/")

@@ -80,7 +80,7 @@ def test_every_url_pattern_with_hostile_parameters(client, settings):
     from django.contrib.auth import get_user_model
 
     from families.demo import STAFF_EMAIL
-    from families.middleware_documents import SESSION_KEY as CONSENTS_PENDING
+    from documents.middleware import SESSION_KEY as CONSENTS_PENDING
     from families.models import Family
 
     call_command("demo_data", verbosity=0)

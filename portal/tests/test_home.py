@@ -28,8 +28,8 @@ def test_dashboard_query_count_is_bounded(client, django_assert_max_num_queries)
 
     from django.utils import timezone
 
-    from families.models import DocumentType, RenewalCampaign
-    from families.services_documents import document_upload
+    from documents.models import DocumentType, RenewalCampaign
+    from documents.services import document_upload
     from families.tests.factories import StaffFactory, parent_with_family
     from messaging import services as messaging
     from messaging.models import Service

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from families import housekeeping as family_housekeeping
 from families.models import Invitation
 from families.tests.factories import GuardianFactory
 from portal import housekeeping
@@ -29,7 +30,7 @@ def invitation(guardian, *, sent_days_ago, valid_days=14, used=False, token):
 
 
 def outbox_row(*, template, days_ago, status="sent"):
-    with mock.patch.object(email_send, "delay"):
+    with mock.patch.object(email_send, "apply_async"):
         email = OutboundEmail.objects.create(
             to="parent@example.org", subject="Objet", body_text="https://portail/lien-secret",
             body_html="<a href='https://portail/lien-secret'>lien</a>", template=template, status=status,
@@ -49,14 +50,14 @@ def test_invitations_not_used_in_time_expire(guardian, settings):
     long_link = invitation(guardian, sent_days_ago=20, valid_days=30, token="a" * 64)
     recent = invitation(guardian, sent_days_ago=2, token="b" * 64)
     used = invitation(guardian, sent_days_ago=20, valid_days=30, used=True, token="c" * 64)
-    assert housekeeping.invitations_expire(now=NOW) == 1
+    assert family_housekeeping.invitations_expire(now=NOW) == 1
     long_link.refresh_from_db()
     recent.refresh_from_db()
     used.refresh_from_db()
     assert long_link.expires_at == NOW and not long_link.is_usable(now=NOW)
     assert recent.is_usable(now=NOW)
     assert used.expires_at == NOW - timedelta(days=20) + timedelta(days=30)
-    assert housekeeping.invitations_expire(now=NOW) == 0
+    assert family_housekeeping.invitations_expire(now=NOW) == 0
 
 
 def test_long_expired_unused_invitations_are_deleted(guardian, settings):
@@ -64,7 +65,7 @@ def test_long_expired_unused_invitations_are_deleted(guardian, settings):
     old = invitation(guardian, sent_days_ago=200, token="d" * 64)
     just_expired = invitation(guardian, sent_days_ago=30, token="e" * 64)
     old_used = invitation(guardian, sent_days_ago=400, used=True, token="f" * 64)
-    assert housekeeping.invitations_purge(now=NOW) == 1
+    assert family_housekeeping.invitations_purge(now=NOW) == 1
     assert set(Invitation.objects.values_list("pk", flat=True)) == {just_expired.pk, old_used.pk}
     assert not Invitation.objects.filter(pk=old.pk).exists()
 

@@ -117,7 +117,7 @@ def test_nothing_is_sent_before_commit_and_nothing_at_all_on_rollback(django_cap
 
 
 def test_broker_down_after_commit_keeps_the_row_for_the_sweep(django_capture_on_commit_callbacks):
-    with mock.patch.object(email_send, "delay", side_effect=ConnectionError("Redis injoignable")):
+    with mock.patch.object(email_send, "apply_async", side_effect=ConnectionError("Redis injoignable")):
         with django_capture_on_commit_callbacks(execute=True):
             email = record()  # must not raise in the caller
     email.refresh_from_db()
@@ -239,7 +239,7 @@ def test_second_delivery_while_the_first_is_sending_does_not_send():
 
 
 def test_sweep_twice_queues_each_stale_row_once(django_capture_on_commit_callbacks):
-    with mock.patch.object(email_send, "delay") as delay:
+    with mock.patch.object(email_send, "apply_async") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             stale = record()
             fresh = record()
@@ -250,7 +250,7 @@ def test_sweep_twice_queues_each_stale_row_once(django_capture_on_commit_callbac
             first = outbox_sweep(now=now)
         with django_capture_on_commit_callbacks(execute=True):
             second = outbox_sweep(now=now + timedelta(minutes=1))
-    assert delay.call_args_list == [mock.call(stale.pk)]
+    assert delay.call_args_list == [mock.call((stale.pk,), {})]  # queued by name: portal.queue.enqueue
     assert first["counts"] == {"e-mails remis en file d'envoi": 1}
     assert second["summary"] == "Rien à faire."
     run = JobRun.objects.get()  # idle runs leave no record
@@ -260,13 +260,13 @@ def test_sweep_twice_queues_each_stale_row_once(django_capture_on_commit_callbac
 
 def test_sweep_waits_longer_while_the_broker_has_a_backlog(django_capture_on_commit_callbacks):
     now = timezone.now()
-    with mock.patch.object(email_send, "delay"):
+    with mock.patch.object(email_send, "apply_async"):
         email = record()
     OutboundEmail.objects.filter(pk=email.pk).update(queued_at=now - timedelta(minutes=30))
     conf = email_send.app.conf
     conf.update(task_always_eager=False)  # a broker, with a backlog
     try:
-        with mock.patch("portal.tasks.broker_backlog", return_value=5000), mock.patch.object(email_send, "delay") as delay:
+        with mock.patch("portal.tasks.broker_backlog", return_value=5000), mock.patch.object(email_send, "apply_async") as delay:
             with django_capture_on_commit_callbacks(execute=True):
                 outbox_sweep(now=now)
             delay.assert_not_called()
@@ -274,7 +274,7 @@ def test_sweep_waits_longer_while_the_broker_has_a_backlog(django_capture_on_com
                 outbox_sweep(now=now + timedelta(minutes=31))
     finally:
         conf.update(task_always_eager=True)
-    delay.assert_called_once_with(email.pk)
+    delay.assert_called_once_with((email.pk,), {})
 
 
 def test_broker_backlog_is_zero_in_process():
@@ -286,21 +286,21 @@ def test_broker_backlog_is_zero_in_process():
 def test_sweep_leaves_sent_failed_and_waiting_rows_alone():
     now = timezone.now()
     old = now - timedelta(hours=2)
-    with mock.patch.object(email_send, "delay"):
+    with mock.patch.object(email_send, "apply_async"):
         sent = record()
         failed = record()
         waiting = record()
     OutboundEmail.objects.filter(pk=sent.pk).update(status="sent", queued_at=old)
     OutboundEmail.objects.filter(pk=failed.pk).update(status="failed", queued_at=old)
     OutboundEmail.objects.filter(pk=waiting.pk).update(queued_at=old, next_attempt_at=now + timedelta(minutes=5))
-    with mock.patch.object(email_send, "delay") as delay:
+    with mock.patch.object(email_send, "apply_async") as delay:
         outbox_sweep(now=now)
     delay.assert_not_called()
 
 
 def test_sweep_picks_up_a_retry_whose_message_was_lost(django_capture_on_commit_callbacks):
     now = timezone.now()
-    with mock.patch.object(email_send, "delay"):
+    with mock.patch.object(email_send, "apply_async"):
         email = record()
     OutboundEmail.objects.filter(pk=email.pk).update(attempts=2, next_attempt_at=now - timedelta(minutes=15))
     with django_capture_on_commit_callbacks(execute=True):
@@ -310,7 +310,7 @@ def test_sweep_picks_up_a_retry_whose_message_was_lost(django_capture_on_commit_
 
 
 def test_requeue_of_failed_emails_by_staff(staff_user, django_capture_on_commit_callbacks):
-    with mock.patch.object(email_send, "delay"):
+    with mock.patch.object(email_send, "apply_async"):
         failed = record(subject="Facture")
         queued = record()
     OutboundEmail.objects.filter(pk=failed.pk).update(status="failed", attempts=6, last_error="SMTPDataError: 554")

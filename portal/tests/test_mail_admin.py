@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def outbox_row(**kwargs):
     values = {"to": "parent@example.org", "subject": "Objet", "body_text": "Bonjour", "template": "booking_recap"}
-    with mock.patch.object(email_send, "delay"):
+    with mock.patch.object(email_send, "apply_async"):
         return OutboundEmail.objects.create(**{**values, **kwargs})
 
 

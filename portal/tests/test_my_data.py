@@ -5,8 +5,8 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from families.models import DocumentType
-from families.services_documents import document_decide, document_upload
+from documents.models import DocumentType
+from documents.services import document_decide, document_upload
 from messaging import services as messaging
 from messaging.models import Service
 from messaging.tests.factories import upload

@@ -1,28 +1,8 @@
-"""Home-page block (documents to provide, renewal status), the pending-requests counter, and « Mes données »
-sections of the documents area."""
-from portal.dashboard import register_block, register_counter
+"""The documents area's sections of « Mes données » (registered in portal.gdpr)."""
 from portal.gdpr import register_export
 
-from . import services_documents as services
-from .models_documents import FamilyDocument, RenewalSubmission
-
-
-@register_counter("pending_change_requests")
-def _pending_change_requests(family, today):
-    from .selectors import pending_change_requests
-
-    return pending_change_requests(family=family)
-
-
-@register_block
-def documents_block(request):
-    if not hasattr(request, "family"):
-        return None
-    return {
-        "order": 40, "template": "families/documents/_home_block.html",
-        "to_provide": services.documents_to_provide(family=request.family),
-        "renewal": services.family_renewal_status(family=request.family),
-    }
+from .models import FamilyDocument, RenewalSubmission
+from .selectors import consent_history
 
 
 def documents_export(family):
@@ -37,7 +17,7 @@ def consents_export(family):
     return [
         {"texte": a.version.get_kind_display(), "version": a.version.version, "titre": a.version.title,
          "responsable": a.guardian.full_name, "reponse": "accepté" if a.accepted else "refusé", "le": a.answered_at}
-        for a in services.consent_history(family=family)
+        for a in consent_history(family=family)
     ]
 
 

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from families import services_documents as services
-from families.models import ConsentVersion, DocumentType, FamilyDocument, RenewalCampaign, RenewalSubmission
+from documents import services
+from documents.models import ConsentVersion, DocumentType, FamilyDocument, RenewalCampaign, RenewalSubmission
 from messaging.tests.factories import upload
 from portal.models import AuditLog
 
@@ -23,7 +23,7 @@ def test_admin_refuses_a_document_with_reason(staff_client, parent, staff_user):
     user, family = parent
     doc = services.document_upload(family=family, user=user, document_type=DocumentType.objects.create(name="RC"),
                                    uploaded=upload())
-    url = reverse("admin:families_familydocument_change", args=[doc.pk])
+    url = reverse("admin:documents_familydocument_change", args=[doc.pk])
     assert staff_client.get(url).status_code == 200
     page = staff_client.post(url, {"status": "refused", "refusal_reason": "", "valid_until": ""}).content.decode()
     assert "Indiquez le motif du refus" in page
@@ -35,13 +35,13 @@ def test_admin_refuses_a_document_with_reason(staff_client, parent, staff_user):
 
 
 def test_admin_publishes_a_consent_version(staff_client, staff_user):
-    url = reverse("admin:families_consentversion_add")
+    url = reverse("admin:documents_consentversion_add")
     for text in ("Version 1", "Version 2"):
         response = staff_client.post(url, {"kind": "rules", "title": "Règlement intérieur", "text": text})
         assert response.status_code == 302
     assert list(ConsentVersion.objects.order_by("version").values_list("version", "text")) == [
         (1, "Version 1"), (2, "Version 2")]
-    assert staff_client.get(reverse("admin:families_consentacceptance_changelist")).status_code == 200
+    assert staff_client.get(reverse("admin:documents_consentacceptance_changelist")).status_code == 200
 
 
 def test_admin_validates_a_submitted_renewal(staff_client, parent, staff_user):
@@ -55,7 +55,7 @@ def test_admin_validates_a_submitted_renewal(staff_client, parent, staff_user):
     services.renewal_declare_quotient(submission=submission, quotient=Decimal("640"), benefit_number="42",
                                       proof=upload("caf.pdf"))
     services.renewal_submit(submission=submission, user=user)
-    url = reverse("admin:families_renewalsubmission_change", args=[submission.pk])
+    url = reverse("admin:documents_renewalsubmission_change", args=[submission.pk])
     assert "caf.pdf" in staff_client.get(url).content.decode()
     page = staff_client.post(url, {"staff_comment": "", "decision": "return"}).content.decode()
     assert "Indiquez à la famille ce qu&#x27;elle doit corriger" in page or "ce qu'elle doit corriger" in page

@@ -1,6 +1,7 @@
+"""Parent URLs of the documents area, included at /dossier/ by portal/urls.py."""
 from django.urls import path
 
-from . import views_documents as views
+from . import views
 
 app_name = "documents"
 

@@ -3,24 +3,26 @@ l'image) before using the portal.
 
 At each login the pending versions are looked up once and a flag is kept in the session; while it is
 set, every page view of the parent leads to the consent page. A version published by staff is thus
-asked at the parent's next login, and normal requests cost no query."""
+asked at the parent's next login, and normal requests cost no query. The login receiver is connected
+by ``DocumentsConfig.ready``."""
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from families.models import Guardian
+
+from .selectors import pending_consents
+
 SESSION_KEY = "consents_pending"
 EXEMPT_PREFIXES = ("/compte/", "/admin/", "/static/", "/dossier/consentements/", "/famille/invitation/")
 
 
-@receiver(user_logged_in, dispatch_uid="families.consents_at_login")
+@receiver(user_logged_in, dispatch_uid="documents.consents_at_login")
 def ask_consents_at_login(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session") or user.is_staff:
         return
-    from .models import Guardian
-    from .services_documents import pending_consents
-
     guardian = Guardian.objects.filter(user=user).first()
     if guardian is not None and pending_consents(guardian=guardian):
         request.session[SESSION_KEY] = True

@@ -1,8 +1,9 @@
+"""Forms of the documents area: input shape and field validation only (the decisions are in services)."""
 from django import forms
 
 from portal.uploads import private_file_field
 
-from .models_documents import DocumentType, RenewalSubmission
+from .models import DocumentType, RenewalSubmission
 
 
 class DocumentUploadForm(forms.Form):

@@ -8,8 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from families import services_documents as services
-from families.models import ConsentVersion, DocumentType, FamilyDocument, RenewalCampaign, RenewalSubmission
+from documents import selectors, services
+from documents.models import ConsentVersion, DocumentType, FamilyDocument, RenewalCampaign, RenewalSubmission
+from documents.tasks import renewal_reminders
+from families.completeness import family_file_complete
 from messaging.tests.factories import pdf_bytes, png_bytes, upload
 from portal.errors import FamilyError
 from portal.models import AuditLog
@@ -38,7 +40,7 @@ def test_family_uploads_a_document_and_sees_its_status(parent_client, parent, ty
     assert doc.valid_until == timezone.localdate() + relativedelta(months=3)
     page = parent_client.get(reverse("documents:index")).content.decode()
     assert "Reçu, en vérification" in page
-    assert [r["type"] for r in services.documents_to_provide(family=family)] == [types["assurance"]]
+    assert [r["type"] for r in selectors.documents_to_provide(family=family)] == [types["assurance"]]
 
 
 def test_upload_refuses_bad_files_in_french(parent_client, parent, types):
@@ -62,13 +64,13 @@ def test_staff_accept_refuse_expire_with_audit_and_email(parent, staff_user, typ
     with django_capture_on_commit_callbacks(execute=True):
         services.document_decide(document=doc, staff_user=staff_user, status="refused", reason="Illisible")
     assert "Illisible" in mail.outbox[0].body and mail.outbox[0].to == [user.guardian.email]
-    assert [r["state"] for r in services.documents_status(family=family) if r["type"] == types["assurance"]] == ["refused"]
+    assert [r["state"] for r in selectors.documents_status(family=family) if r["type"] == types["assurance"]] == ["refused"]
     entry = AuditLog.objects.get(family=family, action="document_refused")
     assert entry.actor == staff_user and entry.new_values["refusal_reason"] == "Illisible"
     doc2 = services.document_upload(family=family, user=user, document_type=types["assurance"], uploaded=upload())
     services.document_decide(document=doc2, staff_user=staff_user, status="accepted",
                              valid_until=datetime.date(2020, 1, 1))
-    row = next(r for r in services.documents_status(family=family) if r["type"] == types["assurance"])
+    row = next(r for r in selectors.documents_status(family=family) if r["type"] == types["assurance"])
     assert row["state"] == "expired" and row["needs_action"]
 
 
@@ -81,8 +83,8 @@ def test_document_file_isolation(client, parent, other_family, staff_user, types
     assert client.get(url).status_code == 404
     client.force_login(user)
     assert client.get(url).status_code == 200
-    client.force_login(staff_user)
-    assert client.get(url).status_code == 200
+    client.force_login(staff_user)  # staff open it from the admin, on the staff page (test_staff.py)
+    assert client.get(url).status_code == 404
 
 
 def test_consent_asked_again_after_new_version(client, parent, staff_user):
@@ -110,7 +112,7 @@ def test_consent_asked_again_after_new_version(client, parent, staff_user):
     assert response.status_code == 302 and "consentements" in response.url
     client.post(reverse("documents:consents"), {f"consent_{v2.pk}": "on", f"consent_{image.pk}": "0"})
     assert client.get("/messagerie/").status_code == 200
-    answers = {(a.version.version, a.version.kind): a.accepted for a in services.consent_history(family=family)}
+    answers = {(a.version.version, a.version.kind): a.accepted for a in selectors.consent_history(family=family)}
     assert answers == {(1, "rules"): True, (2, "rules"): True, (1, "image"): False}
     assert ConsentVersion.objects.get(pk=v2.pk).acceptances.get().guardian == user.guardian
 
@@ -171,7 +173,7 @@ def test_renewal_from_opening_to_validation(parent_client, parent, staff_user, c
     assert "actualisé" in mail.outbox[0].subject
     actions = set(AuditLog.objects.filter(family=family).values_list("action", flat=True))
     assert {"renewal_returned", "renewal_validated", "quotient_update"} <= actions
-    assert services.renewal_validated(family=family, school_year="2026/2027")
+    assert selectors.renewal_validated(family=family, school_year="2026/2027")
     # A validated renewal cannot be changed by the family any more.
     parent_client.post(url, {"action": "confirm:contacts"})
     submission.refresh_from_db()
@@ -179,8 +181,6 @@ def test_renewal_from_opening_to_validation(parent_client, parent, staff_user, c
 
 
 def test_renewal_reminders_are_idempotent(parent, campaign, django_capture_on_commit_callbacks):
-    from families.tasks_documents import renewal_reminders
-
     user, family = parent
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
@@ -215,15 +215,17 @@ def test_renewal_proof_isolation(client, parent, other_family, campaign):
 
 
 def test_family_file_complete(parent, staff_user, types):
+    """The documents' check, as families.completeness (what enrolment asks) answers it."""
     user, family = parent
-    assert not services.family_file_complete(family=family)
+    assert not selectors.family_file_complete(family=family)
+    assert not family_file_complete(family=family)
     for doc_type in (types["domicile"], types["assurance"]):
         services.document_upload(family=family, user=user, document_type=doc_type, uploaded=upload())
-    assert services.family_file_complete(family=family)
+    assert selectors.family_file_complete(family=family) and family_file_complete(family=family)
     version = services.consent_publish(kind="health", title="Données de santé", text="…", staff_user=staff_user)
-    assert not services.family_file_complete(family=family)
+    assert not family_file_complete(family=family)
     services.consent_answer(guardian=user.guardian, answers={version: True})
-    assert services.family_file_complete(family=family)
+    assert selectors.family_file_complete(family=family) and family_file_complete(family=family)
 
 
 def test_documents_and_renewal_pages_query_count_is_bounded(client, parent, campaign, django_assert_max_num_queries):

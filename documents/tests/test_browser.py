@@ -2,14 +2,14 @@ import re
 
 import pytest
 
+from documents.models import ConsentVersion, DocumentType, FamilyDocument
+from families.tests.factories import parent_with_family
+from messaging.tests.factories import pdf_bytes
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_upload_a_document_and_answer_consents(page, live_server, browser_login, axe_check):
-    from families.models import ConsentVersion, DocumentType, FamilyDocument
-    from families.tests.factories import parent_with_family
-    from messaging.tests.factories import pdf_bytes
-
     DocumentType.objects.create(name="Justificatif de domicile", validity_months=3)
     ConsentVersion.objects.create(kind="rules", version=1, title="Règlement intérieur", text="Article 1.")
     user, family = parent_with_family(children=1)

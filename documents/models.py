@@ -1,7 +1,7 @@
 """Family documents, versioned consents and the yearly renewal of the family file.
 
-Imported at the bottom of ``families/models.py`` so Django registers these models in the
-``families`` app; owned by the messaging/news/documents area.
+The tables were created when these models lived in ``families``: each ``Meta.db_table`` keeps that name
+(migrations ``families.0004`` and ``documents.0001`` moved the models without touching the database).
 """
 import uuid
 
@@ -27,6 +27,7 @@ class DocumentType(models.Model):
     is_active = models.BooleanField("demandé", default=True)
 
     class Meta:
+        db_table = "families_documenttype"
         verbose_name = "type de document"
         verbose_name_plural = "types de documents demandés"
         ordering = ["order", "name"]
@@ -62,6 +63,7 @@ class FamilyDocument(models.Model):
     decided_at = models.DateTimeField("vérifié le", null=True, blank=True)
 
     class Meta:
+        db_table = "families_familydocument"
         verbose_name = "document de la famille"
         verbose_name_plural = "documents des familles"
         ordering = ["-uploaded_at", "-pk"]
@@ -89,6 +91,7 @@ class ConsentVersion(models.Model):
     )
 
     class Meta:
+        db_table = "families_consentversion"
         verbose_name = "version d'un consentement"
         verbose_name_plural = "consentements (versions)"
         ordering = ["kind", "-version"]
@@ -108,6 +111,7 @@ class ConsentAcceptance(models.Model):
     answered_at = models.DateTimeField("répondu le", default=timezone.now)
 
     class Meta:
+        db_table = "families_consentacceptance"
         verbose_name = "réponse à un consentement"
         verbose_name_plural = "réponses aux consentements"
         ordering = ["-answered_at"]
@@ -128,6 +132,7 @@ class RenewalCampaign(models.Model):
     is_open = models.BooleanField("ouverte", default=True)
 
     class Meta:
+        db_table = "families_renewalcampaign"
         verbose_name = "campagne d'actualisation"
         verbose_name_plural = "campagnes d'actualisation"
         ordering = ["-opens_on"]
@@ -174,6 +179,7 @@ class RenewalSubmission(models.Model):
     reminders_sent = models.PositiveSmallIntegerField("relances envoyées", default=0)
 
     class Meta:
+        db_table = "families_renewalsubmission"
         verbose_name = "actualisation d'une famille"
         verbose_name_plural = "actualisations des familles"
         ordering = ["campaign", "family"]

@@ -1,4 +1,5 @@
-"""Staff side of family documents, consents and the yearly renewal (imported from FamiliesConfig.ready)."""
+"""Staff side of family documents, consents and the yearly renewal; the admin calls the same services as the
+parent pages, and links the files to the staff download pages (``documents_staff``)."""
 from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
@@ -6,9 +7,9 @@ from django.utils.html import format_html
 
 from portal.errors import DomainError
 
-from . import services_documents as services
-from .forms_documents import RenewalDecisionForm
-from .models_documents import (
+from . import services
+from .forms import RenewalDecisionForm
+from .models import (
     ConsentAcceptance,
     ConsentVersion,
     DocumentType,
@@ -51,7 +52,7 @@ class FamilyDocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Fichier")
     def download(self, obj):
-        return format_html('<a href="{}">{}</a>', reverse("documents:file", args=[obj.pk]), obj.original_name)
+        return format_html('<a href="{}">{}</a>', reverse("documents_staff:file", args=[obj.pk]), obj.original_name)
 
     def has_add_permission(self, request):
         return False
@@ -64,7 +65,6 @@ class FamilyDocumentAdmin(admin.ModelAdmin):
             )
         except DomainError as exc:
             messages.error(request, exc.message)
-
 
 
 class ConsentVersionForm(forms.ModelForm):
@@ -89,7 +89,7 @@ class ConsentVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Réponses")
     def answers(self, obj):
-        url = reverse("admin:families_consentacceptance_changelist") + f"?version__id__exact={obj.pk}"
+        url = reverse("admin:documents_consentacceptance_changelist") + f"?version__id__exact={obj.pk}"
         return format_html('<a href="{}">Voir qui a répondu</a>', url)
 
     def save_model(self, request, obj, form, change):
@@ -129,7 +129,7 @@ class RenewalCampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description="Avancement")
     def progress(self, obj):
-        url = reverse("admin:families_renewalsubmission_changelist") + f"?campaign__id__exact={obj.pk}"
+        url = reverse("admin:documents_renewalsubmission_changelist") + f"?campaign__id__exact={obj.pk}"
         return format_html('<a href="{}">Voir les actualisations</a>', url)
 
 
@@ -151,12 +151,12 @@ class RenewalSubmissionAdmin(admin.ModelAdmin):
     def proof_link(self, obj):
         if not obj.quotient_proof:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("documents:renewal_proof", args=[obj.pk]),
+        return format_html('<a href="{}">{}</a>', reverse("documents_staff:renewal_proof", args=[obj.pk]),
                            obj.quotient_proof_name or "attestation")
 
     @admin.display(description="Documents de la famille")
     def documents_link(self, obj):
-        url = reverse("admin:families_familydocument_changelist") + f"?q={obj.family.number}"
+        url = reverse("admin:documents_familydocument_changelist") + f"?q={obj.family.number}"
         return format_html('<a href="{}">Voir les documents déposés</a>', url)
 
     def has_add_permission(self, request):
