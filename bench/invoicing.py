@@ -23,7 +23,7 @@ def issue_sample(month, sample, profile):
     from django.db import transaction
 
     from billing.models import Regie
-    from billing.services.invoicing import _invoice_issue_family, billable_bookings
+    from billing.services.invoicing import _invoice_issue_family, billable_bookings, regie_billable_units
 
     first, last = month, common.month_last(month)
     issued_on = common.month_last(month) + datetime.timedelta(days=5)
@@ -37,7 +37,7 @@ def issue_sample(month, sample, profile):
             profiler.start()
         for regie in Regie.objects.filter(is_active=True).order_by("pk"):
             t = time.perf_counter()
-            family_ids = sorted(set(billable_bookings(regie=regie, period_start=first, period_end=last)
+            family_ids = sorted(set(billable_bookings(units=regie_billable_units(regie), period_start=first, period_end=last)
                                     .values_list("child__family_id", flat=True).distinct()))
             listing = time.perf_counter() - t
             t, c = time.perf_counter(), time.process_time()
@@ -67,13 +67,13 @@ def issue(month, commit, profile):
     from django.db.models import Count
 
     from billing.models import Invoice, InvoiceLine
-    from billing.services.invoicing import billable_bookings, invoices_issue_all
+    from billing.services.invoicing import billable_bookings, invoices_issue_all, regie_billable_units
     from billing.models import Regie
 
     first = month
     last = common.month_last(first)
     for regie in Regie.objects.filter(is_active=True).order_by("pk"):
-        n = billable_bookings(regie=regie, period_start=first, period_end=last).count()
+        n = billable_bookings(units=regie_billable_units(regie), period_start=first, period_end=last).count()
         print(f"  {regie.prefix}: {n} billable bookings not yet invoiced in {first:%m/%Y}")
     before = Invoice.objects.count()
     with transaction.atomic():

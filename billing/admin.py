@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from families.models import Family
+from portal.admin import ReadOnlyAdminMixin
 from portal.errors import DomainError
 
 from .forms import CreditNoteForm, DebitExportForm, IssuePeriodForm, ManualPaymentForm
@@ -26,17 +27,6 @@ def _form_page(request, admin_site, *, title, form, intro="", submit="Valider", 
         "object": obj, "opts": opts,
     }
     return TemplateResponse(request, "billing/admin/form_page.html", context)
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Regie)

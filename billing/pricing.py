@@ -129,13 +129,6 @@ def unit_price(*, family, unit, day):
     return unit_prices(family=family, units=[unit], day=day)[_unit_id(unit)]
 
 
-def unit_tariff_labels(*, units, day):
-    """{unit_id: tariff label} valid on ``day`` (for recaps that show the tariff name)."""
-    ids = [_unit_id(u) for u in units]
-    rules = tariff_rules(unit_ids=ids, start=day, end=day)
-    return {uid: (rule_for_day(rules.get(uid, ()), day).label if rule_for_day(rules.get(uid, ()), day) else "") for uid in ids}
-
-
 def unit_prices_by_day(*, family, units, days):
     """{(unit_id, day): Decimal} for many units and days at once: still two queries."""
     ids = [_unit_id(u) for u in units]

@@ -92,12 +92,6 @@ def _unpaid(invoices):
     return invoices.filter(status=Invoice.Status.DUE, total__gt=F("paid_amount") + F("credited_amount"))
 
 
-def unpaid_invoices(*, family, user=None, organisation=None, limit=None):
-    qs = _unpaid(visible_invoices(family=family, user=user, organisation=organisation)).select_related("regie").order_by(
-        "due_on", "pk")
-    return list(qs[:limit] if limit else qs)
-
-
 def home_summary(*, family, user=None, organisation=None):
     """Home block: balance, unpaid invoices (first 5) and the number and total of all unpaid ones. 2 queries
     (the count and total ride on the list's rows as window aggregates)."""
@@ -307,8 +301,3 @@ def childcare_certificate(*, family, year):
 
 def active_transactions(*, family):
     return list(OnlineTransaction.objects.filter(family=family, state__in=OnlineTransaction.ACTIVE_STATES))
-
-
-def pending_transactions_exist(*, family):
-    return OnlineTransaction.objects.filter(family=family, state=OnlineTransaction.State.PENDING).exists()
-

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from portal.admin import ReadOnlyAdminMixin
 from portal.errors import DomainError
 
 from . import services
@@ -104,7 +105,7 @@ class ConsentVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentAcceptance)
-class ConsentAcceptanceAdmin(admin.ModelAdmin):
+class ConsentAcceptanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who answered which version, and when."""
 
     list_display = ("family", "guardian", "version", "accepted", "answered_at")
@@ -112,15 +113,6 @@ class ConsentAcceptanceAdmin(admin.ModelAdmin):
     search_fields = ("family__name", "family__number", "guardian__last_name")
     list_select_related = ("family", "guardian", "version")
     date_hierarchy = "answered_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RenewalCampaign)

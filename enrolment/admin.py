@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from portal.admin import ReadOnlyAdminMixin
 from portal.errors import DomainError
 
 from . import services
@@ -289,19 +290,13 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Occupancy)
-class OccupancyAdmin(admin.ModelAdmin):
+class OccupancyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read only: counters are written by the booking services alone (enrolment/services/occupancy.py); a
+    difference with the bookings is reported by the nightly audit, never fixed by hand."""
+
     list_display = ("date", "unit", "group", "booked", "capacity")
     list_filter = ("unit__activity",)
     date_hierarchy = "date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # counters are written by the booking services only (enrolment/services/occupancy.py)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a difference with the bookings is reported by the nightly audit, never fixed by hand
 
 
 @admin.register(WaitingListEntry)

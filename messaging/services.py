@@ -9,8 +9,9 @@ from portal.errors import MessagingError
 from portal.mail import email_queue
 from portal.models import AuditLog, Organisation
 
-from .models import Attachment, Message, Service, Thread
 from portal.uploads import MAX_ATTACHMENTS, safe_filename, upload_check
+
+from .models import Attachment, Message, Thread
 
 
 def _attach(message, files):
@@ -188,7 +189,3 @@ def thread_assign(*, thread, staff_user, assignee, status=None):
         old_values=old, new_values={"assigned_to": thread.assigned_to_id, "status": thread.status},
     )
     return thread
-
-
-def active_services():
-    return Service.objects.filter(is_active=True)

@@ -15,6 +15,19 @@ READ_ONLY_CONTEXT = {
 }
 
 
+class ReadOnlyAdminMixin:
+    """A record staff read but never add, change or delete in the admin (journals, history, counters)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     """One organisation: the list opens its form directly; it can be neither added twice nor deleted."""
@@ -43,7 +56,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: who decided what, with old and new values."""
 
     list_display = ("at", "actor", "family", "action", "summary")
@@ -54,15 +67,6 @@ class AuditLogAdmin(admin.ModelAdmin):
     fields = ("at", "actor", "family", "action", "summary", "old_values", "new_values")
     readonly_fields = fields
     list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboundEmail)
@@ -146,7 +150,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only log of the background jobs: when each ran, for which date, and what it did."""
 
     list_display = ("started_at", "label", "status_label", "summary_first_line", "duration_label")
@@ -188,12 +192,3 @@ class JobRunAdmin(admin.ModelAdmin):
         if seconds < 60:
             return f"{seconds:.1f} s".replace(".", ",")
         return f"{int(seconds // 60)} min {int(seconds % 60)} s"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -15,10 +15,6 @@ class DomainError(Exception):
         return self.message
 
 
-class AccessDenied(DomainError):
-    pass
-
-
 class FamilyError(DomainError):
     pass
 

@@ -45,15 +45,12 @@ def credit_note_number_format(*, regie, year, number):
     return f"AV-{regie.prefix}-{year}-{number:05d}"
 
 
-def billable_bookings(*, regie, period_start, period_end, family_ids=None):
-    """Bookings of ``regie``'s structures in the period, billable, not billed yet."""
+def billable_bookings(*, units, period_start, period_end, family_ids=None):
+    """Bookings of ``units`` (a régie's billable units, ``regie_billable_units``) in the period, billable,
+    not billed yet: the one definition, for issuing and for the benchmark."""
     qs = Booking.objects.filter(
-        date__gte=period_start,
-        date__lte=period_end,
-        state__in=Booking.BILLABLE_STATES,
-        unit__billable=True,
-        unit__activity__activity_type__structure__regies=regie,
-        invoice_line__isnull=True,
+        date__gte=period_start, date__lte=period_end, state__in=Booking.BILLABLE_STATES,
+        unit_id__in=list(units), invoice_line__isnull=True,
     )
     if family_ids is not None:
         qs = qs.filter(child__family_id__in=family_ids)
@@ -147,13 +144,9 @@ def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issu
             regie=regie, year=year, kind=NumberSequence.Kind.INVOICE
         )
         units = regie_billable_units(regie)
-        # Plain tuples (not model instances): a month of a city is ~300,000 bookings. Same rows as
-        # billable_bookings(), filtered on the régie's unit ids (see regie_billable_units).
+        # Plain tuples (not model instances): a month of a city is ~300,000 bookings.
         bookings = list(
-            Booking.objects.filter(
-                date__gte=period_start, date__lte=period_end, state__in=Booking.BILLABLE_STATES,
-                unit_id__in=list(units), invoice_line__isnull=True, child__family_id__in=family_ids,
-            )
+            billable_bookings(units=units, period_start=period_start, period_end=period_end, family_ids=family_ids)
             .select_for_update(of=("self",))
             .order_by()
             .values_list("child__family_id", "id", "child_id", "enrolment_id", "unit_id", "child__first_name",
@@ -230,11 +223,6 @@ def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issu
 def _lines_insert(rows):
     """Insert invoice lines given as ``LINE_FIELDS`` rows (``bulk_create``, on every database)."""
     InvoiceLine.objects.bulk_create([InvoiceLine(**dict(zip(LINE_FIELDS, row))) for row in rows], batch_size=2000)
-
-
-def _state_label(booking):
-    display = getattr(booking, "get_state_display", None)
-    return str(display()) if display else booking.state
 
 
 def previous_month(day):

@@ -85,3 +85,9 @@ def wait_until(condition, what, timeout=TIMEOUT):
             return
         time.sleep(0.05)
     raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
+
+
+def wait_idle(client, timeout=TIMEOUT):
+    """Wait until the worker has nothing left: no message waiting in this process's queue and none delivered
+    but not acknowledged yet (tasks acknowledge late, once run), so anything queued so far has run."""
+    wait_until(lambda: client.llen(QUEUE) == 0 and client.hlen("unacked") == 0, "the worker to be idle", timeout)

@@ -3,7 +3,6 @@
 Needs Redis (CELERY_TEST_REDIS_URL, default redis://127.0.0.1:6379/5 — a database of its own, emptied
 before each test). Without Redis these tests fail; they never skip.
 """
-import time
 from datetime import timedelta
 from unittest import mock
 
@@ -16,7 +15,7 @@ from portal.mail import email_record
 from portal.models import OutboundEmail
 from portal.tasks import email_send, outbox_sweep
 from portal.tests import mail_backends
-from portal.tests.celery_worker import broker, celery, done, wait_until, worker  # noqa: F401 - fixtures
+from portal.tests.celery_worker import broker, celery, done, wait_idle, wait_until, worker  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -109,7 +108,7 @@ def test_broker_backlog_counts_waiting_tasks(broker):
         broker.delete(queue)
 
 
-def test_sweep_run_twice_sends_each_stale_email_once(celery, done, smtp):
+def test_sweep_run_twice_sends_each_stale_email_once(celery, done, smtp, broker):
     with mock.patch.object(email_send, "apply_async"):  # the broker "was down": nothing reached Redis
         emails = [record() for _ in range(3)]
     OutboundEmail.objects.update(queued_at=timezone.now() - timedelta(minutes=30))
@@ -117,7 +116,7 @@ def test_sweep_run_twice_sends_each_stale_email_once(celery, done, smtp):
     outbox_sweep(now=now)
     outbox_sweep(now=now + timedelta(minutes=5))
     wait_for(lambda: len(sends(done)) >= 3, "the swept e-mails")
-    time.sleep(0.5)  # anything queued twice would run now
+    wait_idle(broker)  # anything queued twice has run by now
     assert sorted(m.to[0] for m in mail.outbox) == ["parent@example.org"] * 3
     assert len(sends(done)) == 3
     assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sent"}
