@@ -68,6 +68,7 @@ def test_audit_log_list_query_count_does_not_grow(admin_client, admin_user, djan
             AuditLog.objects.create(actor=admin_user, family=FamilyFactory(), action="x", summary=f"Décision {i}")
 
     add(2)
+    Organisation.current()  # the organisation row exists, as on any portal past its first request
     with django_assert_max_num_queries(14):
         admin_client.get(reverse("admin:portal_auditlog_changelist"))
     add(30)
@@ -91,6 +92,7 @@ def test_outbox_filters_by_status_and_template_and_searches_by_recipient(admin_c
 def test_outbox_list_query_count_does_not_grow(admin_client, django_assert_max_num_queries):
     url = reverse("admin:portal_outboundemail_changelist")
     outbox_row()
+    Organisation.current()  # the organisation row exists, as on any portal past its first request
     with django_assert_max_num_queries(14):
         admin_client.get(url)
     for _ in range(40):
