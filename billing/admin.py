@@ -185,11 +185,11 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     @admin.display(description="PDF")
     def pdf_link(self, obj):
-        return format_html('<a href="{}" target="_blank" rel="noopener">PDF</a>', reverse("billing:invoice_pdf", args=[obj.pk]))
+        return format_html('<a href="{}" target="_blank" rel="noopener">PDF</a>', reverse("billing_staff:invoice_pdf", args=[obj.pk]))
 
     @admin.display(description="Opérations")
     def staff_links(self, obj):
-        links = [(reverse("billing:invoice_pdf", args=[obj.pk]), "Télécharger le PDF")]
+        links = [(reverse("billing_staff:invoice_pdf", args=[obj.pk]), "Télécharger le PDF")]
         if obj.remaining > 0:
             links.append((reverse("admin:billing_payment_add") + f"?family={obj.family_id}&regie={obj.regie_id}&invoices={obj.pk}", "Enregistrer un règlement"))
             links.append((reverse("admin:billing_invoice_credit", args=[obj.pk]), "Établir un avoir"))

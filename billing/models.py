@@ -7,9 +7,22 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from families.models import FamilyOwnedQuerySet
 from portal.errors import BillingError
 
 ZERO = Decimal("0.00")
+
+
+class InvoiceOwnedQuerySet(FamilyOwnedQuerySet):
+    """Rows of a family's invoice (its lines)."""
+
+    family_path = "invoice__family"
+
+
+class PaymentOwnedQuerySet(FamilyOwnedQuerySet):
+    """Rows of a family's payment (its allocations to invoices)."""
+
+    family_path = "payment__family"
 
 
 def money_field(verbose_name, **kwargs):
@@ -156,6 +169,7 @@ class FamilyPayer(models.Model):
     """The guardian invoices are addressed to ("tiers facturé"); rank 1 when not set."""
 
     family = models.OneToOneField("families.Family", verbose_name="famille", on_delete=models.CASCADE, related_name="billing_payer")
+    objects = FamilyOwnedQuerySet.as_manager()
     guardian = models.ForeignKey("families.Guardian", verbose_name="responsable facturé", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -179,6 +193,7 @@ class Invoice(models.Model):
 
     regie = models.ForeignKey(Regie, verbose_name="régie", on_delete=models.PROTECT, related_name="invoices")
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.PROTECT, related_name="invoices")
+    objects = FamilyOwnedQuerySet.as_manager()
     payer = models.ForeignKey(
         "families.Guardian", verbose_name="tiers facturé", null=True, on_delete=models.SET_NULL, related_name="invoices"
     )
@@ -249,6 +264,7 @@ class InvoiceLine(models.Model):
     """One billed booking (child × unit × date), with names and prices copied at issue time."""
 
     invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="lines")
+    objects = InvoiceOwnedQuerySet.as_manager()
     booking = models.OneToOneField(
         "enrolment.Booking", verbose_name="réservation", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="invoice_line",
@@ -315,6 +331,7 @@ class CreditNote(models.Model):
     invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="credit_notes")
     regie = models.ForeignKey(Regie, verbose_name="régie", on_delete=models.PROTECT, related_name="credit_notes")
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.PROTECT, related_name="credit_notes")
+    objects = FamilyOwnedQuerySet.as_manager()
     number = models.CharField("n° avoir", max_length=30, unique=True)
     issued_on = models.DateField("date")
     amount = money_field("montant", validators=[MinValueValidator(Decimal("0.01"))])
@@ -354,6 +371,7 @@ class Payment(models.Model):
 
     regie = models.ForeignKey(Regie, verbose_name="régie", on_delete=models.PROTECT, related_name="payments")
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.PROTECT, related_name="payments")
+    objects = FamilyOwnedQuerySet.as_manager()
     payer = models.ForeignKey(
         "families.Guardian", verbose_name="tiers payeur", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -385,6 +403,7 @@ class Payment(models.Model):
 
 class PaymentAllocation(models.Model):
     payment = models.ForeignKey(Payment, verbose_name="règlement", on_delete=models.PROTECT, related_name="allocations")
+    objects = PaymentOwnedQuerySet.as_manager()
     invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="allocations")
     amount = money_field("montant affecté")
 
@@ -417,6 +436,7 @@ class OnlineTransaction(models.Model):
 
     invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="online_transactions")
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.PROTECT, related_name="+")
+    objects = FamilyOwnedQuerySet.as_manager()
     regie = models.ForeignKey(Regie, verbose_name="régie", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     provider = models.CharField("fournisseur", max_length=12, choices=Regie.Provider.choices)
@@ -514,6 +534,7 @@ class DirectDebitMandate(models.Model):
         REVOKED = "revoked", "Révoqué"
 
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.CASCADE, related_name="mandates")
+    objects = FamilyOwnedQuerySet.as_manager()
     guardian = models.ForeignKey(
         "families.Guardian", verbose_name="demandé par", null=True, on_delete=models.SET_NULL, related_name="+"
     )

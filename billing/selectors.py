@@ -27,7 +27,7 @@ def payer_only(organisation=None):
 
 def visible_invoices(*, family, user=None, organisation=None):
     """The family's invoices this user may see (all of them, or only those addressed to them)."""
-    qs = Invoice.objects.filter(family=family)
+    qs = Invoice.objects.for_family(family)
     guardian = _guardian_of(user)
     if guardian is not None and payer_only(organisation):
         qs = qs.filter(payer=guardian)
@@ -35,7 +35,7 @@ def visible_invoices(*, family, user=None, organisation=None):
 
 
 def visible_payments(*, family, user=None, organisation=None):
-    qs = Payment.objects.filter(family=family)
+    qs = Payment.objects.for_family(family)
     guardian = _guardian_of(user)
     if guardian is not None and payer_only(organisation):
         qs = qs.filter(payer=guardian)
@@ -43,7 +43,7 @@ def visible_payments(*, family, user=None, organisation=None):
 
 
 def visible_credit_notes(*, family, user=None, organisation=None):
-    qs = CreditNote.objects.filter(family=family)
+    qs = CreditNote.objects.for_family(family)
     guardian = _guardian_of(user)
     if guardian is not None and payer_only(organisation):
         qs = qs.filter(invoice__payer=guardian)
@@ -134,7 +134,7 @@ def invoices_page(*, family, user=None, page=1, per_page=INVOICES_PER_PAGE, orga
     if invoices is None:
         invoices = list(listed[(page - 1) * per_page : page * per_page])
     transactions = list(
-        OnlineTransaction.objects.filter(family=family, state__in=OnlineTransaction.ACTIVE_STATES)
+        OnlineTransaction.objects.for_family(family).filter(state__in=OnlineTransaction.ACTIVE_STATES)
         .values_list("invoice_id", "state")
     )
     active = {invoice_id for invoice_id, _ in transactions}
@@ -270,8 +270,8 @@ def childcare_certificate(*, family, year):
     Three queries.
     """
     allocations = list(
-        PaymentAllocation.objects.filter(
-            payment__family=family, payment__received_on__year=year, invoice__regie__childcare_certificate=True
+        PaymentAllocation.objects.for_family(family).filter(
+            payment__received_on__year=year, invoice__regie__childcare_certificate=True
         ).values("invoice_id", "amount", "invoice__total")
     )
     per_invoice_child = defaultdict(dict)
@@ -283,7 +283,7 @@ def childcare_certificate(*, family, year):
         ):
             per_invoice_child[row["invoice_id"]][row["child_id"]] = row["s"]
     children = {
-        c.pk: c for c in Child.objects.filter(family=family) if c.age_on(datetime.date(year, 1, 1)) < 6
+        c.pk: c for c in Child.objects.for_family(family) if c.age_on(datetime.date(year, 1, 1)) < 6
     }
     totals = defaultdict(lambda: ZERO)
     for alloc in allocations:
@@ -300,4 +300,4 @@ def childcare_certificate(*, family, year):
 
 
 def active_transactions(*, family):
-    return list(OnlineTransaction.objects.filter(family=family, state__in=OnlineTransaction.ACTIVE_STATES))
+    return list(OnlineTransaction.objects.for_family(family).filter(state__in=OnlineTransaction.ACTIVE_STATES))

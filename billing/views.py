@@ -173,36 +173,30 @@ def certificate_download(request, year):
     if not data["rows"]:
         raise Http404
     pdf = certificate_pdf(family=request.family, data=data)
-    return _pdf_response(pdf, f"attestation-frais-de-garde-{year}.pdf")
+    return pdf_response(pdf, f"attestation-frais-de-garde-{year}.pdf")
 
 
-def _pdf_response(content, filename):
+def pdf_response(content, filename):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
 
+@parent_required
 def invoice_download(request, pk):
-    """The invoice PDF: staff may download any invoice, a parent only their own.
+    """The PDF of one of the family's invoices (the payer rule applies; staff use staff_views.invoice_download).
 
     Served from the copy stored at issue while it is up to date (one query for the invoice, its
     régie and its stored copy; no WeasyPrint), else rendered and stored (billing.services.invoice_pdfs).
     """
-    if request.user.is_authenticated and request.user.is_staff and not hasattr(request.user, "guardian"):
-        invoice = get_object_or_404(Invoice.objects.select_related("regie", "pdf"), pk=pk)
-    else:
-        return _parent_invoice_download(request, pk)
-    return _invoice_pdf_response(request, invoice)
+    invoice = _invoice_for_parent(request, pk, related=("regie", "pdf"))
+    return invoice_pdf_response(invoice, organisation=_org(request))
 
 
-@parent_required
-def _parent_invoice_download(request, pk):
-    return _invoice_pdf_response(request, _invoice_for_parent(request, pk, related=("regie", "pdf")))
-
-
-def _invoice_pdf_response(request, invoice):
-    return _pdf_response(invoice_pdf_get(invoice, organisation=_org(request)), f"facture-{invoice.number}.pdf")
+def invoice_pdf_response(invoice, *, organisation):
+    """The invoice's PDF, shown in the browser, never cached (parent and staff downloads)."""
+    return pdf_response(invoice_pdf_get(invoice, organisation=organisation), f"facture-{invoice.number}.pdf")
 
 
 @parent_required
@@ -243,7 +237,7 @@ def payment_return(request, reference):
 @parent_required
 def _payment_return(request, reference):
     try:
-        tx = OnlineTransaction.objects.select_related("invoice").get(reference=reference, family=request.family)
+        tx = OnlineTransaction.objects.for_family(request.family).select_related("invoice").get(reference=reference)
     except OnlineTransaction.DoesNotExist:
         raise Http404 from None
     return render(request, "billing/payment_return.html", {"transaction": tx, "invoice": tx.invoice, "tab": "invoices"})
@@ -309,7 +303,7 @@ def fake_provider(request, idop):
 @parent_required
 @require_http_methods(["GET", "POST"])
 def direct_debit(request):
-    mandates = list(DirectDebitMandate.objects.filter(family=request.family).order_by("-requested_at")[:10])
+    mandates = list(DirectDebitMandate.objects.for_family(request.family).order_by("-requested_at")[:10])
     open_mandate = next((m for m in mandates if m.status in (DirectDebitMandate.Status.REQUESTED, DirectDebitMandate.Status.ACTIVE)), None)
     if request.method == "POST" and open_mandate is None:
         form = MandateForm(request.POST)

@@ -221,8 +221,8 @@ class BookingAdmin(admin.ModelAdmin):
     def certificate_link(self, obj):
         if not obj.medical_certificate:
             return "—"
-        return format_html('<a href="{}">Ouvrir le certificat</a>', reverse("enrolment:certificate_file",
-                                                                            args=[obj.pk]))
+        url = reverse("enrolment_staff:certificate_file", args=[obj.pk])
+        return format_html('<a href="{}">Ouvrir le certificat</a>', url)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("child", "unit__activity")

@@ -41,6 +41,35 @@ class RequestStepForm(forms.Form):
                          "activity": activities.get(data.get("activity", ""))}
 
 
+class GroupChoiceForm(forms.Form):
+    """The last step of a request: one group per chosen child, among the groups that child may join
+    (``groups_by_child``: [(child, eligible groups)]). A child with a single eligible group gets it without
+    choosing; a child with none is left out (the page says why)."""
+
+    def __init__(self, data, *, groups_by_child):
+        super().__init__(data)
+        self.groups_by_child = [(child, eligible) for child, eligible in groups_by_child if eligible]
+        for child, eligible in self.groups_by_child:
+            self.fields[f"group_{child.id}"] = forms.CharField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        requests, missing = [], []
+        for child, eligible in self.groups_by_child:
+            gid = data.get(f"group_{child.id}") or (str(eligible[0].id) if len(eligible) == 1 else "")
+            group = next((g for g in eligible if str(g.id) == gid), None)
+            if group is None:
+                missing.append(child.first_name)
+            else:
+                requests.append((child, group))
+        if missing:
+            raise forms.ValidationError("Choisissez un groupe pour : " + ", ".join(missing) + ".")
+        if not requests:
+            raise forms.ValidationError("Aucun des enfants choisis ne peut être inscrit à cette activité.")
+        data["requests"] = requests
+        return data
+
+
 class PatternForm(forms.Form):
     """"Sélection en masse" (weekdays × units) or "Semaine type" (a grid) over a period, for one or more siblings."""
 

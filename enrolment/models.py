@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from families.models import ChildOwnedQuerySet, FamilyOwnedQuerySet
+
 WEEKDAY_FIELDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -312,6 +314,12 @@ class CapacityOverride(models.Model):
         return f"{self.unit} {self.date:%d/%m/%Y} : {self.capacity}"
 
 
+class EnrolmentQuerySet(ChildOwnedQuerySet):
+    def validated(self):
+        """Validated enrolments of active children: the ones that can book."""
+        return self.filter(child__is_active=True, status=Enrolment.Status.VALIDATED)
+
+
 class Enrolment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "En attente"
@@ -323,6 +331,7 @@ class Enrolment(models.Model):
 
     child = models.ForeignKey("families.Child", verbose_name="enfant", on_delete=models.CASCADE,
                               related_name="enrolments")
+    objects = EnrolmentQuerySet.as_manager()
     activity = models.ForeignKey(Activity, verbose_name="activité", on_delete=models.PROTECT,
                                  related_name="enrolments")
     group = models.ForeignKey(Group, verbose_name="groupe", on_delete=models.PROTECT, related_name="enrolments")
@@ -378,6 +387,7 @@ class Booking(models.Model):
     # (a plain child index made PostgreSQL sort a child's whole season to find its next days).
     child = models.ForeignKey("families.Child", verbose_name="enfant", on_delete=models.CASCADE,
                               related_name="bookings", db_index=False)
+    objects = ChildOwnedQuerySet.as_manager()
     # No index of its own either: booking_unit_date (unit, date) serves every lookup by unit. Each index
     # is written by every booking commit (an update changes ``state``, which an index condition reads).
     unit = models.ForeignKey(Unit, verbose_name="unité", on_delete=models.PROTECT, related_name="bookings",
@@ -467,6 +477,7 @@ class WaitingListEntry(models.Model):
 
     child = models.ForeignKey("families.Child", verbose_name="enfant", on_delete=models.CASCADE,
                               related_name="waiting_list_entries")
+    objects = ChildOwnedQuerySet.as_manager()
     unit = models.ForeignKey(Unit, verbose_name="unité", on_delete=models.CASCADE, related_name="waiting_list_entries")
     date = models.DateField("jour")
     enrolment = models.ForeignKey(Enrolment, verbose_name="inscription", on_delete=models.CASCADE,
@@ -497,6 +508,7 @@ class CalendarFeed(models.Model):
 
     family = models.OneToOneField("families.Family", verbose_name="famille", on_delete=models.CASCADE,
                                   related_name="calendar_feed")
+    objects = FamilyOwnedQuerySet.as_manager()
     token = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
@@ -517,6 +529,7 @@ class DeadlineReminder(models.Model):
 
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.CASCADE,
                                related_name="deadline_reminders")
+    objects = FamilyOwnedQuerySet.as_manager()
     activity = models.ForeignKey(Activity, verbose_name="activité", on_delete=models.CASCADE, related_name="+")
     period_start = models.DateField("période du")
     sent_at = models.DateTimeField("envoyé le")

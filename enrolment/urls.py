@@ -21,7 +21,4 @@ urlpatterns = [
     path("absence/<int:booking_id>/", views.absence, name="absence"),
     path("agenda/", views.feed_manage, name="feed_manage"),
     path("agenda/<str:token>.ics", views.feed, name="feed"),
-    path("personnel/presences/", views.attendance, name="attendance"),
-    path("personnel/occupation/", views.occupancy, name="occupancy"),
-    path("personnel/certificat/<int:booking_id>/", views.certificate_file, name="certificate_file"),
 ]

@@ -1,14 +1,14 @@
-"""Parent pages (Inscriptions, Planning – Réservations) and staff pages (attendance, occupancy).
+"""Parent pages: Inscriptions, Planning – Réservations, the basket and the private calendar feed. The staff
+pages (attendance, occupancy, certificates) are in staff_views.py, under /personnel/inscriptions/.
 
-Thin views: fetch through families.access, validate a form, call a service, catch only domain errors.
+Thin views: fetch through families.access, validate a form, call a service (the basket's decisions are in
+basket.py), catch only domain errors.
 """
-import csv
 import datetime
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Subquery
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,12 +17,13 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from families.access import child_get_for_user, family_scoped, parent_required, scoped_get
+from families.models import Child
 from portal.errors import DomainError
 
 from . import calendar_html, loaders, rules, selectors, services
-from .basket import Basket
-from .forms import AbsenceForm, AttendanceDayForm, PatternForm, RequestStepForm, WaitingListForm
-from .models import Activity, Booking, CalendarFeed, Enrolment, Group, WaitingListEntry
+from .basket import Basket, basket_apply_pattern, basket_apply_ticks, basket_tick_unit
+from .forms import AbsenceForm, GroupChoiceForm, PatternForm, RequestStepForm, WaitingListForm
+from .models import Booking, CalendarFeed, Enrolment, WaitingListEntry
 
 
 def _today():
@@ -31,14 +32,13 @@ def _today():
 
 def _validated():
     """Validated enrolments of active children, with child and group (scope them through families.access)."""
-    return Enrolment.objects.select_related("child", "group").filter(child__is_active=True,
-                                                                     status=Enrolment.Status.VALIDATED)
+    return Enrolment.objects.validated().select_related("child", "group")
 
 
 def _enrolment(request, enrolment_id):
     """The family's validated enrolment (404 otherwise), its activity (with type and structure) taken from
     the cached catalogue. The catalogue used is kept on ``enrolment.catalogue`` for the rest of the request."""
-    return _with_catalogue(scoped_get(_validated(), user=request.user, family_field="child__family", pk=enrolment_id))
+    return _with_catalogue(scoped_get(_validated(), user=request.user, pk=enrolment_id))
 
 
 def _with_catalogue(enrolment):
@@ -52,9 +52,7 @@ def _enrolment_and_siblings(request, enrolment_id):
     pattern pages offer), in one query."""
     same_activity = _validated().filter(
         activity_id=Subquery(Enrolment.objects.filter(pk=enrolment_id).order_by().values("activity_id")[:1]))
-    siblings = list(
-        family_scoped(same_activity, user=request.user, family_field="child__family").order_by("child__birth_date", "id")
-    )
+    siblings = list(family_scoped(same_activity, user=request.user).order_by("child__birth_date", "id"))
     enrolment = next((e for e in siblings if e.pk == enrolment_id), None)
     if enrolment is None:
         raise Http404
@@ -98,51 +96,43 @@ def index(request):
 @parent_required
 def request_enrolment(request):
     """Child(ren) → structure → activity type → activity → group per child → request."""
-    children = list(request.family.children.filter(is_active=True).order_by("birth_date"))
-    structures = selectors.catalogue()
+    children = list(Child.objects.for_family(request.family).filter(is_active=True).order_by("birth_date"))
     data = request.POST if request.method == "POST" else (request.GET if "children" in request.GET else None)
     initial = {"children": [request.GET.get("enfant")]} if request.GET.get("enfant") else None
-    form = RequestStepForm(data, children=children, structures=structures, initial=initial)
-    chosen, groups_by_child, activity = [], [], None
-    if data is not None and form.is_valid():
-        activity = form.selected["activity"]
-        chosen = [c for c in children if str(c.id) in form.cleaned_data["children"]]
-        if activity is not None:
-            groups = list(activity.groups.all())
-            for child in chosen:
-                eligible = services.eligible_groups(child=child, activity=activity, groups=groups)
-                groups_by_child.append((child, eligible))
+    form = RequestStepForm(data, children=children, structures=selectors.catalogue(), initial=initial)
+    activity = form.selected["activity"] if data is not None and form.is_valid() else None
+    chosen = [c for c in children if str(c.id) in form.cleaned_data["children"]] if activity else []
+    groups_by_child = _groups_by_child(chosen, activity) if activity else []
     if request.method == "POST" and activity is not None and "envoyer" in request.POST:
-        requests, missing = [], []
-        for child, eligible in groups_by_child:
-            if not eligible:
-                continue
-            gid = request.POST.get(f"group_{child.id}") or (str(eligible[0].id) if len(eligible) == 1 else "")
-            group = next((g for g in eligible if str(g.id) == gid), None)
-            if group is None:
-                missing.append(child.first_name)
-            else:
-                requests.append((child, group))
-        if missing:
-            messages.error(request, "Choisissez un groupe pour : " + ", ".join(missing) + ".")
-        elif not requests:
-            messages.error(request, "Aucun des enfants choisis ne peut être inscrit à cette activité.")
-        else:
-            results = services.enrolment_request_siblings(requests=requests, activity=activity, by=request.user)
-            for r in results:
-                if r.error:
-                    messages.error(request, r.error)
-                elif r.enrolment.status == Enrolment.Status.VALIDATED:
-                    messages.success(request, f"Inscription de {r.child.first_name} à « {activity.name} » validée.")
-                else:
-                    messages.success(request, f"Demande d'inscription de {r.child.first_name} à « {activity.name} » "
-                                              f"envoyée : elle attend la validation du service.")
-            if any(r.enrolment for r in results):
-                return redirect("enrolment:index")
+        choice = GroupChoiceForm(request.POST, groups_by_child=groups_by_child)
+        if not choice.is_valid():
+            messages.error(request, " ".join(choice.non_field_errors()))
+        elif _send_requests(request, activity, choice.cleaned_data["requests"]):
+            return redirect("enrolment:index")
     return render(request, "enrolment/request.html", {
         "form": form, "activity": activity, "groups_by_child": groups_by_child, "chosen": chosen,
         "bound": data is not None,
     })
+
+
+def _groups_by_child(children, activity):
+    """[(child, the activity's groups the child may join)]."""
+    groups = list(activity.groups.all())
+    return [(child, services.eligible_groups(child=child, activity=activity, groups=groups)) for child in children]
+
+
+def _send_requests(request, activity, requests):
+    """Ask for the enrolments [(child, group)] and say what became of each; True if one was recorded."""
+    results = services.enrolment_request_siblings(requests=requests, activity=activity, by=request.user)
+    for r in results:
+        if r.error:
+            messages.error(request, r.error)
+        elif r.enrolment.status == Enrolment.Status.VALIDATED:
+            messages.success(request, f"Inscription de {r.child.first_name} à « {activity.name} » validée.")
+        else:
+            messages.success(request, f"Demande d'inscription de {r.child.first_name} à « {activity.name} » "
+                                      f"envoyée : elle attend la validation du service.")
+    return any(r.enrolment for r in results)
 
 
 @parent_required
@@ -171,7 +161,7 @@ def planning(request):
     return render(request, "enrolment/planning.html", {
         "enrolments": enrolments, "rows": rows, "basket_count": len(basket), "today": today,
         "children": [(c, f"{child_month}{c.pk}/") for c in children],
-        "feed": CalendarFeed.objects.filter(family=request.family).first(),
+        "feed": CalendarFeed.objects.for_family(request.family).first(),
     })
 
 
@@ -210,68 +200,49 @@ def month(request, enrolment_id, year, month):
     cal = selectors.month_calendar(enrolment=enrolment, year=year, month=month, basket=basket.for_child(
         enrolment.child_id), cat=enrolment.catalogue)
     days = cal["days"]
-    # The days and cells are written by calendar_html (≈ 400 template nodes less per page).
-    if edit:
-        markup = {"edit_rows": calendar_html.edit_rows(days, len(cal["units"]))}
-    else:
-        # Each day links to its week: the URL is reversed once, not per day.
-        week = reverse("enrolment:week", args=[enrolment.pk, 2000, 1, 1])[:-len("2000/1/1/")]
-        for d in days:
-            d.url = f"{week}{d.date.year}/{d.date.month}/{d.date.day}/"
-        markup = {"month_days": calendar_html.month_days(days, cal["offset"])}
-    month_url = reverse("enrolment:month", args=[enrolment.pk, year, month])[:-len(f"{year}/{month}/")]
     return render(request, "enrolment/month.html", {
         "enrolment": enrolment, "cal": cal, "edit": edit, "basket_count": len(basket),
         "legend_html": calendar_html.legend(selectors.LEGEND),
         "editable_days": any(d.editable for d in days if d.is_open),
         "locked_reason": next((d.reason for d in days if d.is_open and not d.editable), ""),
-        "urls": {
-            "prev": f"{month_url}{cal['prev'].year}/{cal['prev'].month}/", "this": f"{month_url}{year}/{month}/",
-            "next": f"{month_url}{cal['next'].year}/{cal['next'].month}/",
-            "week": reverse("enrolment:week", args=[enrolment.pk, year, month, 1]),
-        },
-        **markup,
+        "urls": _month_urls(enrolment, cal, year, month),
+        **_month_markup(enrolment, cal, edit),
     })
 
 
+def _month_markup(enrolment, cal, edit):
+    """The days and cells, written by calendar_html (≈ 400 template nodes less per page)."""
+    if edit:
+        return {"edit_rows": calendar_html.edit_rows(cal["days"], len(cal["units"]))}
+    # Each day links to its week: the URL is reversed once, not per day.
+    week = reverse("enrolment:week", args=[enrolment.pk, 2000, 1, 1])[:-len("2000/1/1/")]
+    for d in cal["days"]:
+        d.url = f"{week}{d.date.year}/{d.date.month}/{d.date.day}/"
+    return {"month_days": calendar_html.month_days(cal["days"], cal["offset"])}
+
+
+def _month_urls(enrolment, cal, year, month):
+    base = reverse("enrolment:month", args=[enrolment.pk, year, month])[:-len(f"{year}/{month}/")]
+    return {
+        "prev": f"{base}{cal['prev'].year}/{cal['prev'].month}/", "this": f"{base}{year}/{month}/",
+        "next": f"{base}{cal['next'].year}/{cal['next'].month}/",
+        "week": reverse("enrolment:week", args=[enrolment.pk, year, month, 1]),
+    }
+
+
 def _month_post(request, enrolment, year, month, basket):
-    """Edit mode: store the difference between the ticked cells and the bookings in the basket."""
-    cal = selectors.month_calendar(enrolment=enrolment, year=year, month=month,
-                                   basket=basket.for_child(enrolment.child_id), cat=enrolment.catalogue)
-    child_id = enrolment.child_id
+    """Edit mode: « Tout cocher » for one unit, or the ticked cells into the basket (basket.py decides)."""
+    first = datetime.date(year, month, 1)
     if request.POST.get("tout_cocher"):
-        unit_id = request.POST.get("tout_cocher")
-        count = 0
-        for day in cal["days"]:
-            for cell in day.cells:
-                if day.editable and str(cell.unit.id) == unit_id and not cell.checked and not cell.full \
-                        and cell.editable_state:
-                    basket.set(child_id, cell.unit.id, day.date, "book" if not cell.booked else None)
-                    count += 1
-        basket.save()
+        count = basket_tick_unit(basket, enrolment=enrolment, year=year, month=month,
+                                 unit_id=request.POST["tout_cocher"])
         messages.info(request, f"{count} jour(s) ajouté(s) au panier.")
-        return redirect(_month_url(enrolment, cal["first"], edit=True))
-    ticked = set(request.POST.getlist("case"))
-    for day in cal["days"]:
-        if not day.editable:
-            continue
-        for cell in day.cells:
-            if not cell.editable_state:
-                continue
-            key = f"{day.key}:{cell.unit.id}"
-            want = key in ticked
-            has = cell.state in ("reserved", "requested")
-            if want and not has:
-                basket.set(child_id, cell.unit.id, day.date, "book")
-            elif not want and has:
-                basket.set(child_id, cell.unit.id, day.date, "cancel")
-            else:
-                basket.discard(child_id, cell.unit.id, day.date)
-    basket.save()
+        return redirect(_month_url(enrolment, first, edit=True))
+    basket_apply_ticks(basket, enrolment=enrolment, year=year, month=month, ticked=set(request.POST.getlist("case")))
     if request.POST.get("suite") == "recap":
         return redirect("enrolment:basket")
     messages.info(request, "Vos changements sont dans le panier : validez-les depuis le récapitulatif.")
-    return redirect(_month_url(enrolment, cal["first"], edit=True))
+    return redirect(_month_url(enrolment, first, edit=True))
 
 
 @parent_required
@@ -301,34 +272,21 @@ def pattern(request, enrolment_id, mode):
         raise Http404
     enrolment, siblings = _enrolment_and_siblings(request, enrolment_id)
     units = list(enrolment.catalogue.units_of.get(enrolment.activity_id, ()))
-    year, month_ = _default_month(enrolment)
-    first, last = rules.month_bounds(year, month_)
+    first, last = rules.month_bounds(*_default_month(enrolment))
     initial = {"start": first, "end": last, "children": [str(enrolment.child_id)], "action": "book"}
     form = PatternForm(request.POST or None, mode=mode, units=units, siblings=siblings, initial=initial)
     if request.method == "POST" and form.is_valid():
-        basket = Basket(request.session)
-        action = form.cleaned_data["action"]
-        chosen = [e for e in siblings if str(e.child_id) in form.cleaned_data["children"]]
-        added, skipped = 0, 0
-        pattern = form.pattern()
-        for e in chosen:
-            for day, unit_id, editable, state in selectors.pattern_targets(
-                    enrolment=e, start=form.cleaned_data["start"], end=form.cleaned_data["end"], pattern=pattern,
-                    cat=enrolment.catalogue):
-                if not editable or state in selectors.LOCKED_STATES:
-                    skipped += 1
-                elif action == "book" and state not in Booking.HOLDING_STATES:
-                    basket.set(e.child_id, unit_id, day, "book")
-                    added += 1
-                elif action == "cancel" and state in ("reserved", "requested"):
-                    basket.set(e.child_id, unit_id, day, "cancel")
-                    added += 1
-        basket.save()
+        data = form.cleaned_data
+        added, skipped = basket_apply_pattern(
+            Basket(request.session), enrolments=[e for e in siblings if str(e.child_id) in data["children"]],
+            start=data["start"], end=data["end"], pattern=form.pattern(), action=data["action"],
+            cat=enrolment.catalogue,
+        )
         text = f"{added} changement(s) ajouté(s) au panier."
         if skipped:
             text += f" {skipped} jour(s) non modifiable(s) (hors délai) ignoré(s)."
         messages.success(request, text)
-        return redirect(_month_url(enrolment, form.cleaned_data["start"], edit=True))
+        return redirect(_month_url(enrolment, data["start"], edit=True))
     return render(request, "enrolment/pattern.html", {"enrolment": enrolment, "form": form, "mode": mode,
                                                       "units": units})
 
@@ -336,33 +294,45 @@ def pattern(request, enrolment_id, mode):
 @parent_required
 def basket_view(request):
     basket = Basket(request.session)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "clear":
-            basket.clear()
-            basket.save()
-            messages.info(request, "Le panier a été vidé : aucune modification enregistrée.")
-            return redirect("enrolment:planning")
-        if action == "remove":
-            try:
-                child_id, unit_id, day = request.POST.get("key", "").split(":")
-                basket.discard(int(child_id), int(unit_id), day)
-            except ValueError:
-                pass
-            basket.save()
-            return redirect("enrolment:basket")
-        if action == "commit":
-            try:
-                result = services.booking_commit(family=request.family, changes=basket.changes(), by=request.user)
-            except DomainError as exc:
-                return _basket_page(request, basket, error=exc, status=400)
-            basket.clear()
-            basket.save()
-            messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
-                                      f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé "
-                                      f"par e-mail.")
-            return redirect("enrolment:planning")
+    action = _BASKET_ACTIONS.get(request.POST.get("action")) if request.method == "POST" else None
+    if action is not None:
+        return action(request, basket)
     return _basket_page(request, basket)
+
+
+def _basket_clear(request, basket):
+    """« Tout supprimer »."""
+    basket.clear()
+    basket.save()
+    messages.info(request, "Le panier a été vidé : aucune modification enregistrée.")
+    return redirect("enrolment:planning")
+
+
+def _basket_remove(request, basket):
+    """« Retirer » one line."""
+    try:
+        child_id, unit_id, day = request.POST.get("key", "").split(":")
+        basket.discard(int(child_id), int(unit_id), day)
+    except ValueError:
+        pass
+    basket.save()
+    return redirect("enrolment:basket")
+
+
+def _basket_commit(request, basket):
+    """« Terminer »: every change in one transaction, or none (the recap says why, HTTP 400)."""
+    try:
+        result = services.booking_commit(family=request.family, changes=basket.changes(), by=request.user)
+    except DomainError as exc:
+        return _basket_page(request, basket, error=exc, status=400)
+    basket.clear()
+    basket.save()
+    messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
+                              f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé par e-mail.")
+    return redirect("enrolment:planning")
+
+
+_BASKET_ACTIONS = {"clear": _basket_clear, "remove": _basket_remove, "commit": _basket_commit}
 
 
 def _basket_page(request, basket, error=None, status=200):
@@ -397,13 +367,10 @@ def child_month_default(request, child_id):
 
 @parent_required
 def absence(request, booking_id):
-    booking = scoped_get(
-        Booking.objects.select_related("child", "unit__activity", "enrolment"), user=request.user,
-        family_field="child__family", pk=booking_id,
-    )
+    booking = scoped_get(Booking.objects.select_related("child", "unit__activity", "enrolment"), user=request.user,
+                         pk=booking_id)
     form = AbsenceForm(request.POST or None, request.FILES or None)
-    policy = services.booking.loaders.policies_for([booking.unit.activity])[booking.unit.activity_id]
-    free_until = rules.cancellation_deadline(booking.date, policy)
+    policy = loaders.policies_for([booking.unit.activity])[booking.unit.activity_id]
     if request.method == "POST" and form.is_valid():
         try:
             booking = services.booking_declare_absence(
@@ -413,19 +380,24 @@ def absence(request, booking_id):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            if booking.state == Booking.State.CANCELLED:
-                messages.success(request, "Absence enregistrée : la réservation est annulée sans frais.")
-            elif booking.excuse == Booking.Excuse.REQUESTED:
-                messages.success(request, "Absence enregistrée. Le délai de prévenance est dépassé : elle sera "
-                                          "facturée sauf si le service l'excuse au vu du certificat.")
-            else:
-                messages.warning(request, "Absence enregistrée. Le délai de prévenance est dépassé : elle sera "
-                                          "facturée (absent facturé).")
+            _absence_recorded(request, booking)
             return redirect(_month_url(booking.enrolment, booking.date))
     return render(request, "enrolment/absence.html", {
-        "booking": booking, "form": form, "free_until": free_until,
+        "booking": booking, "form": form, "free_until": rules.cancellation_deadline(booking.date, policy),
         "free": rules.cancellation_is_free(booking.date, policy, timezone.now()),
     })
+
+
+def _absence_recorded(request, booking):
+    """What the declared absence became: cancelled free, billed unless excused, or billed."""
+    if booking.state == Booking.State.CANCELLED:
+        messages.success(request, "Absence enregistrée : la réservation est annulée sans frais.")
+    elif booking.excuse == Booking.Excuse.REQUESTED:
+        messages.success(request, "Absence enregistrée. Le délai de prévenance est dépassé : elle sera "
+                                  "facturée sauf si le service l'excuse au vu du certificat.")
+    else:
+        messages.warning(request, "Absence enregistrée. Le délai de prévenance est dépassé : elle sera "
+                                  "facturée (absent facturé).")
 
 
 @parent_required
@@ -450,8 +422,7 @@ def waiting_join(request, enrolment_id):
 @parent_required
 @require_POST
 def waiting_leave(request, entry_id):
-    entry = scoped_get(WaitingListEntry.objects.select_related("enrolment"), user=request.user,
-                       family_field="child__family", pk=entry_id)
+    entry = scoped_get(WaitingListEntry.objects.select_related("enrolment"), user=request.user, pk=entry_id)
     services.waiting_list_leave(entry=entry)
     messages.info(request, "Retiré de la liste d'attente.")
     return redirect(_month_url(entry.enrolment, entry.date))
@@ -464,7 +435,7 @@ def feed_manage(request):
         CalendarFeed.objects.update_or_create(family=request.family, defaults={"token": CalendarFeed.new_token()})
         messages.success(request, "Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus.")
         return redirect("enrolment:feed_manage")
-    feed = CalendarFeed.objects.filter(family=request.family).first()
+    feed = CalendarFeed.objects.for_family(request.family).first()
     url = request.build_absolute_uri(reverse("enrolment:feed", args=[feed.token])) if feed else ""
     return render(request, "enrolment/feed.html", {"feed": feed, "url": url})
 
@@ -493,71 +464,3 @@ def feed(request, token):
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     return response
-
-
-# --------------------------------------------------------------------------- staff pages
-def _staff_activity_choice(request):
-    activities = list(Activity.objects.filter(is_active=True).order_by("name"))
-    activity = next((a for a in activities if str(a.pk) == request.GET.get("activite")), None)
-    return activities, activity
-
-
-@staff_member_required
-def attendance(request):
-    activities, activity = _staff_activity_choice(request)
-    day_form = AttendanceDayForm(request.GET or None)
-    day = day_form.cleaned_data["date"] if day_form.is_valid() else _today()
-    groups = list(Group.objects.filter(activity=activity)) if activity else []
-    group = next((g for g in groups if str(g.pk) == request.GET.get("groupe")), None)
-    if request.method == "POST" and activity is not None:
-        booking = get_object_or_404(Booking, pk=request.POST.get("booking"), unit__activity=activity)
-        try:
-            services.attendance_mark(booking=booking, present=request.POST.get("presence") == "present",
-                                     by=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect(request.get_full_path())
-    rows = selectors.attendance_sheet(day=day, activity=activity, group=group) if activity else []
-    if activity and request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="presences-{day:%Y-%m-%d}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(["Nom", "Prénom", "Groupe", "Unité", "État", "Allergies", "PAI", "Personnes autorisées"])
-        for r in rows:
-            b = r["booking"]
-            writer.writerow([
-                r["child"].last_name, r["child"].first_name, b.enrolment.group.name, b.unit.name,
-                b.get_state_display(), getattr(r["health"], "allergies", ""),
-                "oui" if getattr(r["health"], "pai", False) else "non",
-                ", ".join(f"{p.first_name} {p.last_name} ({p.phone})" for p in r["pick_up"]),
-            ])
-        return response
-    return render(request, "enrolment/staff/attendance.html", {
-        "activities": activities, "activity": activity, "day": day, "groups": groups, "group": group,
-        "rows": rows, "day_form": day_form,
-    })
-
-
-@staff_member_required
-def certificate_file(request, booking_id):
-    """A family's medical certificate, for staff only (private media are never served from a public URL)."""
-    booking = get_object_or_404(Booking, pk=booking_id)
-    if not booking.medical_certificate:
-        raise Http404
-    name = booking.medical_certificate.name.rsplit("/", 1)[-1]
-    return FileResponse(booking.medical_certificate.open("rb"), as_attachment=True, filename=name)
-
-
-@staff_member_required
-def occupancy(request):
-    activities, activity = _staff_activity_choice(request)
-    today = _today()
-    try:
-        year, month_ = int(request.GET.get("annee", today.year)), int(request.GET.get("mois", today.month))
-        rules.month_bounds(year, month_)
-    except ValueError:
-        year, month_ = today.year, today.month
-    data = selectors.occupancy_month(activity=activity, year=year, month=month_) if activity else None
-    return render(request, "enrolment/staff/occupancy.html", {"activities": activities, "activity": activity,
-                                                              "data": data})

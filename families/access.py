@@ -34,8 +34,7 @@ def guardian_for_user(user):
 
 
 def child_get_for_user(*, child_id, user, for_update=False):
-    family = family_for_user(user)
-    children = Child.objects.filter(family=family, is_active=True)
+    children = Child.objects.for_family(family_for_user(user)).filter(is_active=True)
     if for_update:
         children = children.select_for_update()
     try:
@@ -45,22 +44,27 @@ def child_get_for_user(*, child_id, user, for_update=False):
 
 
 def guardian_get_for_user(*, guardian_id, user):
-    family = family_for_user(user)
     try:
-        return Guardian.objects.get(pk=guardian_id, family=family)
+        return Guardian.objects.for_family(family_for_user(user)).get(pk=guardian_id)
     except (Guardian.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 
-def family_scoped(queryset, *, user, family_field="family"):
-    """The rows of ``queryset`` whose ``family_field`` is the user's family (a list's scope)."""
-    return queryset.filter(**{family_field: family_for_user(user)})
+def family_scoped(queryset, *, user):
+    """The rows of ``queryset`` that belong to the user's family (a list's scope).
+
+    Through the model's ``for_family`` (families.models.FamilyOwnedQuerySet), where the path to the family is
+    written once; a model without it must have a ``family`` foreign key (else FieldError, never a leak)."""
+    family = family_for_user(user)
+    if hasattr(queryset, "for_family"):
+        return queryset.for_family(family)
+    return queryset.filter(family=family)
 
 
-def scoped_get(queryset, *, user, family_field="family", **lookup):
-    """Fetch one object of ``queryset`` whose ``family_field`` is the user's family, else 404."""
+def scoped_get(queryset, *, user, **lookup):
+    """Fetch one object of ``queryset`` that belongs to the user's family (``for_family``), else 404."""
     try:
-        return family_scoped(queryset, user=user, family_field=family_field).get(**lookup)
+        return family_scoped(queryset, user=user).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

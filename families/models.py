@@ -5,6 +5,23 @@ from django.utils import timezone
 from portal.models import TimeStampedModel
 
 
+class FamilyOwnedQuerySet(models.QuerySet):
+    """Rows that belong to one family: ``Model.objects.for_family(family)`` is the family filter every view,
+    selector and service builds on (``families.access`` uses it for ids in URLs). ``family_path`` is the
+    lookup from the model to its family; a subclass per path (``ChildOwnedQuerySet``…) names it once."""
+
+    family_path = "family"
+
+    def for_family(self, family):
+        return self.filter(**{self.family_path: family})
+
+
+class ChildOwnedQuerySet(FamilyOwnedQuerySet):
+    """Rows of a family's child (bookings, enrolments, health sheets…)."""
+
+    family_path = "child__family"
+
+
 class Family(TimeStampedModel):
     class BenefitRegime(models.TextChoices):
         CAF = "caf", "CAF (régime général)"
@@ -80,6 +97,7 @@ class Guardian(TimeStampedModel):
         OTHER = "other", "Autre"
 
     family = models.ForeignKey(Family, verbose_name="famille", on_delete=models.CASCADE, related_name="guardians")
+    objects = FamilyOwnedQuerySet.as_manager()
     rank = models.PositiveSmallIntegerField("responsable", choices=[(1, "Responsable 1"), (2, "Responsable 2")], default=1)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name="compte", null=True, blank=True, on_delete=models.SET_NULL, related_name="guardian"
@@ -131,6 +149,7 @@ class Child(TimeStampedModel):
     ELEMENTAIRE = ("CP", "CE1", "CE2", "CM1", "CM2")
 
     family = models.ForeignKey(Family, verbose_name="famille", on_delete=models.CASCADE, related_name="children")
+    objects = FamilyOwnedQuerySet.as_manager()
     first_name = models.CharField("prénom", max_length=100)
     last_name = models.CharField("nom", max_length=100)
     birth_date = models.DateField("date de naissance")
@@ -164,6 +183,7 @@ class ChildHealth(TimeStampedModel):
         MEDICAL = "medical", "Régime médical (PAI)"
 
     child = models.OneToOneField(Child, verbose_name="enfant", on_delete=models.CASCADE, related_name="health")
+    objects = ChildOwnedQuerySet.as_manager()
     allergies = models.TextField("allergies", blank=True)
     diet = models.CharField("régime alimentaire", max_length=12, choices=Diet.choices, default=Diet.STANDARD)
     pai = models.BooleanField("PAI (projet d'accueil individualisé)", default=False)
@@ -184,6 +204,7 @@ class ChildHealth(TimeStampedModel):
 
 class Vaccination(models.Model):
     child = models.ForeignKey(Child, verbose_name="enfant", on_delete=models.CASCADE, related_name="vaccinations")
+    objects = ChildOwnedQuerySet.as_manager()
     vaccine = models.CharField("vaccin", max_length=100)
     date = models.DateField("date")
 
@@ -198,6 +219,7 @@ class Vaccination(models.Model):
 
 class AuthorisedPerson(models.Model):
     child = models.ForeignKey(Child, verbose_name="enfant", on_delete=models.CASCADE, related_name="authorised_persons")
+    objects = ChildOwnedQuerySet.as_manager()
     last_name = models.CharField("nom", max_length=100)
     first_name = models.CharField("prénom", max_length=100)
     relationship = models.CharField("lien avec l'enfant", max_length=60, blank=True)
@@ -231,6 +253,7 @@ class ChangeRequest(models.Model):
         REFUSED = "refused", "Refusée"
 
     family = models.ForeignKey(Family, verbose_name="famille", on_delete=models.CASCADE, related_name="change_requests")
+    objects = FamilyOwnedQuerySet.as_manager()
     kind = models.CharField("type", max_length=10, choices=Kind.choices)
     # The object changed (a Guardian, Child, ChildHealth or AuthorisedPerson pk); empty for a family or a new object.
     target_id = models.PositiveBigIntegerField(null=True, blank=True)

@@ -74,19 +74,20 @@ def _change(request, *, kind, form_class, instance, title, back, target=None, ch
             except FamilyError as exc:
                 form.add_error(None, exc.message)
             else:
-                if cr.status == ChangeRequest.Status.ACCEPTED:
-                    messages.success(request, "Vos modifications sont enregistrées.")
-                else:
-                    messages.success(
-                        request,
-                        "Votre demande a été transmise au service. Vous serez prévenu(e) par e-mail de sa validation ; "
-                        "vous pouvez la suivre dans « Mes demandes ».",
-                    )
+                messages.success(request, CHANGE_MESSAGES[cr.status == ChangeRequest.Status.ACCEPTED])
                 return redirect(back)
     else:
         form = form_class(instance=copy.copy(instance))
     context = {"form": form, "title": title, "back": back, "direct": direct, "kind": kind, **(extra or {})}
     return render(request, "families/change_form.html", context)
+
+
+# What a parent reads after a change: applied at once (True), or sent to the service for validation (False).
+CHANGE_MESSAGES = {
+    True: "Vos modifications sont enregistrées.",
+    False: "Votre demande a été transmise au service. Vous serez prévenu(e) par e-mail de sa validation ; "
+           "vous pouvez la suivre dans « Mes demandes ».",
+}
 
 
 @parent_required
@@ -148,8 +149,8 @@ def person_add(request, child_id):
 @parent_required
 def person_edit(request, child_id, person_id):
     person = scoped_get(
-        AuthorisedPerson.objects.select_related("child"), user=request.user, family_field="child__family",
-        pk=person_id, child_id=child_id, child__is_active=True,
+        AuthorisedPerson.objects.select_related("child"), user=request.user, pk=person_id, child_id=child_id,
+        child__is_active=True,
     )
     return _change(
         request, kind=Kind.AUTHORISED_PERSON, form_class=AuthorisedPersonForm, instance=person, target=person,

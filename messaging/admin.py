@@ -39,7 +39,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
     @admin.display(description="Répondre")
     def open_link(self, obj):
-        return format_html('<a href="{}">Ouvrir</a>', reverse("messaging:staff_thread", args=[obj.pk]))
+        return format_html('<a href="{}">Ouvrir</a>', reverse("messaging_staff:thread", args=[obj.pk]))
 
     def has_add_permission(self, request):
         return False
@@ -61,7 +61,7 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Télécharger")
     def download(self, obj):
-        return format_html('<a href="{}">{}</a>', reverse("messaging:attachment", args=[obj.pk]), obj.original_name)
+        return format_html('<a href="{}">{}</a>', reverse("messaging_staff:attachment", args=[obj.pk]), obj.original_name)
 
     def has_add_permission(self, request):
         return False

@@ -4,10 +4,20 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from families.models import FamilyOwnedQuerySet
+
 
 def attachment_path(instance, filename):
     # Random name: the original name is kept in the row, never in the path.
     return f"messaging/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class MessageQuerySet(FamilyOwnedQuerySet):
+    family_path = "thread__family"
+
+
+class AttachmentQuerySet(FamilyOwnedQuerySet):
+    family_path = "message__thread__family"
 
 
 class Service(models.Model):
@@ -43,6 +53,7 @@ class Thread(models.Model):
         ANSWERED = "answered", "Répondu"
 
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.CASCADE, related_name="threads")
+    objects = FamilyOwnedQuerySet.as_manager()
     service = models.ForeignKey(Service, verbose_name="service", on_delete=models.PROTECT, related_name="threads")
     theme = models.CharField("thème", max_length=12, choices=Theme.choices)
     subject = models.CharField("objet", max_length=200)
@@ -75,6 +86,7 @@ class Thread(models.Model):
 
 class Message(models.Model):
     thread = models.ForeignKey(Thread, verbose_name="conversation", on_delete=models.CASCADE, related_name="messages")
+    objects = MessageQuerySet.as_manager()
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -97,6 +109,7 @@ class Message(models.Model):
 
 class Attachment(models.Model):
     message = models.ForeignKey(Message, verbose_name="message", on_delete=models.CASCADE, related_name="attachments")
+    objects = AttachmentQuerySet.as_manager()
     file = models.FileField("fichier", upload_to=attachment_path)
     original_name = models.CharField("nom du fichier", max_length=200)
     content_type = models.CharField("type", max_length=50)

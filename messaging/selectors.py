@@ -13,8 +13,8 @@ BOXES = {
 
 def family_unread_messages(*, family):
     """Messages from the service the family has not read (``family``: a Family, its id or an OuterRef)."""
-    return Message.objects.filter(
-        thread__family=family, thread__family_deleted_at__isnull=True, from_staff=True, read_at__isnull=True
+    return Message.objects.for_family(family).filter(
+        thread__family_deleted_at__isnull=True, from_staff=True, read_at__isnull=True
     )
 
 
@@ -29,7 +29,7 @@ _THREADS_LIMIT = 200
 def family_threads(*, family, box="received"):
     """Threads of one box (the latest 200) with their unread count (1 query)."""
     return list(
-        Thread.objects.filter(_BOX_FILTERS[box], family=family).select_related("service")
+        Thread.objects.for_family(family).filter(_BOX_FILTERS[box]).select_related("service")
         .annotate(unread=Count("messages", filter=Q(messages__from_staff=True, messages__read_at__isnull=True)))
         .order_by("-last_message_at")[:_THREADS_LIMIT]
     )
@@ -37,31 +37,43 @@ def family_threads(*, family, box="received"):
 
 def family_box_counts(*, family):
     """Number of threads per box (1 query)."""
-    return Thread.objects.filter(family=family).aggregate(
+    return Thread.objects.for_family(family).aggregate(
         **{box: Count("pk", filter=condition) for box, condition in _BOX_FILTERS.items()}
     )
 
 
-def thread_detail(*, thread_id, family=None):
-    """One thread with its messages and attachments (3 queries). ``family`` scopes it (404 otherwise)."""
-    qs = Thread.objects.select_related("service", "family", "assigned_to").prefetch_related(
+def _threads_with_messages():
+    return Thread.objects.select_related("service", "family", "assigned_to").prefetch_related(
         Prefetch("messages", queryset=Message.objects.order_by("created_at", "pk").prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
         ))
     )
-    if family is not None:
-        qs = qs.filter(family=family)
+
+
+def _get_or_404(queryset, pk):
     try:
-        return qs.get(pk=thread_id)
-    except (Thread.DoesNotExist, ValueError, TypeError):
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 
-def attachment_for_family(*, attachment_id, family):
-    try:
-        return Attachment.objects.select_related("message__thread").get(pk=attachment_id, message__thread__family=family)
-    except (Attachment.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+def family_thread(*, thread_id, family):
+    """One of the family's threads with its messages and attachments (3 queries); another family's: 404."""
+    return _get_or_404(_threads_with_messages().for_family(family), thread_id)
+
+
+def staff_thread(*, thread_id):
+    """Any thread with its messages and attachments, for the service's inbox (3 queries)."""
+    return _get_or_404(_threads_with_messages(), thread_id)
+
+
+def family_attachment(*, attachment_id, family):
+    """One attachment of the family's threads; another family's: 404."""
+    return _get_or_404(Attachment.objects.for_family(family), attachment_id)
+
+
+def staff_attachment(*, attachment_id):
+    return _get_or_404(Attachment.objects.all(), attachment_id)
 
 
 def staff_threads(*, service_id=None, status=None, assigned=None, archived=False, user=None, limit=200):

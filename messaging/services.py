@@ -49,7 +49,7 @@ def _notify_staff(message):
     org = Organisation.current()
     to = (thread.assigned_to.email if thread.assigned_to_id and thread.assigned_to.email else "") \
         or thread.service.email or org.email
-    link = settings.PORTAL_BASE_URL + reverse("messaging:staff_thread", args=[thread.pk])
+    link = settings.PORTAL_BASE_URL + reverse("messaging_staff:thread", args=[thread.pk])
     email_queue(to=to, template="message_to_staff", related=message, context={"thread": thread, "link": link})
 
 

@@ -10,7 +10,4 @@ urlpatterns = [
     path("<int:pk>/", views.thread, name="thread"),
     path("<int:pk>/supprimer/", views.thread_delete, name="thread_delete"),
     path("piece-jointe/<int:pk>/", views.attachment, name="attachment"),
-    path("service/", views.staff_inbox, name="staff_inbox"),
-    path("service/nouveau/", views.staff_compose, name="staff_compose"),
-    path("service/<int:pk>/", views.staff_thread, name="staff_thread"),
 ]

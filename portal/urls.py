@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .staff import staff_only
+
 admin.site.site_header = "Portail Familles – administration"
 admin.site.site_title = "Portail Familles"
 admin.site.index_title = "Gestion du service enfance"
@@ -15,8 +17,11 @@ urlpatterns = [
     path("facturation/", include("billing.urls")),
     path("messagerie/", include("messaging.urls")),
     path("actualites/", include("news.urls")),
-    # Staff pages outside the admin: staff only (each view checks it until portal.staff applies it here).
-    path("personnel/documents/", include("documents.staff_urls")),
+    # Staff pages outside the admin, staff only: the check is applied here, once per app (portal.staff).
+    path("personnel/documents/", staff_only("documents.staff_urls")),
+    path("personnel/inscriptions/", staff_only("enrolment.staff_urls")),
+    path("personnel/facturation/", staff_only("billing.staff_urls")),
+    path("personnel/messagerie/", staff_only("messaging.staff_urls")),
 ]
 
 handler404 = "portal.views.not_found"

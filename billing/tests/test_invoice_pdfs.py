@@ -187,7 +187,7 @@ def test_staff_download_is_served_from_storage_too(client, staff_user, issued, r
     invoice_pdfs_render(ids=[issued.pk])
     renders.clear()
     client.force_login(staff_user)
-    url = reverse("billing:invoice_pdf", args=[issued.pk])
+    url = reverse("billing_staff:invoice_pdf", args=[issued.pk])
     client.get(url)
     with django_assert_max_num_queries(3):
         response = client.get(url)

@@ -43,8 +43,16 @@ def test_invoice_pdf_shows_number_lines_and_total(parent_client, issued):
 
 def test_staff_can_download_any_invoice_pdf(client, staff_user, issued):
     client.force_login(staff_user)
-    response = client.get(reverse("billing:invoice_pdf", args=[issued.pk]))
+    response = client.get(reverse("billing_staff:invoice_pdf", args=[issued.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert response["Cache-Control"] == "private, no-store"
+    # The parents' URL does not branch on staff: without a family, 404.
+    assert client.get(reverse("billing:invoice_pdf", args=[issued.pk])).status_code == 404
+
+
+def test_staff_invoice_pdf_refuses_parents_even_their_own(parent_client, issued):
+    response = parent_client.get(reverse("billing_staff:invoice_pdf", args=[issued.pk]))
+    assert response.status_code == 302 and "/admin/login/" in response.url
 
 
 def test_another_familys_invoice_pdf_payment_and_return_answer_404(client, other_family, issued):

@@ -120,7 +120,7 @@ def test_consent_asked_again_after_new_version(client, parent, staff_user):
 def test_staff_not_redirected_by_consents(client, staff_user):
     services.consent_publish(kind="rules", title="Règlement", text="…", staff_user=staff_user)
     client.force_login(staff_user)
-    assert client.get(reverse("messaging:staff_inbox")).status_code == 200
+    assert client.get(reverse("messaging_staff:inbox")).status_code == 200
 
 
 @pytest.fixture

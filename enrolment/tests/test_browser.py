@@ -131,7 +131,7 @@ def test_staff_takes_attendance_on_a_phone(page, live_server, browser_login, axe
     enrolment = enrol(child, activity, activity.groups.get())
     Booking.objects.create(child=child, unit=unit, date=today, enrolment=enrolment, state="reserved")
     browser_login(page, staff_user)
-    page.goto(f"{live_server.url}/inscriptions/personnel/presences/?activite={activity.pk}&date={today.isoformat()}")
+    page.goto(f"{live_server.url}/personnel/inscriptions/presences/?activite={activity.pk}&date={today.isoformat()}")
     expect(page.get_by_text("Paul DURAND")).to_be_visible()
     expect(page.get_by_text("PAI", exact=True)).to_be_visible()
     axe_check(page)

@@ -75,7 +75,7 @@ def test_attendance_sheet_marks_and_exports(staff_client):
     AuthorisedPerson.objects.create(child=child, last_name="DURAND", first_name="Paul", phone="06 00 00 00 00")
     enrol(child, activity, group)
     services.booking_commit(family=family, by=user, now=NOW, changes=[Change(D(2025, 12, 3), child.id, unit.id, BOOK)])
-    url = reverse("enrolment:attendance") + f"?activite={activity.pk}&date=2025-12-03"
+    url = reverse("enrolment_staff:attendance") + f"?activite={activity.pk}&date=2025-12-03"
     page = staff_client.get(url).content.decode()
     assert "PAI" in page and "Arachides" in page and "Paul DURAND" in page
     booking = Booking.objects.get()
@@ -92,7 +92,7 @@ def test_occupancy_page(staff_client):
     child = family.children.get()
     enrol(child, activity, group)
     services.booking_commit(family=family, by=user, now=NOW, changes=[Change(D(2025, 12, 3), child.id, unit.id, BOOK)])
-    page = staff_client.get(reverse("enrolment:occupancy") + f"?activite={activity.pk}&annee=2025&mois=12").content
+    page = staff_client.get(reverse("enrolment_staff:occupancy") + f"?activite={activity.pk}&annee=2025&mois=12").content
     assert "1 / 2" in page.decode()
 
 
@@ -120,7 +120,7 @@ def test_medical_certificate_only_for_staff(client, staff_user):
     booking = Booking.objects.create(child=child, unit=unit, date=D(2025, 12, 3), enrolment=e, state="absent_billed",
                                      excuse="requested")
     booking.medical_certificate.save("certificat.pdf", SimpleUploadedFile("certificat.pdf", b"%PDF-1.4 x"))
-    url = reverse("enrolment:certificate_file", args=[booking.pk])
+    url = reverse("enrolment_staff:certificate_file", args=[booking.pk])
     client.force_login(user)
     assert client.get(url).status_code == 302  # parents are sent to the admin login
     client.force_login(staff_user)

@@ -211,9 +211,9 @@ class TestIsolation:
 
     def test_staff_pages_need_staff(self, world, staff_user):
         client, *_ = world
-        assert client.get(reverse("enrolment:attendance")).status_code == 302
+        assert client.get(reverse("enrolment_staff:attendance")).status_code == 302
         client.force_login(staff_user)
-        assert client.get(reverse("enrolment:attendance")).status_code == 200
+        assert client.get(reverse("enrolment_staff:attendance")).status_code == 200
 
 
 def _many_bookings(activity, group, unit, n):

@@ -59,7 +59,7 @@ def test_staff_answers_from_the_staff_inbox(page, live_server, browser_login, ax
     page.fill("#id_username", staff.username)
     page.fill("#id_password", PASSWORD)
     page.locator("input[type=submit]").click()
-    page.goto(f"{live_server.url}/messagerie/service/")
+    page.goto(f"{live_server.url}/personnel/messagerie/")
     axe_check(page)
     page.get_by_role("link", name="Rentrée en CP").click()
     page.wait_for_load_state()

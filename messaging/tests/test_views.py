@@ -50,7 +50,7 @@ def test_family_sends_message_with_attachment_staff_notified_without_body(
     assert recipients == sorted([service.email, user.guardian.email])
     staff_mail = next(m for m in mail.outbox if m.to == [service.email])
     assert "Veuillez trouver" not in staff_mail.body  # may hold health data: never in e-mails
-    assert "/messagerie/service/" in staff_mail.body
+    assert "/personnel/messagerie/" in staff_mail.body
     copy = next(m for m in mail.outbox if m.to == [user.guardian.email])
     assert "bien été envoyé" in copy.body and "Veuillez trouver" not in copy.body
 
@@ -89,7 +89,7 @@ def test_staff_reply_reaches_family_with_link_and_unread_badge(
     staff = Client()
     staff.force_login(staff_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(reverse("messaging:staff_thread", args=[thread.pk]),
+        response = staff.post(reverse("messaging_staff:thread", args=[thread.pk]),
                               {"action": "reply", "reply-body": "Bien noté, le PAI est à renouveler."})
     assert response.status_code == 302
     thread.refresh_from_db()
@@ -187,7 +187,10 @@ def test_attachment_served_to_owner_and_staff_never_from_media_url(client, paren
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert "no-store" in response["Cache-Control"]
     client.force_login(staff_user)
-    assert client.get(reverse("messaging:attachment", args=[attachment.pk])).status_code == 200
+    # Staff open attachments from the service's side; the parents' URL is the family's only.
+    response = client.get(reverse("messaging_staff:attachment", args=[attachment.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert client.get(reverse("messaging:attachment", args=[attachment.pk])).status_code == 404
     assert client.get("/_no_public_media/" + attachment.file.name).status_code == 404
 
 
@@ -202,20 +205,37 @@ def test_staff_inbox_filters_and_assignment(client, parent, staff_user, service)
                                     theme="complaint", subject="Sujet facture", body="b")
     colleague = StaffFactory()
     client.force_login(staff_user)
-    page = client.get(reverse("messaging:staff_inbox"), {"service": service.pk}).content.decode()
+    page = client.get(reverse("messaging_staff:inbox"), {"service": service.pk}).content.decode()
     assert "Sujet scolarité" in page and "Sujet facture" not in page
-    client.post(reverse("messaging:staff_thread", args=[t1.pk]),
+    client.post(reverse("messaging_staff:thread", args=[t1.pk]),
                 {"action": "assign", "assign-assignee": colleague.pk, "assign-status": "in_progress"})
     t1.refresh_from_db()
     assert t1.assigned_to == colleague and t1.status == Thread.Status.IN_PROGRESS
-    page = client.get(reverse("messaging:staff_inbox"), {"status": "in_progress"}).content.decode()
+    page = client.get(reverse("messaging_staff:inbox"), {"status": "in_progress"}).content.decode()
     assert "Sujet scolarité" in page and "Sujet facture" not in page
     assert AuditLog.objects.filter(action="message_assign", actor=staff_user).exists()
 
 
-def test_staff_pages_refuse_parents(parent_client):
-    response = parent_client.get(reverse("messaging:staff_inbox"))
-    assert response.status_code == 302 and "/admin/login/" in response.url
+def test_staff_pages_refuse_parents(parent_client, parent, service):
+    user, family = parent
+    thread = services.thread_start_by_family(family=family, guardian=user.guardian, user=user, service=service,
+                                             theme="information", subject="Pièce", body="ci-joint",
+                                             files=[upload("a.pdf")])
+    for url in (reverse("messaging_staff:inbox"), reverse("messaging_staff:compose"),
+                reverse("messaging_staff:thread", args=[thread.pk]),
+                reverse("messaging_staff:attachment", args=[Attachment.objects.get().pk])):
+        response = parent_client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response.url, url  # even for their own thread
+
+
+def test_staff_reading_a_parent_page_gets_404(client, parent, staff_user, service):
+    """A parent page never branches on staff: staff (no family) get what a non-parent gets."""
+    user, family = parent
+    thread = services.thread_start_by_family(family=family, guardian=user.guardian, user=user, service=service,
+                                             theme="information", subject="Privé", body="x")
+    client.force_login(staff_user)
+    assert client.get(reverse("messaging:thread", args=[thread.pk])).status_code == 404
+    assert client.get(reverse("messaging:inbox")).status_code == 404
 
 
 def test_inbox_query_count_is_bounded(client, staff_user, service, django_assert_max_num_queries):

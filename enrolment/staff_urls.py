@@ -1,0 +1,12 @@
+"""Staff URLs of the enrolment area, included at /personnel/inscriptions/ by portal/urls.py (staff only)."""
+from django.urls import path
+
+from . import staff_views
+
+app_name = "enrolment_staff"
+
+urlpatterns = [
+    path("presences/", staff_views.attendance, name="attendance"),
+    path("occupation/", staff_views.occupancy, name="occupancy"),
+    path("certificat/<int:booking_id>/", staff_views.certificate_file, name="certificate_file"),
+]

@@ -1,0 +1,96 @@
+"""Staff pages of the enrolment area where the admin is clumsy: the attendance sheet (with its CSV export),
+the occupancy table and the medical certificates families send.
+
+Included by portal/urls.py at /personnel/inscriptions/ through ``portal.staff.staff_only``: the staff check
+is applied there, once, for every view of this module.
+"""
+import csv
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from portal.errors import DomainError
+
+from . import rules, selectors, services
+from .forms import AttendanceDayForm
+from .models import Activity, Booking, Group
+
+CSV_HEADER = ["Nom", "Prénom", "Groupe", "Unité", "État", "Allergies", "PAI", "Personnes autorisées"]
+
+
+def _today():
+    return timezone.localdate(timezone.now(), rules.PARIS)
+
+
+def _activity_choice(request):
+    activities = list(Activity.objects.filter(is_active=True).order_by("name"))
+    activity = next((a for a in activities if str(a.pk) == request.GET.get("activite")), None)
+    return activities, activity
+
+
+def attendance(request):
+    activities, activity = _activity_choice(request)
+    day_form = AttendanceDayForm(request.GET or None)
+    day = day_form.cleaned_data["date"] if day_form.is_valid() else _today()
+    groups = list(Group.objects.filter(activity=activity)) if activity else []
+    group = next((g for g in groups if str(g.pk) == request.GET.get("groupe")), None)
+    if request.method == "POST" and activity is not None:
+        _attendance_mark(request, activity)
+        return redirect(request.get_full_path())
+    rows = selectors.attendance_sheet(day=day, activity=activity, group=group) if activity else []
+    if activity and request.GET.get("format") == "csv":
+        return _attendance_csv(rows, day)
+    return render(request, "enrolment/staff/attendance.html", {
+        "activities": activities, "activity": activity, "day": day, "groups": groups, "group": group,
+        "rows": rows, "day_form": day_form,
+    })
+
+
+def _attendance_mark(request, activity):
+    """Record « présent » / « absent » for one booking of the activity shown."""
+    booking = get_object_or_404(Booking, pk=request.POST.get("booking"), unit__activity=activity)
+    try:
+        services.attendance_mark(booking=booking, present=request.POST.get("presence") == "present", by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+
+
+def _attendance_csv(rows, day):
+    """The sheet as a CSV for a spreadsheet (UTF-8 with BOM, « ; » separated, as French Excel reads it)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="presences-{day:%Y-%m-%d}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(CSV_HEADER)
+    for r in rows:
+        b, health = r["booking"], r["health"]
+        writer.writerow([
+            r["child"].last_name, r["child"].first_name, b.enrolment.group.name, b.unit.name, b.get_state_display(),
+            getattr(health, "allergies", ""), "oui" if getattr(health, "pai", False) else "non",
+            ", ".join(f"{p.first_name} {p.last_name} ({p.phone})" for p in r["pick_up"]),
+        ])
+    return response
+
+
+def occupancy(request):
+    activities, activity = _activity_choice(request)
+    today = _today()
+    try:
+        year, month = int(request.GET.get("annee", today.year)), int(request.GET.get("mois", today.month))
+        rules.month_bounds(year, month)
+    except ValueError:
+        year, month = today.year, today.month
+    data = selectors.occupancy_month(activity=activity, year=year, month=month) if activity else None
+    return render(request, "enrolment/staff/occupancy.html", {"activities": activities, "activity": activity,
+                                                              "data": data})
+
+
+def certificate_file(request, booking_id):
+    """A family's medical certificate (private media are never served from a public URL)."""
+    booking = get_object_or_404(Booking, pk=booking_id)
+    if not booking.medical_certificate:
+        raise Http404
+    name = booking.medical_certificate.name.rsplit("/", 1)[-1]
+    return FileResponse(booking.medical_certificate.open("rb"), as_attachment=True, filename=name)
