@@ -173,9 +173,10 @@ def test_download_serves_the_stored_pdf_without_rendering(parent_client, issued,
 
     monkeypatch.setattr("billing.pdf._render", no_weasyprint)
     url = reverse("billing:invoice_pdf", args=[issued.pk])
-    parent_client.get(url)  # session warm-up
-    # session, user with guardian and family, invoice with its régie and stored copy
-    with django_assert_max_num_queries(2):
+    parent_client.get(url)  # warm-up
+    # the session (database sessions), the user with guardian and family, the invoice with its régie and
+    # stored copy
+    with django_assert_max_num_queries(3):
         response = parent_client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-store"

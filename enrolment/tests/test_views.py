@@ -241,25 +241,26 @@ def test_month_and_recap_query_counts_do_not_grow(world, django_assert_max_num_q
     from enrolment import loaders
     from portal.models import Organisation
 
-    Organisation.current()
+    Organisation.current()  # the organisation row exists (its creation changes the configuration version)
     _many_bookings(activity, group, unit, many)
     loaders.catalogue()  # warm, as in a running server (the home page warms it)
+    Organisation.current()
     session = client.session
     session[SESSION_KEY] = [[child.pk, unit.pk, f"2025-12-{d:02d}", "book"] for d in (3, 10, 17)]
     session.save()
-    # Session, user with guardian and family, the enrolment, then one query for the child's bookings,
-    # waiting-list entries and counters (the catalogue is cached).
-    with django_assert_max_num_queries(4):
+    # The session, the user with guardian and family, the enrolment, one query for the child's bookings,
+    # waiting-list entries and counters (the catalogue is cached), the navigation's unread badge.
+    with django_assert_max_num_queries(5):
         assert client.get(reverse("enrolment:month", args=[enrolment.pk, 2025, 12])).status_code == 200
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert client.get(reverse("enrolment:month", args=[enrolment.pk, 2025, 12]) + "?modifier=1"
                           ).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("enrolment:basket")).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("enrolment:child_month", args=[child.pk, 2025, 12])).status_code == 200
     for name in ("enrolment:index", "enrolment:planning"):
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(5):
             assert client.get(reverse(name)).status_code == 200
 
 
@@ -303,6 +304,14 @@ def _queries(func):
     return len([q for q in ctx.captured_queries if not savepoint.match(q["sql"])]), result
 
 
+# Stock Django: the session and the user (with guardian and family) are a query each on every request, and
+# the commit reads the configuration version from the database. The commit: the version, the family's
+# bookings (locked), children, enrolments, guardians' addresses, counters read; bookings written, outbox row,
+# counters created / locked / saved, session saved.
+FIRST_CYCLE = 19  # mass selection, then the very first commit of those days (its counters created)
+CYCLE = {"mass selection": 5, "recap": 4, "commit": 12, "commit (cancel)": 12, "commit refused": 8}
+
+
 def test_booking_cycle_query_counts_do_not_grow(world):
     """The race's cycle — mass selection, recap, commit, a refused commit with its recap — costs the same
     queries with few and many bookings around, at most about a dozen (issue 7)."""
@@ -317,7 +326,7 @@ def test_booking_cycle_query_counts_do_not_grow(world):
     loaders.catalogue()
     # The very first bookings of those days insert the bookings and create the counters: same count.
     first, r = _queries(lambda: client.post(basket, {"action": "commit"}) if client.post(pattern, masse) else None)
-    assert r.status_code == 302 and first == 4 + 6
+    assert r.status_code == 302 and first == FIRST_CYCLE, first
     client.post(pattern, dict(masse, action="cancel"))
     client.post(basket, {"action": "commit"})
     counts = []
@@ -347,7 +356,7 @@ def test_booking_cycle_query_counts_do_not_grow(world):
         Occupancy.objects.filter(unit=unit, date=D(2025, 12, 10)).update(booked=0)
         counts.append(c)
     assert counts[0] == counts[1], counts
-    assert counts[0] == {"mass selection": 4, "recap": 3, "commit": 6, "commit (cancel)": 6, "commit refused": 4}
+    assert counts[0] == CYCLE, counts[0]
 
 
 def test_recap_prices_from_the_cached_tariffs_follow_a_tariff_change(world):
