@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from families.models import FamilyOwnedQuerySet
+
 
 def family_document_path(instance, filename):
     return f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
@@ -43,6 +45,7 @@ class FamilyDocument(models.Model):
         REFUSED = "refused", "Refusé"
 
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.CASCADE, related_name="documents")
+    objects = FamilyOwnedQuerySet.as_manager()
     document_type = models.ForeignKey(
         DocumentType, verbose_name="type de document", on_delete=models.PROTECT, related_name="documents"
     )
@@ -104,6 +107,7 @@ class ConsentVersion(models.Model):
 class ConsentAcceptance(models.Model):
     version = models.ForeignKey(ConsentVersion, verbose_name="version", on_delete=models.PROTECT, related_name="acceptances")
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.CASCADE, related_name="consents")
+    objects = FamilyOwnedQuerySet.as_manager()
     guardian = models.ForeignKey(
         "families.Guardian", verbose_name="responsable", on_delete=models.CASCADE, related_name="consents"
     )
@@ -158,6 +162,7 @@ class RenewalSubmission(models.Model):
 
     campaign = models.ForeignKey(RenewalCampaign, verbose_name="campagne", on_delete=models.CASCADE, related_name="submissions")
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.CASCADE, related_name="renewals")
+    objects = FamilyOwnedQuerySet.as_manager()
     status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     confirmed_sections = models.JSONField("rubriques vérifiées", default=list, blank=True)
     declared_quotient = models.DecimalField("quotient déclaré", max_digits=8, decimal_places=2, null=True, blank=True)

@@ -16,7 +16,7 @@ def family_emails(family):
     """The addresses the family agreed to receive e-mails at (1 query, none when it refused e-mails)."""
     if not family.allow_email:
         return []
-    return [g.email for g in Guardian.objects.filter(family=family).order_by("rank") if g.email]
+    return [g.email for g in Guardian.objects.for_family(family).order_by("rank") if g.email]
 
 
 # --- Documents -------------------------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ def documents_status(*, family, now=None):
     day = today(now)
     latest = {}
     # Every document of the family, newest first per type (a family has a few dozen at most).
-    for doc in FamilyDocument.objects.filter(family=family).order_by("document_type_id", "-uploaded_at", "-pk"):
+    for doc in FamilyDocument.objects.for_family(family).order_by("document_type_id", "-uploaded_at", "-pk"):
         latest.setdefault(doc.document_type_id, doc)
     rows = []
     for doc_type in active_document_types():
@@ -61,7 +61,7 @@ def documents_to_provide(*, family, now=None):
 
 def documents_history(*, family, limit=50):
     """The family's latest uploads, newest first, with their type (1 query)."""
-    return list(FamilyDocument.objects.filter(family=family).select_related("document_type")[:limit])
+    return list(FamilyDocument.objects.for_family(family).select_related("document_type")[:limit])
 
 
 # --- Consents --------------------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def consent_is_optional(version):
 
 def consent_history(*, family):
     return list(
-        ConsentAcceptance.objects.filter(family=family).select_related("version", "guardian").order_by("-answered_at")
+        ConsentAcceptance.objects.for_family(family).select_related("version", "guardian").order_by("-answered_at")
     )
 
 
@@ -101,7 +101,7 @@ def family_file_complete(*, family, now=None):
     if documents_to_provide(family=family, now=now):
         return False
     versions = current_consent_versions()
-    guardian_ids = list(Guardian.objects.filter(family=family, user__isnull=False).values_list("pk", flat=True))
+    guardian_ids = list(Guardian.objects.for_family(family).filter(user__isnull=False).values_list("pk", flat=True))
     answered = set(
         ConsentAcceptance.objects.filter(guardian_id__in=guardian_ids, version__in=versions)
         .values_list("version_id", flat=True)

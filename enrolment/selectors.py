@@ -69,7 +69,7 @@ def family_enrolments(*, family):
 
 def validated_enrolments(*, family):
     return _attach_activities(list(
-        Enrolment.objects.filter(child__family=family, child__is_active=True, status=Enrolment.Status.VALIDATED)
+        Enrolment.objects.for_family(family).filter(child__is_active=True, status=Enrolment.Status.VALIDATED)
         .select_related("child", "group")
         .order_by("child__birth_date", "child__first_name", "activity__name")
     ))
@@ -375,7 +375,7 @@ def basket_recap(*, family, items):
     parsed = []
     for child_id, unit_id, day, action in items:
         parsed.append((datetime.date.fromisoformat(day), int(child_id), int(unit_id), action))
-    children = dict(Child.objects.filter(family=family).order_by().values_list("id", "first_name"))
+    children = dict(Child.objects.for_family(family).order_by().values_list("id", "first_name"))
     unit_ids = {p[2] for p in parsed}
     cat = loaders.catalogue()
     units = {u: cat.units[u] for u in unit_ids if u in cat.units}
@@ -455,7 +455,7 @@ def occupancy_month(*, activity, year, month):
 
 def upcoming_bookings_for_feed(*, family, today):
     return list(
-        Booking.objects.filter(child__family=family, date__gte=today, state__in=("reserved", "requested", "present"))
+        Booking.objects.for_family(family).filter(date__gte=today, state__in=("reserved", "requested", "present"))
         .select_related("child", "unit__activity__activity_type__structure").order_by("date", "unit__start_time")[:1000]
     )
 
@@ -467,7 +467,7 @@ def home_summary(*, family, now=None):
     today = timezone.localdate(now or timezone.now(), rules.PARIS)
     cat = loaders.catalogue()
     upcoming = list(
-        Booking.objects.filter(child__family=family, child__is_active=True, date__gte=today,
+        Booking.objects.for_family(family).filter(child__is_active=True, date__gte=today,
                                state__in=(Booking.State.RESERVED, Booking.State.REQUESTED))
         .select_related("child").order_by("date", "unit__start_time", "pk")[:5]
     )
@@ -479,9 +479,9 @@ def home_summary(*, family, now=None):
 
 def pending_enrolments(*, family):
     """Enrolment requests awaiting staff (``family``: a Family, its id or an OuterRef)."""
-    return Enrolment.objects.filter(child__family=family, status=Enrolment.Status.PENDING)
+    return Enrolment.objects.for_family(family).filter(status=Enrolment.Status.PENDING)
 
 
 def pending_booking_requests(*, family, today):
     """Booking requests awaiting staff, from ``today`` on."""
-    return Booking.objects.filter(child__family=family, state=Booking.State.REQUESTED, date__gte=today)
+    return Booking.objects.for_family(family).filter(state=Booking.State.REQUESTED, date__gte=today)

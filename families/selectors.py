@@ -12,19 +12,19 @@ def family_home_summary(*, family):
     counter (``pending_change_requests``)."""
     return {
         "family": family,
-        "children": list(Child.objects.filter(family=family, is_active=True).order_by("birth_date")),
+        "children": list(Child.objects.for_family(family).filter(is_active=True).order_by("birth_date")),
     }
 
 
 def pending_change_requests(*, family):
     """Change requests awaiting staff (``family``: a Family, its id or an OuterRef)."""
-    return ChangeRequest.objects.filter(family=family, status=ChangeRequest.Status.PENDING)
+    return ChangeRequest.objects.for_family(family).filter(status=ChangeRequest.Status.PENDING)
 
 
 def family_children_sheets(*, family):
     """Every active child with health sheet, vaccines and authorised persons (4 queries)."""
     return list(
-        Child.objects.filter(family=family, is_active=True)
+        Child.objects.for_family(family).filter(is_active=True)
         .select_related("health")
         .prefetch_related(
             "vaccinations",
@@ -44,7 +44,7 @@ def family_dossier(*, family):
     )
     return {
         "family": family,
-        "guardians": list(Guardian.objects.filter(family=family).select_related("user").order_by("rank")),
+        "guardians": list(Guardian.objects.for_family(family).select_related("user").order_by("rank")),
         "family_pending": any(cr.kind == ChangeRequest.Kind.FAMILY for cr in pending),
         "guardians_pending": {cr.target_id for cr in pending if cr.kind == ChangeRequest.Kind.GUARDIAN},
     }
@@ -53,7 +53,7 @@ def family_dossier(*, family):
 def children_pending_requests(*, family):
     """Pending requests about children, grouped by child id; and new-child requests (1 query)."""
     by_child, new_children = {}, []
-    for cr in ChangeRequest.objects.filter(family=family, status=ChangeRequest.Status.PENDING).exclude(
+    for cr in ChangeRequest.objects.for_family(family).filter(status=ChangeRequest.Status.PENDING).exclude(
         kind__in=[ChangeRequest.Kind.FAMILY, ChangeRequest.Kind.GUARDIAN]
     ).order_by("requested_at"):
         if cr.kind == ChangeRequest.Kind.NEW_CHILD:
@@ -66,7 +66,7 @@ def children_pending_requests(*, family):
 def family_requests(*, family, kind=None, now=None, days=31):
     """Mes demandes: the requests of the last month plus every pending one, newest first (1 query)."""
     now = now or timezone.now()
-    qs = ChangeRequest.objects.filter(family=family).filter(
+    qs = ChangeRequest.objects.for_family(family).filter(
         Q(status=ChangeRequest.Status.PENDING) | Q(requested_at__gte=now - timedelta(days=days))
     )
     if kind:

@@ -19,7 +19,7 @@ def family_structure_ids(family):
     if family is None:
         return None
     return (
-        Enrolment.objects.filter(child__family=family, status__in=("pending", "validated"))
+        Enrolment.objects.for_family(family).filter(status__in=("pending", "validated"))
         .order_by().values("activity__activity_type__structure_id")
     )
 
