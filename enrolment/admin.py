@@ -151,26 +151,27 @@ def _accept(model_admin, request, queryset, decide, done_label):
     model_admin.message_user(request, f"{done} {done_label}.")
 
 
-def _refuse(modeladmin, request, queryset, decide, label):
-    """Ask the reason once, then refuse every selected item through the service."""
+def _with_reason(modeladmin, request, queryset, apply, *, form_class, template, title, done_label):
+    """Ask the reason once (an intermediate page), then ``apply(obj, reason)`` to every selected row through
+    the service; a refused one is reported, the others go on."""
     if "apply" in request.POST:
-        form = RefusalForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
-            done = 0
-            for obj in queryset:
-                try:
-                    decide(obj, False, form.cleaned_data["reason"])
-                    done += 1
-                except DomainError as exc:
-                    modeladmin.message_user(request, f"{obj} : {exc.message}", messages.WARNING)
-            modeladmin.message_user(request, f"{done} {label} refusée(s).")
+            _accept(modeladmin, request, queryset, lambda obj: apply(obj, form.cleaned_data["reason"]), done_label)
             return None
     else:
-        form = RefusalForm()
-    return render(request, "enrolment/staff/refuse.html", {
-        "form": form, "objects": queryset, "action": request.POST.get("action"), "title": f"Refuser : {label}",
+        form = form_class()
+    return render(request, template, {
+        "form": form, "objects": queryset, "action": request.POST.get("action"), "title": title,
         "opts": modeladmin.model._meta,
     })
+
+
+def _refuse(modeladmin, request, queryset, decide, label):
+    """Ask the reason once, then refuse every selected item through the service."""
+    return _with_reason(modeladmin, request, queryset, lambda obj, reason: decide(obj, False, reason),
+                        form_class=RefusalForm, template="enrolment/staff/refuse.html", title=f"Refuser : {label}",
+                        done_label=f"{label} refusée(s)")
 
 
 @admin.register(Enrolment)
@@ -250,25 +251,11 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.action(description="Annuler la réservation (place libérée et proposée à la liste d'attente, motif "
                               "envoyé à la famille)")
     def cancel(self, request, queryset):
-        if "apply" in request.POST:
-            form = CancelForm(request.POST)
-            if form.is_valid():
-                done = 0
-                for booking in queryset:
-                    try:
-                        services.booking_cancel_by_staff(booking=booking, by=request.user,
-                                                         reason=form.cleaned_data["reason"])
-                        done += 1
-                    except DomainError as exc:
-                        self.message_user(request, f"{booking} : {exc.message}", messages.WARNING)
-                self.message_user(request, f"{done} réservation(s) annulée(s), famille(s) prévenue(s) par e-mail.")
-                return None
-        else:
-            form = CancelForm()
-        return render(request, "enrolment/staff/booking_cancel.html", {
-            "form": form, "objects": queryset, "action": request.POST.get("action"),
-            "title": "Annuler des réservations", "opts": self.model._meta,
-        })
+        return _with_reason(
+            self, request, queryset,
+            lambda booking, reason: services.booking_cancel_by_staff(booking=booking, by=request.user, reason=reason),
+            form_class=CancelForm, template="enrolment/staff/booking_cancel.html", title="Annuler des réservations",
+            done_label="réservation(s) annulée(s), famille(s) prévenue(s) par e-mail")
 
     @admin.action(description="Excuser les absences sélectionnées (certificat accepté)")
     def excuse_absence(self, request, queryset):
