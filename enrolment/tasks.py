@@ -11,7 +11,7 @@ from . import rules
 from .services.occupancy import occupancy_audit as occupancy_audit_report
 from .services.reminders import deadline_reminders_send
 from .services.reminders import prebook_upcoming as prebook
-from .services.waiting_list import waiting_list_expire_offers, waiting_list_place_freed
+from .services.waiting_list import waiting_list_expire_offers, waiting_list_place_freed, waiting_list_serve_waiting
 
 
 @shared_task
@@ -31,6 +31,8 @@ def prebook_upcoming(*, now, run):
 @periodic_job("Liste d'attente : propositions expirées", keep_idle=False)
 def waiting_list_expire(*, now, run):
     run.add("propositions expirées", waiting_list_expire_offers(now=now))
+    # A place freed while the broker was down never had its serving task queued: served here.
+    run.add("places libres proposées", waiting_list_serve_waiting(now=now))
 
 
 @shared_task

@@ -111,3 +111,17 @@ def waiting_list_expire_offers(*, now=None):
             expired += n
     return expired
 
+
+def waiting_list_serve_waiting(*, now=None):
+    """Serve every day from today on where children wait (a day whose offer runs is left to it): the freed place whose serving
+    task was never queued (broker down at the freeing commit) still reaches the waiting list. Idempotent:
+    a day without a free place is left as it is. Returns the number of entries served (offered or booked)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    days = (WaitingListEntry.objects.filter(status=WaitingListEntry.Status.WAITING, date__gte=today)
+            .order_by("date", "unit_id").values_list("unit_id", "date").distinct())
+    served = 0
+    for unit_id, day in list(days):
+        with transaction.atomic():
+            served += waiting_list_place_freed(unit_id=unit_id, date=day, now=now) is not None
+    return served

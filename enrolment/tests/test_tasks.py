@@ -88,6 +88,28 @@ def test_waiting_list_expiry_job_twice(django_capture_on_commit_callbacks):
     assert OutboundEmail.objects.filter(template="waiting_list_offer").count() == 2
 
 
+def test_a_place_freed_while_the_broker_was_down_is_offered_by_the_job(django_capture_on_commit_callbacks):
+    activity, group, (unit,) = wednesdays_activity(capacity=1)
+    now = datetime.datetime(2025, 11, 10, 9, 0, tzinfo=P)
+    wed = D(2025, 12, 3)
+    u1, f1 = parent_with_family(children=1)
+    c1 = f1.children.get()
+    enrol(c1, activity, group)
+    services.booking_commit(family=f1, by=u1, now=now, changes=[Change(wed, c1.id, unit.id, BOOK)], send_email=False)
+    u2, f2 = parent_with_family(children=1)
+    c2 = f2.children.get()
+    enrol(c2, activity, group)
+    entry = services.waiting_list_join(child=c2, unit=unit, date=wed, by=u2, now=now)
+    with django_capture_on_commit_callbacks(execute=False) as queued:  # the broker is down: never queued
+        services.booking_commit(family=f1, by=u1, now=now, changes=[Change(wed, c1.id, unit.id, CANCEL)],
+                                send_email=False)
+    assert queued and WaitingListEntry.objects.get(pk=entry.pk).status == "waiting"
+    tasks.waiting_list_expire(now=now)
+    tasks.waiting_list_expire(now=now)  # idempotent: the offer runs, nothing more
+    assert WaitingListEntry.objects.get(pk=entry.pk).status == "offered"
+    assert OutboundEmail.objects.filter(template="waiting_list_offer").count() == 1
+
+
 def test_beat_schedule_points_at_enrolment_tasks():
     from portal.celery import app
 
