@@ -24,7 +24,7 @@ def django_setup():
     if "127.0.0.1" not in url and "localhost" not in url:
         raise SystemExit("DATABASE_URL must point to a local PostgreSQL database (127.0.0.1), e.g. "
                          "postgres://postgres@127.0.0.1:5432/portal_city")
-    import django
+    import django  # only once the environment (DATABASE_URL, settings) is checked and set
 
     django.setup()
 

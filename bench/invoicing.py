@@ -20,6 +20,7 @@ import common
 def issue_sample(month, sample, profile):
     """Issue for the first ``sample`` families of each régie (billing's per-family step, as
     ``invoice_issue_period`` runs it), rolled back; extrapolate to every family of the month."""
+    # Django and the apps load only after common.django_setup() has set the benchmark's settings.
     from django.db import transaction
 
     from billing.models import Regie
@@ -63,12 +64,12 @@ def issue_sample(month, sample, profile):
 
 
 def issue(month, commit, profile):
+    # Django and the apps load only after common.django_setup() has set the benchmark's settings.
     from django.db import transaction
     from django.db.models import Count
 
-    from billing.models import Invoice, InvoiceLine
+    from billing.models import Invoice, InvoiceLine, Regie
     from billing.services.invoicing import billable_bookings, invoices_issue_all, regie_billable_units
-    from billing.models import Regie
 
     first = month
     last = common.month_last(first)

@@ -51,7 +51,7 @@ def main():
         sys.exit("The benchmark needs PostgreSQL (row locks): set DATABASE_URL to a postgres:// URL.")
     database_ensure()
 
-    import django
+    import django  # only once the environment (DATABASE_URL, settings) is checked and set
 
     django.setup()
     import redis

@@ -9,10 +9,10 @@ class BillingConfig(AppConfig):
     def ready(self):
         # AppConfig.ready: what imports models, and modules that register themselves (system checks, home
         # block, « Mes données » sections, demo data, Celery tasks queued by name through portal.queue).
-        from enrolment.prices import register_price_provider
+        from enrolment.prices import register_price_provider  # ready(): the apps are loaded only now
 
         from . import checks, dashboard, demo, gdpr, tasks  # noqa: F401
-        from .pricing import TariffPrices
+        from .pricing import TariffPrices  # ready(): it imports models
 
         checks.refuse_insecure_start()
         register_price_provider(TariffPrices())  # the indicative prices of enrolment's basket recap

@@ -195,17 +195,12 @@ def occupancy_release(*, unit_id, group, day):
 
 
 def occupancy_has_room(*, unit, group, day):
-    """Is there a place left on (unit, group, day) now? Read without lock, the capacity from the database
-    (for the waiting list's offers: the booking itself is decided by the commit, on locked counters)."""
-    keys = counter_keys(unit.id, group, day)
-    places = occupancy_read(keys, default_limit=lambda key: None)
-    if any(c.pk is None for c in places.values()):  # nobody booked that day yet: its capacity, from the database
-        overrides = {(o.unit_id, o.group_id, o.date): o.capacity
-                     for o in CapacityOverride.objects.filter(unit_id=unit.id, date=day)}
-        fresh = Unit.objects.filter(pk=unit.id).values_list("capacity", flat=True).first()
-        for (unit_id, group_id, _), counter in places.items():
-            if counter.pk is None:
-                counter.limit = overrides.get((unit_id, group_id, day), group.capacity if group_id else fresh)
+    """Is there a place left on (unit, group, day) now? Read without lock, as the commit's early check
+    reads (counters with their capacity from the database; a day nobody booked yet takes the catalogue's):
+    for the waiting list's offers, the booking itself being decided by the commit, on locked counters."""
+    overrides = loaders.overrides_for([unit.id], {day})
+    places = occupancy_read(counter_keys(unit.id, group, day), default_limit=lambda key: loaders.capacity_for(
+        unit, group if key[1] else None, day, overrides))
     return places.has_room(unit.id, group, day)
 
 
