@@ -43,6 +43,11 @@ INSTALLED_APPS = [
     "billing",
     "messaging",
     "news",
+    "identity",
+    "opening",
+    "earlychildhood",
+    "menus",
+    "reports",
 ]
 
 MIDDLEWARE = [

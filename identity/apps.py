@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IdentityConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "identity"
+    verbose_name = "Identité et données de l'État (FranceConnect, API Particulier, comptes créés par les familles)"
