@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from families.models import Family
+from families.models import Family, QuotientRecord
 from families.services import family_quotient_set
 from portal.errors import FamilyError
 from portal.mail import email_queue
@@ -200,7 +200,7 @@ def renewal_decide(*, submission, staff_user, validate, comment="", apply_quotie
         family = family_quotient_set(
             family=family, quotient=submission.declared_quotient, valid_from=today(now),
             valid_until=_school_year_end(submission.campaign), benefit_number=submission.quotient_benefit_number,
-            by=staff_user, reason=f"lors de l'{submission.campaign}".lower(),
+            by=staff_user, reason=f"lors de l'{submission.campaign}".lower(), source=QuotientRecord.Source.PROOF,
         )
     AuditLog.objects.create(
         actor=staff_user, family=family, action="renewal_validated" if validate else "renewal_returned",

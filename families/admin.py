@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from portal.errors import FamilyError
 
 from . import services
+from .admin_quotient import QuotientRecordInline
 from .models import AuthorisedPerson, ChangeRequest, Child, ChildHealth, Family, Guardian, Invitation, Vaccination
 
 
@@ -130,8 +131,14 @@ class FamilyAdmin(AuditedAdmin):
         "name", "number", "guardians__email", "guardians__last_name", "guardians__first_name",
         "children__first_name", "children__last_name",
     )
-    inlines = [GuardianInline, ChildInline]
+    inlines = [GuardianInline, ChildInline, QuotientRecordInline]
     readonly_fields = ("number", "is_demo", "created_at", "updated_at")
+    # The quotient of an existing family is derived from its history: staff add a value in « Quotients
+    # familiaux (historique) » (or validate a fetched one), which closes the previous value and is audited.
+    quotient_fields = ("quotient", "quotient_valid_from", "quotient_valid_until")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (self.quotient_fields if obj is not None else ())
     fieldsets = (
         (None, {"fields": ("number", "name", "situation")}),
         ("Adresse et téléphone", {"fields": ("address_line1", "address_line2", ("postcode", "city"), "home_phone")}),

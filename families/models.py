@@ -4,6 +4,8 @@ from django.utils import timezone
 
 from portal.models import TimeStampedModel
 
+from .quotient import QuotientPeriod, quotient_in_force
+
 
 class FamilyOwnedQuerySet(models.QuerySet):
     """Rows that belong to one family: ``Model.objects.for_family(family)`` is the family filter every view,
@@ -75,14 +77,33 @@ class Family(TimeStampedModel):
         return [line for line in (self.address_line1, self.address_line2, f"{self.postcode} {self.city}".strip()) if line]
 
     def quotient_on(self, day):
-        """The quotient valid on ``day``, or None (no quotient, or out of its validity)."""
-        if self.quotient is None:
-            return None
-        if self.quotient_valid_from and day < self.quotient_valid_from:
-            return None
-        if self.quotient_valid_until and day > self.quotient_valid_until:
-            return None
-        return self.quotient
+        """The quotient in force on ``day`` (the tariffs' bracket key), or None.
+
+        The validated quotient history (``QuotientRecord``) decides (``quotient.quotient_in_force``). The
+        family's ``quotient`` fields are the value in force today and the span it stays in force
+        (``services_quotient.family_quotient_sync`` keeps them so): a day inside that span needs no query;
+        another day reads the history once per instance (or from ``quotient_history_prefetch()``). A family
+        without history (older data) has only its fields, as before."""
+        if self.quotient is not None and not (
+            (self.quotient_valid_from and day < self.quotient_valid_from)
+            or (self.quotient_valid_until and day > self.quotient_valid_until)
+        ):
+            return self.quotient
+        return quotient_in_force(self.quotient_periods(), day)
+
+    def quotient_periods(self):
+        """The validated history as ``QuotientPeriod`` tuples: prefetched, cached on the instance, or 1 query."""
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("quotient_records")
+        if cached is not None:
+            records = [r for r in cached if r.status == QuotientRecord.Status.VALIDATED]
+            return [r.period for r in records]
+        if "_quotient_periods" not in self.__dict__:
+            self._quotient_periods = [
+                QuotientPeriod(*row) for row in QuotientRecord.objects.filter(
+                    family_id=self.pk, status=QuotientRecord.Status.VALIDATED,
+                ).values_list("valid_from", "valid_to", "value", "pk")
+            ]
+        return self._quotient_periods
 
 
 class Guardian(TimeStampedModel):
@@ -307,3 +328,70 @@ class Invitation(models.Model):
 
     def is_usable(self, now=None):
         return self.used_at is None and self.expires_at > (now or timezone.now())
+
+
+class QuotientRecord(models.Model):
+    """One value of a family's quotient familial, where it came from and the days it is in force.
+
+    The history is never rewritten: a new validated value closes the previous one (``valid_to``) and the
+    tariffs read the value in force on each booked day (``Family.quotient_on``). A value fetched from
+    API Particulier or declared with a certificate may wait for staff (``status`` pending)."""
+
+    class Source(models.TextChoices):
+        CAF = "caf", "CAF (API Particulier)"
+        MSA = "msa", "MSA (API Particulier)"
+        PROOF = "proof", "Attestation déposée"
+        STAFF = "staff", "Saisie par le service"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente de validation"
+        VALIDATED = "validated", "Validé"
+        REFUSED = "refused", "Refusé"
+        REPLACED = "replaced", "Remplacé"
+
+    family = models.ForeignKey(Family, verbose_name="famille", on_delete=models.CASCADE, related_name="quotient_records")
+    objects = FamilyOwnedQuerySet.as_manager()
+    value = models.DecimalField("quotient familial", max_digits=8, decimal_places=2)
+    source = models.CharField("origine", max_length=6, choices=Source.choices)
+    benefit_month = models.DateField(
+        "mois du quotient", null=True, blank=True, help_text="Le mois de calcul de la CAF ou de la MSA (1er du mois).",
+    )
+    allocataire = models.CharField("allocataire", max_length=200, blank=True)
+    benefit_number = models.CharField("n° allocataire", max_length=30, blank=True)
+    valid_from = models.DateField("appliqué à partir du")
+    valid_to = models.DateField("jusqu'au", null=True, blank=True, help_text="Vide : jusqu'à la valeur suivante.")
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    proof = models.FileField("attestation", upload_to="quotient/%Y/", blank=True)
+    proof_name = models.CharField(max_length=200, blank=True)
+    proof_type = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField("reçu le", default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="demandé par", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="traité par", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    validated_at = models.DateTimeField("traité le", null=True, blank=True)
+    refusal_reason = models.CharField("motif du refus", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "quotient familial (historique)"
+        verbose_name_plural = "quotients familiaux (historique)"
+        ordering = ["-valid_from", "-pk"]
+        indexes = [models.Index(fields=["family", "status", "valid_from"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                name="quotient_record_period_ordered",
+            ),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="quotient_record_value_positive"),
+        ]
+
+    def __str__(self):
+        return f"QF {self.value} ({self.get_source_display()}) – {self.family}"
+
+    @property
+    def period(self):
+        return QuotientPeriod(self.valid_from, self.valid_to, self.value, self.pk)

@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from .models import ChangeRequest, Child, Guardian
+from .models import ChangeRequest, Child, Guardian, QuotientRecord
 
 
 def family_home_summary(*, family):
@@ -35,7 +35,7 @@ def family_children_sheets(*, family):
 
 
 def family_dossier(*, family):
-    """Mon dossier: the guardians and the pending requests on the family and guardians (2 queries)."""
+    """Mon dossier: the guardians, the pending requests on the family and guardians, the latest quotients (3 queries)."""
     pending = list(
         ChangeRequest.objects.filter(
             family=family, status=ChangeRequest.Status.PENDING,
@@ -47,6 +47,7 @@ def family_dossier(*, family):
         "guardians": list(Guardian.objects.for_family(family).select_related("user").order_by("rank")),
         "family_pending": any(cr.kind == ChangeRequest.Kind.FAMILY for cr in pending),
         "guardians_pending": {cr.target_id for cr in pending if cr.kind == ChangeRequest.Kind.GUARDIAN},
+        "quotient_history": family_quotient_history(family=family),
     }
 
 
@@ -72,3 +73,13 @@ def family_requests(*, family, kind=None, now=None, days=31):
     if kind:
         qs = qs.filter(kind=kind)
     return list(qs.order_by("-requested_at"))
+
+
+def quotient_history_prefetch():
+    """Prefetch for many families' validated quotient history (``Family.quotient_on`` on past days), 1 query."""
+    return Prefetch("quotient_records", queryset=QuotientRecord.objects.filter(status=QuotientRecord.Status.VALIDATED))
+
+
+def family_quotient_history(*, family, limit=6):
+    """The latest quotient entries of a family, newest first, for Mon dossier (1 query)."""
+    return list(QuotientRecord.objects.for_family(family).order_by("-created_at", "-pk")[:limit])

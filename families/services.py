@@ -19,7 +19,8 @@ from portal.errors import FamilyError
 from portal.mail import email_queue
 from portal.models import AuditLog, Organisation
 
-from .models import AuthorisedPerson, ChangeRequest, Child, ChildHealth, Family, Guardian, Invitation
+from .models import AuthorisedPerson, ChangeRequest, Child, ChildHealth, Family, Guardian, Invitation, QuotientRecord
+from .services_quotient import quotient_record_create, quotient_record_validate
 
 Kind = ChangeRequest.Kind
 Status = ChangeRequest.Status
@@ -386,22 +387,20 @@ def staff_edit_audit(*, obj, family, by, old_values, new_values, created=False):
     )
 
 
-@transaction.atomic
-def family_quotient_set(*, family, quotient, valid_from, valid_until=None, benefit_number="", by, reason):
-    """Staff set the family's quotient familial (e.g. on validating a yearly renewal), audited with ``reason``.
-
-    ``valid_until`` None keeps the current end date; an empty ``benefit_number`` keeps the current one."""
-    family = Family.objects.select_for_update().get(pk=family.pk)
-    old = {"quotient": str(family.quotient) if family.quotient is not None else None,
-           "benefit_number": family.benefit_number}
-    family.quotient = quotient
-    family.quotient_valid_from = valid_from
-    family.quotient_valid_until = valid_until or family.quotient_valid_until
-    family.benefit_number = benefit_number or family.benefit_number
-    family.save(update_fields=["quotient", "quotient_valid_from", "quotient_valid_until", "benefit_number",
-                               "updated_at"])
-    AuditLog.objects.create(
-        actor=by, family=family, action="quotient_update", summary=f"Quotient familial mis à jour {reason}"[:300],
-        old_values=old, new_values={"quotient": str(family.quotient), "benefit_number": family.benefit_number},
-    )
+def family_quotient_set(*, family, quotient, valid_from, valid_until=None, benefit_number="", by, reason,
+                        source=None):
+    """Staff set the family's quotient familial (e.g. on validating a yearly renewal): a validated entry of
+    the quotient history from ``valid_from`` (until ``valid_until``, or the next value), audited with ``reason``.
+    An empty ``benefit_number`` keeps the current one."""
+    with transaction.atomic():
+        record = quotient_record_create(
+            family=family, value=quotient, source=source or QuotientRecord.Source.STAFF, valid_from=valid_from,
+            valid_to=valid_until, benefit_number=benefit_number or family.benefit_number, by=by,
+        )
+        quotient_record_validate(record=record, by=by, audit_action="quotient_update",
+                                 audit_summary=f"Quotient familial mis à jour {reason}")
+        family = Family.objects.get(pk=family.pk)
+        if benefit_number and benefit_number != family.benefit_number:
+            family.benefit_number = benefit_number
+            family.save(update_fields=["benefit_number", "updated_at"])
     return family

@@ -5,3 +5,6 @@ class IdentityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "identity"
     verbose_name = "Identité et données de l'État (FranceConnect, API Particulier, comptes créés par les familles)"
+
+    def ready(self):
+        from . import api_particulier_checks  # noqa: F401  (registers the system check)

@@ -42,6 +42,14 @@ class OrganisationAdmin(admin.ModelAdmin):
             },
         ),
         ("Factures et e-mails", {"fields": ("invoice_visibility", "email_includes_message_body")}),
+        (
+            "Quotient familial (API Particulier)",
+            {
+                "fields": ("siret", "policy_quotient"),
+                "description": "Le quotient que les familles récupèrent auprès de la CAF ou de la MSA : appliqué tout "
+                               "de suite, ou après validation du service (Familles → Quotients familiaux).",
+            },
+        ),
     )
 
     def has_add_permission(self, request):

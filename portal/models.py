@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 
 from .caching import cached_config
@@ -42,6 +43,17 @@ class Organisation(models.Model):
     )
     policy_child = models.CharField(
         "modifications des fiches enfants et sanitaires", max_length=10,
+        choices=ChangePolicy.choices, default=ChangePolicy.VALIDATE,
+    )
+    # API Particulier (identity app): the organisation's SIRET sent as ``recipient``, and whether a quotient
+    # fetched from the CAF/MSA applies at once or waits for staff.
+    siret = models.CharField(
+        "SIRET de l'organisation", max_length=14, blank=True,
+        help_text="14 chiffres ; transmis à API Particulier à chaque appel (paramètre « recipient »).",
+        validators=[RegexValidator(r"^\d{14}$", "Le SIRET compte 14 chiffres, sans espace.")],
+    )
+    policy_quotient = models.CharField(
+        "quotient récupéré auprès de la CAF/MSA", max_length=10,
         choices=ChangePolicy.choices, default=ChangePolicy.VALIDATE,
     )
     invoice_visibility = models.CharField(

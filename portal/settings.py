@@ -285,3 +285,13 @@ ACCOUNT_RATE_LIMITS = {
     "login": "300/m/ip",
     "login_failed": "100/5m/ip,5/5m/key",
 }
+
+# --- API Particulier: quotient familial CAF & MSA (identity, README « Configurer API Particulier ») -------
+# The token of the organisation's habilitation, and the API's address (production
+# https://particulier.api.gouv.fr, staging https://staging.particulier.api.gouv.fr). The SIRET sent as
+# ``recipient`` and whether a fetched quotient waits for staff are set in the admin (Organisation).
+API_PARTICULIER_TOKEN = env("API_PARTICULIER_TOKEN", default="")
+API_PARTICULIER_BASE_URL = env("API_PARTICULIER_BASE_URL", default="").rstrip("/")
+# The local simulator (same paths, answers and error codes) served by the portal under
+# /simulateurs/api-particulier/: development and tests only, refused with DEBUG off (identity.E001).
+API_PARTICULIER_SIMULATOR = env.bool("API_PARTICULIER_SIMULATOR", default=DEBUG)

@@ -26,3 +26,4 @@ CSRF_COOKIE_SECURE = False
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/portal-test-media"))  # noqa: F405
 PAYMENT_FAKE_PROVIDER = True
 OUTBOX_SWEEP_IN_REQUESTS = False  # sweeps are run explicitly by the tests (portal/middleware.py)
+API_PARTICULIER_SIMULATOR = True  # the simulator answers the client's calls in tests (no network)

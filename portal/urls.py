@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("families.home")),  # the home page and « Mes données » (the family's)
     path("admin/", admin.site.urls),
     path("compte/", include("allauth.urls")),
+    path("famille/quotient/", include("identity.quotient_urls")),  # API Particulier, certificate (identity)
     path("famille/", include("families.urls")),
     path("dossier/", include("documents.urls")),
     path("inscriptions/", include("enrolment.urls")),
@@ -22,6 +23,9 @@ urlpatterns = [
     path("personnel/inscriptions/", staff_only("enrolment.staff_urls")),
     path("personnel/facturation/", staff_only("billing.staff_urls")),
     path("personnel/messagerie/", staff_only("messaging.staff_urls")),
+    path("personnel/quotient/", staff_only("identity.quotient_staff_urls")),
+    # The API Particulier simulator (identity): answers 404 unless API_PARTICULIER_SIMULATOR (refused in production).
+    path("simulateurs/api-particulier/", include("identity.api_particulier_simulator")),
 ]
 
 handler404 = "portal.views.not_found"

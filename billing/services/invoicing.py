@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from enrolment.models import Booking, Unit
 from families.models import Family, Guardian
+from families.selectors import quotient_history_prefetch
 from portal.errors import BillingError
 from portal.mail import email_queue_many
 from portal.models import AuditLog
@@ -161,7 +162,8 @@ def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issu
                                           enrolment_id, unit_id, state))
         for family_bookings in per_family.values():
             family_bookings.sort()  # child, activity, unit, day: the order the lines are written in
-        families = Family.objects.in_bulk(list(per_family))
+        # the quotient in force on each booked day: the validated history of every family, one query
+        families = Family.objects.prefetch_related(quotient_history_prefetch()).in_bulk(list(per_family))
         guardians = defaultdict(list)
         for guardian in Guardian.objects.filter(family_id__in=per_family):
             guardians[guardian.family_id].append(guardian)
