@@ -21,6 +21,8 @@ from billing.tests.factories import March, invoice_make
 from documents import services as documents_services
 from documents.models import DocumentType, RenewalCampaign
 from enrolment.models import WaitingListEntry
+from families.models import QuotientRecord
+from families.services_quotient import quotient_record_create
 from families.tests.factories import AuthorisedPersonFactory
 from messaging import services as messaging_services
 from messaging.models import Service
@@ -124,6 +126,8 @@ def family_a(parent):
     submission = documents_services.renewal_declare_quotient(
         submission=documents_services.renewal_get_or_create(family=family, campaign=campaign),
         quotient=Decimal("500"), benefit_number="1", proof=upload("caf.pdf", pdf_bytes()))
+    quotient = quotient_record_create(family=family, value=Decimal("742"), source=QuotientRecord.Source.PROOF,
+                                      valid_from=today, proof=upload("qf.pdf", pdf_bytes()), by=user)
     # A news post for the families of A's structure only: scoped by audience rather than owned by a family.
     post = NewsPost.objects.create(title="Sortie", body="Au parc", audience=NewsPost.Audience.STRUCTURE,
                                    structure=march.structure, publish_from=timezone.now() - datetime.timedelta(days=1))
@@ -143,6 +147,7 @@ def family_a(parent):
         "documents:file": document.pk, "documents_staff:file": document.pk,
         "documents:renewal_proof": submission.pk, "documents_staff:renewal_proof": submission.pk,
         "news:detail": post.pk, "news:image": post.pk,
+        "quotient:result": quotient.pk, "quotient_staff:proof": quotient.pk,
     }
     payload = {**PAYLOAD, "unit": march.day_unit.pk}  # the waiting list's form names a unit of the activity
     return user, by_param, by_url, payload

@@ -41,7 +41,7 @@ def test_organisation_is_saved_from_its_form(admin_client):
     data = {
         "name": "Mairie de Testville", "short_name": "Testville", "address": "", "phone": "", "email": "",
         "school_zone": "B", "policy_family": "direct", "policy_guardian": "validate", "policy_child": "validate",
-        "invoice_visibility": "family",
+        "invoice_visibility": "family", "siret": "", "policy_quotient": "validate",
     }
     assert admin_client.post(url, data).status_code == 302
     assert Organisation.current().name == "Mairie de Testville"
