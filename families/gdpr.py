@@ -1,7 +1,7 @@
 """The family file's sections of « Mes données » (registered in portal.gdpr)."""
 from portal.gdpr import register_export
 
-from .models import ChangeRequest, Guardian
+from .models import ChangeRequest, Guardian, QuotientRecord
 from .selectors import family_children_sheets
 
 
@@ -28,6 +28,13 @@ def family_file_export(family):
         "quotient_familial": family.quotient, "quotient_valable_du": family.quotient_valid_from,
         "quotient_valable_jusqu_au": family.quotient_valid_until, "accepte_emails": family.allow_email,
         "accepte_sms": family.allow_sms, "responsables": guardians, "demandes_de_modification": requests,
+        "historique_quotient": [
+            {"quotient": q.value, "origine": q.get_source_display(), "mois_du_quotient": q.benefit_month,
+             "allocataire": q.allocataire, "applique_du": q.valid_from, "jusqu_au": q.valid_to,
+             "etat": q.get_status_display(), "recu_le": q.created_at, "traite_le": q.validated_at,
+             "motif_refus": q.refusal_reason}
+            for q in QuotientRecord.objects.filter(family=family).order_by("-created_at", "-pk")
+        ],
     }
 
 

@@ -7,4 +7,4 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identité et données de l'État (FranceConnect, API Particulier, comptes créés par les familles)"
 
     def ready(self):
-        from . import api_particulier_checks  # noqa: F401  (registers the system check)
+        from . import api_particulier_checks, quotient_demo  # noqa: F401  (register the system check, the demo step)

@@ -86,3 +86,15 @@ def test_past_days_read_the_history_once_per_family(parent, staff_user, django_a
     with django_assert_num_queries(1):  # before it: the history, once
         assert family.quotient_on(d(2025, 6, 1)) == D("850")
         assert family.quotient_on(d(2025, 7, 1)) == D("850")
+
+
+@pytest.mark.django_db
+def test_my_data_lists_the_quotient_history(parent):
+    from families.gdpr import family_file_export
+
+    user, family = parent
+    quotient_record_create(family=family, value=D("742"), source=Source.CAF, valid_from=d(2026, 11, 2),
+                           benefit_month=d(2026, 10, 1), allocataire="Claire MARTIN", by=user)
+    [entry] = family_file_export(family)["historique_quotient"]
+    assert (entry["quotient"], entry["origine"], entry["allocataire"], entry["etat"]) == (
+        D("742"), "CAF (API Particulier)", "Claire MARTIN", "En attente de validation")
