@@ -129,6 +129,7 @@ class QuotientResult:
     year: int
     month: int
     allocataires: tuple = field(default_factory=tuple)  # display names
+    last_names: tuple = field(default_factory=tuple)  # birth and usage names of the allocataires, upper case
 
     @property
     def allocataire_names(self):
@@ -237,9 +238,12 @@ def _result(payload):
         data = payload["data"]
         qf = data["quotient_familial"]
         provider = {"CNAF": "caf", "CAF": "caf", "MSA": "msa"}[str(qf["fournisseur"]).upper()]
+        people = [p for p in data.get("allocataires") or [] if isinstance(p, dict)]
         return QuotientResult(
             provider=provider, value=Decimal(str(qf["valeur"])), year=int(qf["annee"]), month=int(qf["mois"]),
-            allocataires=tuple(_person_name(p) for p in data.get("allocataires") or [] if isinstance(p, dict)),
+            allocataires=tuple(_person_name(p) for p in people),
+            last_names=tuple(str(p.get(k)).strip().upper() for p in people for k in ("nom_naissance", "nom_usage")
+                             if p.get(k)),
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         log.error("API Particulier: réponse inattendue (%s)", exc)

@@ -4,19 +4,39 @@ Whether the fetched value applies at once or waits for staff is the organisation
 The identity typed by the parent is passed to the API and never stored.
 """
 import logging
+import unicodedata
 
 from django.conf import settings
 from django.utils import timezone
 
 from families.models import QuotientRecord
 from families.services_quotient import first_of_month, quotient_record_create
+from portal.errors import FamilyError
 from portal.models import Organisation
+from portal.ratelimit import limit_exceeded
 
 from . import api_particulier as api
 
 log = logging.getLogger(__name__)
 
 SOURCES = {"caf": QuotientRecord.Source.CAF, "msa": QuotientRecord.Source.MSA}
+# Calls a family may make in a day: enough for typing mistakes, too few to look other people up.
+FETCHES_PER_DAY = 5
+TOO_MANY_FETCHES = (
+    "Vous avez déjà interrogé la CAF plusieurs fois aujourd'hui. Réessayez demain ou déposez votre attestation de "
+    "quotient familial."
+)
+
+
+def _plain(text):
+    return "".join(c for c in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(c)).upper().strip()
+
+
+def allocataire_is_a_guardian(*, family, result):
+    """Whether one allocataire's birth or usage name is a guardian's name: otherwise the value waits for staff
+    even when the organisation applies fetched quotients at once."""
+    names = {_plain(name) for name in result.last_names}
+    return any(_plain(g.last_name) in names for g in family.guardians.all())
 
 
 def organisation_siret():
@@ -33,6 +53,8 @@ def quotient_fetch_for_family(*, family, user, identity=None, france_connect_tok
     (expired) and the parent typed an identity, the identity-pivot call follows. Raises
     ``api.ApiParticulierError`` (a ``FamilyError``) with the message for the parent."""
     now = now or timezone.now()
+    if limit_exceeded(scope="quotient_fetch", ident=family.pk, limit=FETCHES_PER_DAY, period=24 * 3600):
+        raise FamilyError(TOO_MANY_FETCHES, code="rate_limit")
     siret = organisation_siret()
     result = None
     if france_connect_token:
@@ -47,7 +69,8 @@ def quotient_fetch_for_family(*, family, user, identity=None, france_connect_tok
         if identity is None:
             raise api.InvalidParameters("Complétez votre identité pour interroger la CAF ou la MSA.")
         result = api.quotient_fetch(siret=siret, identity=identity, http=http)
-    direct = Organisation.current().policy_quotient == Organisation.ChangePolicy.DIRECT
+    direct = (Organisation.current().policy_quotient == Organisation.ChangePolicy.DIRECT
+              and allocataire_is_a_guardian(family=family, result=result))
     return quotient_record_create(
         family=family, value=result.value, source=SOURCES[result.provider], valid_from=timezone.localdate(now),
         benefit_month=first_of_month(result.year, result.month), allocataire=result.allocataire_names,

@@ -47,7 +47,7 @@ def quotient_fetch(request):
 
 @parent_required
 def quotient_result(request, pk):
-    record = scoped_get(QuotientRecord.objects.select_related(None), user=request.user, pk=pk)
+    record = scoped_get(QuotientRecord.objects.all(), user=request.user, pk=pk)
     return render(request, "identity/quotient_result.html", {"record": record})
 
 

@@ -28,7 +28,8 @@ def test_caf_quotient_by_identity_pivot():
     http = simulator_session()
     result = api.quotient_fetch(siret=SIRET, identity=CLAIRE, http=http)
     assert result == api.QuotientResult(provider="caf", value=Decimal("742"), year=2026, month=10,
-                                        allocataires=("Claire Anne MARTIN", "Julien MARTIN"))
+                                        allocataires=("Claire Anne MARTIN", "Julien MARTIN"),
+                                        last_names=("MARTIN", "MARTIN"))
     url, timeout = http.adapter.calls[0]
     assert url.startswith("http://127.0.0.1:8000/simulateurs/api-particulier/v3/dss/quotient_familial/identite?")
     assert f"recipient={SIRET}" in url and "prenoms%5B%5D=CLAIRE&prenoms%5B%5D=ANNE" in url

@@ -61,11 +61,32 @@ def test_fetch_waits_for_staff_by_default(parent_client, parent, simulator):
 
 def test_fetch_applies_at_once_when_the_organisation_says_so(parent_client, parent, simulator):
     _policy(Organisation.ChangePolicy.DIRECT)
-    _, family = parent
+    user, family = parent
+    user.guardian.last_name = "Martin"
+    user.guardian.save()
     parent_client.post("/famille/quotient/", CLAIRE)
     family.refresh_from_db()
     assert family.quotient == D("742")
     assert AuditLog.objects.filter(family=family, action="quotient.applied").exists()
+
+
+def test_an_allocataire_who_is_not_a_guardian_waits_for_staff_anyway(parent_client, parent, simulator):
+    _policy(Organisation.ChangePolicy.DIRECT)
+    _, family = parent  # guardian MARTIN<n>: the allocataires are MARTIN
+    parent_client.post("/famille/quotient/", CLAIRE)
+    assert QuotientRecord.objects.get(family=family).status == QuotientRecord.Status.PENDING
+    family.refresh_from_db()
+    assert family.quotient == D("850")
+
+
+def test_a_family_may_ask_a_few_times_a_day(parent_client, simulator):
+    from identity.quotient_services import FETCHES_PER_DAY
+
+    for _ in range(FETCHES_PER_DAY):
+        parent_client.post("/famille/quotient/", {**CLAIRE, "birth_name": "Lefebvre"})
+    page = parent_client.post("/famille/quotient/", CLAIRE).content.decode()
+    assert "Vous avez déjà interrogé la CAF plusieurs fois aujourd&#x27;hui" in page
+    assert len(simulator.calls) == FETCHES_PER_DAY
 
 
 def test_no_consent_no_call(parent_client, simulator):
@@ -111,7 +132,7 @@ def test_expired_france_connect_token_asks_for_the_identity(parent_client, simul
     page = parent_client.post("/famille/quotient/", {"consent": "on"}).content.decode()
     assert "Votre connexion FranceConnect a expiré" in page
     response = parent_client.post("/famille/quotient/", CLAIRE)  # the identity pivot follows
-    assert response.status_code == 302 and len(simulator.calls) == 3
+    assert response.status_code == 302 and len(simulator.calls) == 3  # FC, FC refused again, then the identity
 
 
 def test_certificate_upload_waits_for_staff_and_staff_open_it(parent_client, parent, client, staff_user):
