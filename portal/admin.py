@@ -42,6 +42,9 @@ class OrganisationAdmin(admin.ModelAdmin):
             },
         ),
         ("Factures et e-mails", {"fields": ("invoice_visibility", "email_includes_message_body")}),
+        ("Site de la commune et accessibilité", {
+            "fields": ("logout_redirect_url", "accessibility_email", "accessibility_plan_url"),
+        }),
     )
 
     def has_add_permission(self, request):
