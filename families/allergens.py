@@ -92,6 +92,12 @@ class AllergenSetFormField(forms.MultipleChoiceField):
     def prepare_value(self, value):
         return parse(value)
 
+    def to_python(self, value):
+        # Boxes as a browser sends them (a list), or the stored form ("milk,eggs"); empty items dropped.
+        if isinstance(value, str):
+            value = value.split(",")
+        return [item.strip() for item in super().to_python(value) if item and item.strip()]
+
     def has_changed(self, initial, data):
         return parse(initial) != parse(data)
 
