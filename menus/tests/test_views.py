@@ -214,3 +214,18 @@ def test_admin_enters_a_menu_with_dishes_and_copies_it(client, staff_user):
         (datetime.date(2026, 3, 16), "Omelette", "eggs,milk"), (datetime.date(2026, 3, 17), "Pomme", ""),
     ]
     assert client.get(reverse("admin:menus_menu_changelist")).status_code == 200
+
+
+def test_documents_page_points_from_the_menu_pdfs_to_the_menus_page(parent_client):
+    from django.core.files.base import ContentFile
+
+    from messaging.tests.factories import pdf_bytes
+    from news.models import PublishedDocument
+
+    PublishedDocument.objects.create(
+        title="Menus de novembre", category="menus", visibility="public", content_type="application/pdf",
+        original_name="menus.pdf", size=10, file=ContentFile(pdf_bytes(), name="menus.pdf"),
+    )
+    html = parent_client.get(reverse("news:documents")).content.decode()
+    assert "Menus de novembre" in html  # the PDF stays
+    assert f'href="{reverse("menus:index")}"' in html
