@@ -24,7 +24,7 @@ def test_parent_sees_the_week_with_allergens_written_out_and_labels(parent_clien
     response = _page(parent_client)
     html = response.content.decode()
     assert response.status_code == 200
-    assert site.name in html and "Semaine du Lundi 9 mars au vendredi 13 mars 2026" in html
+    assert site.name in html and "Semaine du lundi 9 mars au vendredi 13 mars 2026" in html
     assert "Lundi 9 mars" in html and "Mercredi 11 mars" not in html  # no lunch that day
     assert "Poisson pané 0" in html and "Allergènes : œufs, poissons, gluten" not in html
     assert "Allergènes : gluten, œufs, poissons" in html  # in the annex's order
@@ -83,7 +83,7 @@ def test_unpublished_menus_and_other_weeks_do_not_show(parent_client, parent):
     html = _page(parent_client, site).content.decode()
     assert "Pas de menu publié pour cette semaine" in html and "Poisson pané" not in html
     html = _page(parent_client, site, MONDAY + datetime.timedelta(days=9)).content.decode()
-    assert "Poisson pané 0" in html and "Semaine du Lundi 16 mars" in html
+    assert "Poisson pané 0" in html and "Semaine du lundi 16 mars" in html
 
 
 def test_family_without_a_site_with_menus(parent_client, parent):
