@@ -1,7 +1,6 @@
 import datetime
 
-from enrolment.tests.factories import ActivityTypeFactory, GroupFactory, StructureFactory, enrol
-from enrolment.tests.factories import ActivityFactory
+from enrolment.tests.factories import ActivityFactory, ActivityTypeFactory, GroupFactory, StructureFactory, enrol
 from families.models import ChildHealth
 from menus.models import Dish, Menu
 
