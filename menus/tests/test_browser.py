@@ -39,3 +39,33 @@ def test_menus_page_points_out_the_childs_allergen(page, live_server, browser_lo
     pdf = page.get_by_role("link", name=re.compile("Imprimer les menus de mars 2026"))
     response = page.request.get(live_server.url + pdf.get_attribute("href"))
     assert response.ok and response.headers["content-type"] == "application/pdf"
+
+
+def test_parent_ticks_an_allergen_on_the_health_sheet_then_sees_it_on_the_menus(page, live_server, browser_login,
+                                                                               axe_check, parent, screen):
+    from portal import caching
+    from portal.models import Organisation
+
+    organisation = Organisation.current()
+    organisation.policy_child = Organisation.ChangePolicy.DIRECT
+    organisation.save()
+    caching.reset()
+    user, family = parent
+    child = family.children.first()
+    site = site_with_child(child)
+    week_menu(site)
+    browser_login(page, user)
+    page.goto(f"{live_server.url}/famille/enfants/")
+    page.get_by_role("link", name=f"Demander une modification de la fiche sanitaire de {child.first_name}").click()
+    page.get_by_role("checkbox", name="Fruits à coque").wait_for()
+    from families.allergens import NAMES
+
+    for name in NAMES.values():  # the 14 regulated allergens, each a labelled box
+        assert page.get_by_role("checkbox", name=name, exact=True).count() == 1, name
+    axe_check(page)
+    page.get_by_role("checkbox", name="Fruits à coque").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/menus/?semaine={MONDAY.isoformat()}")
+    assert page.get_by_text(f"Attention {child.first_name} : contient fruits à coque").count() == 4
+    axe_check(page)
