@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from portal.models import Organisation
+from portal.pdf import html_to_pdf
 
 from .models import CreditNote, InvoiceLine
 from .pricing import ZERO
@@ -38,12 +39,10 @@ def _stylesheet(name):
 
 
 def _render(template, context, stylesheet=None, organisation=None):
-    from weasyprint import HTML  # imported lazily: ~0.7 s, only when a PDF is asked for
-
     html = render_to_string(template, {"organisation": organisation or Organisation.current(), **context})
     font_config = _font_config()
     stylesheets = [_stylesheet(stylesheet)] if stylesheet else None
-    return HTML(string=html).write_pdf(stylesheets=stylesheets, font_config=font_config)
+    return html_to_pdf(html, stylesheets=stylesheets, font_config=font_config)  # tagged PDF/UA-1
 
 
 def invoice_line_groups(invoice):

@@ -202,7 +202,7 @@ class GuardianAdmin(AuditedAdmin):
 class ChildHealthInline(admin.StackedInline):
     model = ChildHealth
     can_delete = False
-    fields = (("diet", "pai"), "allergies", "pai_details", ("doctor_name", "doctor_phone"), ("glasses", "hearing_aid"), "notes")
+    fields = (("diet", "pai"), "allergies", "food_allergens", "pai_details", ("doctor_name", "doctor_phone"), ("glasses", "hearing_aid"), "notes")
 
 
 class VaccinationInline(admin.TabularInline):

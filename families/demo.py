@@ -15,7 +15,7 @@ from django.utils import timezone
 from portal.demo import register as register_demo
 from portal.models import Organisation
 
-from . import services
+from . import allergens, services
 from .models import AuthorisedPerson, Child, ChildHealth, Family, Guardian, Vaccination
 
 STAFF_EMAIL = "agent@demo.portail.example"
@@ -150,7 +150,7 @@ def populate(*, stdout, rng):
             allergy = rng.choice(ALLERGIES)
             doctor = rng.choice(DOCTORS)
             ChildHealth.objects.create(
-                child=child, allergies=allergy,
+                child=child, allergies=allergy, food_allergens=",".join(allergens.from_text(allergy)),
                 diet=rng.choice([ChildHealth.Diet.STANDARD] * 6 + [ChildHealth.Diet.NO_PORK, ChildHealth.Diet.VEGETARIAN]),
                 pai=allergy in ("Arachides", "Fruits à coque"),
                 pai_details="Trousse d'urgence (stylo d'adrénaline) au secrétariat." if allergy in ("Arachides", "Fruits à coque") else "",
@@ -200,7 +200,7 @@ def _change_requests(families, staff):
     child = f.children.order_by("birth_date").first()
     services.change_request_create(
         family=f, user=parent(f), kind="health", child=child,
-        data={"allergies": "Arachides, fruits à coque", "pai": True},
+        data={"allergies": "Arachides, fruits à coque", "food_allergens": "peanuts,nuts", "pai": True},
     )
     f = families[4]
     services.change_request_create(

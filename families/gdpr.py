@@ -47,7 +47,8 @@ def children_export(family):
             "sexe": child.get_sex_display(), "ecole": child.school, "niveau": child.get_school_level_display(),
             "droit_a_l_image": child.image_rights,
             "fiche_sanitaire": {
-                "allergies": health.allergies, "regime": health.get_diet_display(), "pai": health.pai,
+                "allergies": health.allergies, "allergenes_reglementaires": health.food_allergens_display,
+                "regime": health.get_diet_display(), "pai": health.pai,
                 "details_pai": health.pai_details, "medecin": health.doctor_name,
                 "telephone_medecin": health.doctor_phone, "lunettes": health.glasses,
                 "appareil_auditif": health.hearing_aid, "recommandations": health.notes,

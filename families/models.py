@@ -5,6 +5,8 @@ from django.utils import timezone
 from portal.models import TimeStampedModel
 
 from .quotient import QuotientPeriod, quotient_in_force
+from . import allergens
+from .allergens import AllergenSetField
 
 
 class FamilyOwnedQuerySet(models.QuerySet):
@@ -206,6 +208,10 @@ class ChildHealth(TimeStampedModel):
     child = models.OneToOneField(Child, verbose_name="enfant", on_delete=models.CASCADE, related_name="health")
     objects = ChildOwnedQuerySet.as_manager()
     allergies = models.TextField("allergies", blank=True)
+    food_allergens = AllergenSetField(
+        "allergènes alimentaires (liste réglementaire)",
+        help_text="Cochez les allergènes de la liste réglementaire : les plats qui en contiennent sont signalés sur les menus.",
+    )
     diet = models.CharField("régime alimentaire", max_length=12, choices=Diet.choices, default=Diet.STANDARD)
     pai = models.BooleanField("PAI (projet d'accueil individualisé)", default=False)
     pai_details = models.TextField("détails du PAI", blank=True)
@@ -221,6 +227,10 @@ class ChildHealth(TimeStampedModel):
 
     def __str__(self):
         return f"Fiche sanitaire de {self.child}"
+
+    @property
+    def food_allergens_display(self):
+        return allergens.names(self.food_allergens)
 
 
 class Vaccination(models.Model):

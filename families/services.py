@@ -38,7 +38,7 @@ GUARDIAN_FIELDS = (
 CHILD_FIELDS = ("first_name", "last_name", "birth_date", "sex", "school", "school_level", "image_rights")
 NEW_CHILD_FIELDS = ("first_name", "last_name", "birth_date", "sex", "school", "school_level")
 HEALTH_FIELDS = (
-    "allergies", "diet", "pai", "pai_details", "doctor_name", "doctor_phone", "glasses", "hearing_aid", "notes",
+    "allergies", "food_allergens", "diet", "pai", "pai_details", "doctor_name", "doctor_phone", "glasses", "hearing_aid", "notes",
 )
 PERSON_FIELDS = ("last_name", "first_name", "relationship", "phone", "can_pick_up", "emergency_contact")
 
@@ -171,6 +171,8 @@ def _serialise(value):
 
 def display_value(field, value):
     """How a stored value reads for a parent or an agent."""
+    if hasattr(field, "display"):  # a field that knows how it reads (families.allergens.AllergenSetField)
+        return field.display(value)
     if value is None or value == "":
         return "(vide)"
     if field.choices:

@@ -22,6 +22,10 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             template=template_prefix.rsplit("/", 1)[-1],
         )
 
+    def get_logout_redirect_url(self, request):
+        # The organisation may send parents back to the town's site once logged out (seed 002).
+        return Organisation.current().logout_redirect_url or super().get_logout_redirect_url(request)
+
     def get_login_redirect_url(self, request):
         if request.user.is_staff and not hasattr(request.user, "guardian"):
             return "/admin/"

@@ -50,6 +50,9 @@ class OrganisationAdmin(admin.ModelAdmin):
                                "de suite, ou après validation du service (Familles → Quotients familiaux).",
             },
         ),
+        ("Site de la commune et accessibilité", {
+            "fields": ("logout_redirect_url", "accessibility_email", "accessibility_plan_url"),
+        }),
     )
 
     def has_add_permission(self, request):

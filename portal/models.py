@@ -63,6 +63,19 @@ class Organisation(models.Model):
         "inclure le texte des messages dans les e-mails", default=False,
         help_text="Laisser décoché si les messages peuvent contenir des données de santé.",
     )
+    logout_redirect_url = models.URLField(
+        "après la déconnexion, aller à", blank=True,
+        help_text="L'adresse du site de la commune (https://…). Vide : la page d'accueil du portail.",
+    )
+    accessibility_email = models.EmailField(
+        "contact accessibilité", blank=True,
+        help_text="Adresse à laquelle signaler un défaut d'accessibilité (déclaration d'accessibilité). "
+                  "Vide : l'e-mail de l'organisation.",
+    )
+    accessibility_plan_url = models.URLField(
+        "schéma pluriannuel de mise en accessibilité", blank=True,
+        help_text="Adresse du schéma pluriannuel et du plan d'action de l'année, s'ils sont publiés.",
+    )
 
     class Meta:
         verbose_name = "organisation"

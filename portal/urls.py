@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import views
 from .staff import staff_only
 
 admin.site.site_header = "Portail Familles – administration"
@@ -18,6 +19,10 @@ urlpatterns = [
     path("facturation/", include("billing.urls")),
     path("messagerie/", include("messaging.urls")),
     path("actualites/", include("news.urls")),
+    path("menus/", include("menus.urls")),
+    path("aide/", views.help_page, name="help"),
+    path("accessibilite/", views.accessibility_statement, name="accessibility"),
+    path("plan-du-site/", views.sitemap_page, name="sitemap"),
     # Staff pages outside the admin, staff only: the check is applied here, once per app (portal.staff).
     path("personnel/documents/", staff_only("documents.staff_urls")),
     path("personnel/inscriptions/", staff_only("enrolment.staff_urls")),

@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when billing/pdf.py changes what it renders from the same data (the templates' sources are
 # fingerprinted on their own): every stored PDF is then stale.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"  # 2: tagged PDF/UA-1 (portal.pdf)
 # What billing/pdf/invoice.html shows that can change after issue, by model:
 INVOICE_FIELDS = ("status", "paid_amount", "credited_amount")
 REGIE_FIELDS = ("name", "address", "phone", "email", "payment_provider", "cheque_payee", "cash_desk")

@@ -10,6 +10,7 @@ from billing.models import DirectDebitMandate, Invoice, OnlineTransaction, Payme
 from billing.services.invoicing import credit_note_issue
 from billing.services.payments import payment_record
 from portal.models import Organisation
+from portal.tests.pdfua import assert_pdf_ua
 
 from .factories import March, invoice_make, regie_make
 
@@ -39,6 +40,11 @@ def test_invoice_pdf_shows_number_lines_and_total(parent_client, issued):
     assert "45,20 €" in text and "Reste à payer" in text and "04/03, 11/03, 18/03 (absence facturée)" in text
     assert "37,50 €" in text and "7,70 €" in text  # subtotals per unit
     assert issued.family.children.first().first_name in text
+
+
+def test_invoice_pdf_is_tagged_pdf_ua(parent_client, issued):
+    response = parent_client.get(reverse("billing:invoice_pdf", args=[issued.pk]))
+    assert_pdf_ua(response.content, title=f"Facture {issued.number}")
 
 
 def test_staff_can_download_any_invoice_pdf(client, staff_user, issued):
@@ -225,6 +231,7 @@ def test_childcare_certificate_counts_payments_for_children_under_six(parent_cli
     assert response.status_code == 200
     text = pdf_text(response.content)
     assert "Attestation de frais de garde" in text and "45,20 €" in text and child.first_name in text
+    assert_pdf_ua(response.content, title="Attestation de frais de garde 2026")
     assert childcare_certificate(family=family, year=2025)["rows"] == []
     assert parent_client.get(reverse("billing:certificate_pdf", args=[2025])).status_code == 404
 

@@ -10,6 +10,7 @@ from enrolment.models import Booking, CalendarFeed, Enrolment, Occupancy
 from enrolment.services import BOOK, Change
 from families.tests.factories import ChildFactory, parent_with_family
 from portal.models import OutboundEmail
+from portal.tests.pdfua import assert_pdf_ua
 
 from .factories import enrol, wednesdays_activity
 
@@ -149,6 +150,7 @@ def test_certificate_pdf(world):
     assert response["Content-Type"] == "application/pdf"
     text = PdfReader(BytesIO(response.content)).pages[0].extract_text()
     assert "Attestation d'inscription" in text and activity.name in text and child.first_name in text
+    assert_pdf_ua(response.content, title="Attestation d'inscription")
 
 
 def test_ical_feed_and_revocation(world):

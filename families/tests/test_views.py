@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -258,3 +259,27 @@ def test_parent_pages_run_a_bounded_number_of_queries(client, url, max_queries, 
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few), (len(few), len(many))
+
+
+def test_parent_ticks_regulated_allergens_on_the_health_sheet(parent_client, parent, staff_user):
+    """The health form has the 14 allergens as boxes; the request reads them out; accepted, the sheet has them."""
+    user, family = parent
+    child = family.children.get()
+    url = reverse("families:health_edit", args=[child.pk])
+    form = parent_client.get(url).content.decode()
+    assert form.count('name="food_allergens"') == 14 and "Graines de sésame" in form
+    data = {name: getattr(child.health, name) for name in services.HEALTH_FIELDS if name != "food_allergens"}
+    data = {k: ("on" if v is True else "" if v is None else v) for k, v in data.items() if v is not False}
+    data["food_allergens"] = ["nuts", "peanuts"]
+    response = parent_client.post(url, data)
+    assert response.status_code == 302
+    cr = ChangeRequest.objects.get(family=family)
+    assert list(cr.changes) == ["food_allergens"]
+    assert cr.changes["food_allergens"]["new"] == "peanuts,nuts"
+    assert cr.changes["food_allergens"]["new_display"] == "Arachides, fruits à coque"
+    assert cr.changes["food_allergens"]["old_display"] == "Aucun"
+    services.change_request_accept(request=cr, by=staff_user)
+    child.health.refresh_from_db()
+    assert child.health.food_allergens == "peanuts,nuts"
+    page = parent_client.get(reverse("families:children")).content.decode()
+    assert "Arachides, fruits à coque" in page

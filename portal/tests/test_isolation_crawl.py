@@ -26,6 +26,7 @@ from families.services_quotient import quotient_record_create
 from families.tests.factories import AuthorisedPersonFactory
 from messaging import services as messaging_services
 from messaging.models import Service
+from menus.models import Menu
 from messaging.tests.factories import pdf_bytes, png_bytes, upload
 from news.models import NewsPost
 from portal.staff import is_staff_only
@@ -66,7 +67,7 @@ PAYLOAD = {
 }
 
 # The tables a parent page could change: every model of the domain apps.
-DOMAIN_APPS = ("families", "documents", "enrolment", "billing", "messaging", "news")
+DOMAIN_APPS = ("families", "documents", "enrolment", "billing", "messaging", "news", "menus")
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -132,10 +133,13 @@ def family_a(parent):
     post = NewsPost.objects.create(title="Sortie", body="Au parc", audience=NewsPost.Audience.STRUCTURE,
                                    structure=march.structure, publish_from=timezone.now() - datetime.timedelta(days=1))
     post.image.save("parc.png", ContentFile(png_bytes()))
+    # The menus of A's structure: its page and PDF take the structure's id, scoped by A's enrolments.
+    Menu.objects.create(structure=march.structure, starts_on=datetime.date(2026, 3, 2), ends_on=datetime.date(2026, 3, 6))
     by_param = {
         "guardian_id": user.guardian.pk, "child_id": child.pk,
         "person_id": AuthorisedPersonFactory(child=child).pk, "enrolment_id": march.enrolment.pk,
         "booking_id": booking.pk, "entry_id": entry.pk, "reference": transaction.reference,
+        "structure_id": march.structure.pk,
     }
     by_url = {  # ``pk`` names a different model on each page
         "billing:invoice_pdf": invoice.pk, "billing:pay": invoice.pk,
