@@ -72,9 +72,9 @@ def _total(queryset, field):
     return Coalesce(Subquery(queryset.order_by().values(amount_total=_Total(field))), Value(ZERO), output_field=_AMOUNT)
 
 
-def _balance(*, family, user=None, organisation=None, before=None):
-    """Invoices − credit notes − payments this user may see (``visible_*``: the payer rule lives there),
-    dated before ``before`` if given. One query: the three totals are subqueries of one statement."""
+def _balance_terms(*, family, user=None, organisation=None, before=None):
+    """Invoiced, credited and paid amounts this user may see (``visible_*``: the payer rule lives there),
+    dated before ``before`` if given, as three scalar subqueries to put in any statement."""
     org = organisation or Organisation.current()
     invoices = visible_invoices(family=family, user=user, organisation=org)
     notes = visible_credit_notes(family=family, user=user, organisation=org)
@@ -83,9 +83,15 @@ def _balance(*, family, user=None, organisation=None, before=None):
         invoices = invoices.filter(issued_on__lt=before)
         notes = notes.filter(issued_on__lt=before)
         payments = payments.filter(received_on__lt=before)
-    invoiced, credited, paid = Family.objects.filter(pk=family.pk).values_list(
-        _total(invoices, "total"), _total(notes, "amount"), _total(payments, "amount")).get()
-    return money(invoiced - credited - paid)
+    return {"invoiced": _total(invoices, "total"), "credited": _total(notes, "amount"), "paid": _total(payments, "amount")}
+
+
+def _balance(*, family, user=None, organisation=None, before=None):
+    """Invoices − credit notes − payments (``_balance_terms``). One query: the three totals are subqueries
+    of one statement."""
+    terms = _balance_terms(family=family, user=user, organisation=organisation, before=before)
+    row = Family.objects.filter(pk=family.pk).values(**terms).get()
+    return money(row["invoiced"] - row["credited"] - row["paid"])
 
 
 def _unpaid(invoices):
@@ -93,17 +99,26 @@ def _unpaid(invoices):
 
 
 def home_summary(*, family, user=None, organisation=None):
-    """Home block: balance, unpaid invoices (first 5) and the number and total of all unpaid ones. 2 queries
-    (the count and total ride on the list's rows as window aggregates)."""
+    """Home block: balance, unpaid invoices (first 5) and the number and total of all unpaid ones. One query
+    when some invoice is unpaid: the count and total ride on the list's rows as window aggregates, the
+    balance's three totals as subqueries PostgreSQL evaluates once (they do not depend on the row); a
+    second query for the balance alone otherwise."""
     org = organisation or Organisation.current()
+    terms = _balance_terms(family=family, user=user, organisation=org)
     unpaid = list(
         _unpaid(visible_invoices(family=family, user=user, organisation=org))
+        .only("number", "issued_on", "due_on", "total", "paid_amount", "credited_amount", "status")
         .annotate(unpaid_count=Window(Count("pk")),
-                  unpaid_total=Window(Sum(F("total") - F("paid_amount") - F("credited_amount"))))
+                  unpaid_total=Window(Sum(F("total") - F("paid_amount") - F("credited_amount"))), **terms)
         .order_by("due_on", "pk")[:5]
     )
+    if unpaid:
+        first = unpaid[0]
+        balance = money(first.invoiced - first.credited - first.paid)
+    else:
+        balance = _balance(family=family, user=user, organisation=org)
     return {
-        "balance": family_balance(family=family, user=user, organisation=org),
+        "balance": balance,
         "unpaid": unpaid,
         "unpaid_count": unpaid[0].unpaid_count if unpaid else 0,
         "unpaid_total": unpaid[0].unpaid_total if unpaid else ZERO,

@@ -15,6 +15,8 @@ _sections = [
         ("Mes enfants et leurs fiches sanitaires", "families:children"),
         ("Demander l'ajout d'un enfant", "families:child_add"),
         ("Mes demandes de modification", "families:requests"),
+        ("Récupérer mon quotient familial auprès de la CAF ou de la MSA", "quotient:fetch"),
+        ("Déposer mon attestation de quotient familial", "quotient:proof"),
         ("Mes documents (pièces justificatives)", "documents:index"),
         ("Mes consentements", "documents:consents"),
         ("Actualisation du dossier", "documents:renewal"),
