@@ -96,7 +96,7 @@ def offer_answer(*, decision, accept, user=None, now=None):
     """The family accepts (a contract is created) or declines an offered place, before its deadline."""
     now = now or timezone.now()
     with transaction.atomic():
-        decision = Decision.objects.select_for_update().select_related(
+        decision = Decision.objects.select_for_update(of=("self",)).select_related(
             "session", "pre_enrolment__family", "pre_enrolment__child", "places__section__nursery__structure",
         ).get(pk=decision.pk)
         pre = decision.pre_enrolment
@@ -131,7 +131,7 @@ def offer_answer(*, decision, accept, user=None, now=None):
 
 def offer_release(*, pre, answer, now):
     """A withdrawn request gives back the place its waiting offer held (then offered to the next request)."""
-    for decision in Decision.objects.select_for_update().filter(pre_enrolment=pre, kind=Decision.Kind.OFFER, answer=""):
+    for decision in Decision.objects.select_for_update(of=("self",)).filter(pre_enrolment=pre, kind=Decision.Kind.OFFER, answer=""):
         decision.answer, decision.answered_at = answer, now
         decision.save(update_fields=["answer", "answered_at"])
         if decision.session.status == CommissionSession.Status.HELD:
@@ -169,7 +169,7 @@ def offers_expire(*, now=None):
     for decision_id in Decision.objects.filter(kind=Decision.Kind.OFFER, answer="", offer_expires_on__lt=today,
                                                session__status=CommissionSession.Status.HELD).values_list("pk", flat=True):
         with transaction.atomic():
-            decision = Decision.objects.select_for_update().select_related(
+            decision = Decision.objects.select_for_update(of=("self",)).select_related(
                 "pre_enrolment__family", "places__section__nursery__structure", "places__session").get(pk=decision_id)
             if decision.answer:
                 continue
