@@ -1,5 +1,8 @@
 """Small builders for the early-childhood tests (the CNAF tables come from migration 0002)."""
 import datetime
+import importlib
+
+from django.apps import apps
 
 from django.utils import timezone
 
@@ -11,7 +14,13 @@ from enrolment.models import Structure
 SCHEDULE = {"0": ["08:00", "17:00"], "2": ["08:00", "12:00"]}
 
 
+def tables_seed():
+    """The CNAF tables and criteria of migration 0002 (a transactional test flushes them): idempotent."""
+    importlib.import_module("earlychildhood.migrations.0002_cnaf_tables_and_criteria").seed(apps, None)
+
+
 def nursery_make(name="Multi-accueil Les Petits Loups", prefix="PE"):
+    tables_seed()
     regie = Regie.objects.filter(prefix=prefix).first() or Regie.objects.create(
         name=f"Régie {prefix}", prefix=prefix, address="Mairie", due_days=30)
     structure = Structure.objects.create(name=name)
