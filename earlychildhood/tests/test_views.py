@@ -1,0 +1,74 @@
+"""Parent pages: scoped to the family (another family's ids answer 404), bounded query counts."""
+import pytest
+from django.urls import reverse
+
+from earlychildhood.models import Decision
+from earlychildhood.services import commission
+
+from .factories import nursery_make, pre_make, session_make
+
+pytestmark = pytest.mark.django_db
+
+
+def _pres(family, nursery, n):
+    return [pre_make(family, nursery, criteria=["working", "resident"]) for _ in range(n)]
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_index_queries_are_bounded(parent_client, parent, django_assert_max_num_queries, n):
+    nursery, _ = nursery_make()
+    _pres(parent[1], nursery, n)
+    with django_assert_max_num_queries(16):
+        response = parent_client.get(reverse("earlychildhood:index"))
+    assert response.status_code == 200 and response.content.decode().count("Préinscription en attente") >= n
+    with django_assert_max_num_queries(40):
+        response = parent_client.get(reverse("enrolment:index"))
+    assert "Préinscription en attente" in response.content.decode()
+
+
+def test_another_familys_ids_answer_404(client, parent, other_family):
+    nursery, section = nursery_make()
+    pre = pre_make(other_family[1], nursery)
+    session, spot = session_make(section)
+    decision = commission.decision_record(session=session, pre=pre, kind=Decision.Kind.OFFER, places=spot)
+    commission.session_hold(session=session)
+    contract = commission.offer_answer(decision=decision, accept=True)
+    client.force_login(parent[0])
+    for url in (reverse("earlychildhood:request_edit", args=[pre.pk]), reverse("earlychildhood:birth", args=[pre.pk]),
+                reverse("earlychildhood:offer", args=[decision.pk]),
+                reverse("earlychildhood:contract", args=[contract.pk])):
+        assert client.get(url).status_code == 404, url
+    for url in (reverse("earlychildhood:confirm", args=[pre.pk]), reverse("earlychildhood:withdraw", args=[pre.pk]),
+                reverse("earlychildhood:offer", args=[decision.pk])):
+        assert client.post(url, {"answer": "decline"}).status_code == 404, url
+    pre.refresh_from_db()
+    assert pre.status == "accepted"
+
+
+def test_bad_input_keeps_the_form_with_a_french_message(parent_client, parent):
+    nursery_make()
+    response = parent_client.post(reverse("earlychildhood:request"), {
+        "child": "", "wished_start": "2000-01-01", "day_0": "on", "start_0": "18:00", "end_0": "08:00",
+        "nursery_1": "", "dependent_children": "1", "disabled_children": "3",
+    })
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "le départ doit suivre" in body and "ne peut pas dépasser" in body
+
+
+def test_staff_pages_refuse_parents(parent_client):
+    response = parent_client.get("/personnel/petite-enfance/")
+    assert response.status_code in (302, 403)
+
+
+def test_staff_pages_render(client, staff_user, parent):
+    nursery, section = nursery_make()
+    pre = pre_make(parent[1], nursery)
+    session, spot = session_make(section)
+    client.force_login(staff_user)
+    assert client.get(f"/personnel/petite-enfance/commission/{session.pk}/").status_code == 200
+    assert client.get(f"/personnel/petite-enfance/presences/?nursery={nursery.pk}").status_code == 200
+    assert client.get("/personnel/petite-enfance/facturation/").status_code == 200
+    response = client.get(f"/personnel/petite-enfance/commission/{session.pk}/proces-verbal.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert pre.pk
