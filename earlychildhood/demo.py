@@ -87,7 +87,7 @@ def populate(*, stdout, rng):
     ranked = sorted(pres, key=lambda p: (-sum(c.weight for c in p.criteria.all()), p.created_at))
     for k, pre in enumerate(ranked):
         spot = places[pre.nursery_1_id]
-        if k < 5 and commission._places_left(spot) > 0:
+        if k < 5 and commission.places_left(spot) > 0:
             commission.decision_record(session=session, pre=pre, kind=Decision.Kind.OFFER, places=spot, now=now)
         elif k == len(ranked) - 1:
             commission.decision_record(session=session, pre=pre, kind=Decision.Kind.REFUSE,

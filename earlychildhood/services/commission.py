@@ -15,7 +15,7 @@ from .contracts import contract_create
 from .events import event_add, family_email
 
 
-def _places_left(places):
+def places_left(places):
     held = sum(1 for d in Decision.objects.filter(places=places, kind=Decision.Kind.OFFER) if d.holds_place)
     return places.places - held
 
@@ -38,7 +38,7 @@ def decision_record(*, session, pre, kind, places=None, schedule=None, reason=""
             places = SessionPlaces.objects.select_for_update().select_related("section__nursery").get(pk=places.pk)
             if places.section.nursery_id not in {n.pk for n in pre.nurseries()}:
                 raise EarlyChildhoodError("La famille n'a pas demandé cette crèche.")
-            if (existing is None or existing.places_id != places.pk) and _places_left(places) <= 0:
+            if (existing is None or existing.places_id != places.pk) and places_left(places) <= 0:
                 raise EarlyChildhoodError("Il ne reste plus de place dans cette section à cette date.")
         elif kind == Decision.Kind.REFUSE and not reason:
             raise EarlyChildhoodError("Indiquez le motif du refus.")
@@ -149,7 +149,7 @@ def offer_next(*, places, now):
         if nursery_id in {pre_n for pre_n in (d.pre_enrolment.nursery_1_id, d.pre_enrolment.nursery_2_id,
                                                d.pre_enrolment.nursery_3_id) if pre_n}
     ]
-    if not candidates or _places_left(places) <= 0:
+    if not candidates or places_left(places) <= 0:
         return None
     decision = sorted(candidates, key=lambda d: (-d.score, d.pre_enrolment.created_at, d.pk))[0]
     decision.kind, decision.places, decision.schedule = Decision.Kind.OFFER, places, decision.pre_enrolment.schedule
