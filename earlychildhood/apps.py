@@ -7,5 +7,5 @@ class EarlychildhoodConfig(AppConfig):
     verbose_name = "Petite enfance (crèches)"
 
     def ready(self):
-        # Modules that register themselves: the Inscriptions page section, demo data, Celery tasks.
-        from . import dashboard, demo, tasks  # noqa: F401
+        # Modules that register themselves: the Inscriptions page section, « Mes données » sections, demo data, Celery tasks.
+        from . import dashboard, demo, gdpr, tasks  # noqa: F401

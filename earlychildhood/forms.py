@@ -112,10 +112,14 @@ class DecisionForm(StyledForm):
                                     empty_label="—")
     reason = forms.CharField(label="Motif (refus)", required=False, max_length=300)
 
-    def __init__(self, *args, session, prefix=None, **kwargs):
+    def __init__(self, *args, session, prefix=None, places=None, **kwargs):
+        """``places``: the session's places, read once for a page of many forms (no query per form)."""
         super().__init__(*args, prefix=prefix, **kwargs)
-        self.fields["places"].queryset = SessionPlaces.objects.filter(session=session).select_related("section__nursery__structure")
-        self.fields["places"].label_from_instance = lambda p: f"{p.section} – dès le {p.start_date:%d/%m/%Y}"
+        field = self.fields["places"]
+        field.queryset = SessionPlaces.objects.filter(session=session).select_related("section__nursery__structure")
+        field.label_from_instance = lambda p: f"{p.section} – dès le {p.start_date:%d/%m/%Y}"
+        if places is not None:
+            field.choices = [("", "—")] + [(p.pk, field.label_from_instance(p)) for p in places]
         self.style()
 
 

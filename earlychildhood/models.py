@@ -226,6 +226,13 @@ class PreEnrolment(models.Model):
         return f"{name} (naissance prévue le {self.expected_birth_date:%d/%m/%Y})"
 
     @property
+    def child_name(self):
+        """The name printed on a contract and its invoices: the child's, or the expected child's."""
+        if self.child_id:
+            return str(self.child)
+        return f"{self.expected_first_name or 'Bébé'} {self.family.name.upper()} (à naître)"
+
+    @property
     def is_open(self):
         return self.status in self.OPEN_STATUSES
 

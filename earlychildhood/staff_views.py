@@ -47,13 +47,14 @@ def session_detail(request, session_id):
             messages.error(request, "Décision incomplète : " + " ".join(e for errs in form.errors.values() for e in errs))
         return redirect(f"{request.path}#demande-{pre.pk}")
     pres = selectors.session_requests(session)
+    places = selectors.session_places(session)
     for pre in pres:
         initial = {}
         if pre.decision:
             initial = {"kind": pre.decision.kind, "places": pre.decision.places_id, "reason": pre.decision.reason}
-        pre.form = DecisionForm(session=session, prefix=f"d{pre.pk}", initial=initial)
+        pre.form = DecisionForm(session=session, prefix=f"d{pre.pk}", initial=initial, places=places)
     return render(request, "earlychildhood/staff/session.html", {
-        "session": session, "places": selectors.session_places(session), "pres": pres,
+        "session": session, "places": places, "pres": pres,
         "preparing": session.status == CommissionSession.Status.PREPARING,
     })
 

@@ -113,7 +113,7 @@ def offer_answer(*, decision, accept, user=None, now=None):
             pre.save(update_fields=["status"])
             section = decision.places.section
             contract = contract_create(
-                family=pre.family, child=pre.child, child_name=str(pre.child) if pre.child else pre.child_label,
+                family=pre.family, child=pre.child, child_name=pre.child_name,
                 nursery=section.nursery, section=section, start_date=decision.places.start_date,
                 schedule=decision.schedule or pre.schedule, resources=pre.monthly_resources,
                 dependent_children=pre.dependent_children, disabled_children=pre.disabled_children,

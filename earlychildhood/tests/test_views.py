@@ -72,3 +72,35 @@ def test_staff_pages_render(client, staff_user, parent):
     response = client.get(f"/personnel/petite-enfance/commission/{session.pk}/proces-verbal.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert pre.pk
+
+
+@pytest.mark.parametrize("n", [1, 15])
+def test_commission_page_queries_are_bounded(client, staff_user, parent, django_assert_max_num_queries, n):
+    nursery, section = nursery_make()
+    session, spot = session_make(section, places=20)
+    for i, pre in enumerate(_pres(parent[1], nursery, n)):
+        commission.decision_record(session=session, pre=pre, kind=Decision.Kind.OFFER if i % 2 else Decision.Kind.KEEP,
+                                   places=spot)
+    client.force_login(staff_user)
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/personnel/petite-enfance/commission/{session.pk}/")
+    assert response.status_code == 200 and response.content.decode().count("Enregistrer (demande") == n
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_contract_page_queries_are_bounded(parent_client, parent, django_assert_max_num_queries, n):
+    import datetime
+
+    from earlychildhood.services import contracts
+
+    nursery, section = nursery_make()
+    pre = pre_make(parent[1], nursery)
+    session, spot = session_make(section, start=datetime.date(2025, 1, 1))
+    decision = commission.decision_record(session=session, pre=pre, kind=Decision.Kind.OFFER, places=spot)
+    commission.session_hold(session=session)
+    contract = commission.offer_answer(decision=decision, accept=True)
+    for m in range(n):
+        contracts.contract_month_invoice(contract=contract, month=datetime.date(2025, 1 + m, 1))
+    with django_assert_max_num_queries(8):
+        response = parent_client.get(reverse("earlychildhood:contract", args=[contract.pk]))
+    assert response.status_code == 200 and response.content.decode().count("PE-") >= n
