@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q
 
+from documents.models import FamilyDocument
+
 from . import pricing
 from .errors import EarlyChildhoodError
 from .models import (
@@ -78,17 +80,30 @@ def session_places(session):
     return places
 
 
+def _proofs(family_ids):
+    """{(family id, document type id): latest document} of the proof types the criteria ask (1 query)."""
+    latest = {}
+    proof_types = Criterion.objects.filter(proof_type__isnull=False).values("proof_type_id")
+    for doc in (FamilyDocument.objects.filter(family_id__in=family_ids, document_type_id__in=proof_types)
+                .order_by("family_id", "document_type_id", "-uploaded_at", "-pk")):
+        latest.setdefault((doc.family_id, doc.document_type_id), doc)
+    return latest
+
+
 def session_requests(session):
     """The requests the session looks at — pending ones and those it decided — ordered by score, then
     seniority, each with its score lines and the session's decision (5 queries)."""
     decisions = {d.pre_enrolment_id: d for d in Decision.objects.filter(session=session).select_related("places__section__nursery__structure")}
-    pres = list(
-        _pre_enrolments().filter(Q(status=PreEnrolment.Status.PENDING) | Q(pk__in=list(decisions)))
-        .select_related("family").prefetch_related("criteria")
-    )
+    scope = Q(pk__in=list(decisions))
+    if session.status == CommissionSession.Status.PREPARING:
+        scope |= Q(status=PreEnrolment.Status.PENDING)
+    pres = list(_pre_enrolments().filter(scope).select_related("family").prefetch_related("criteria"))
+    proofs = _proofs({pre.family_id for pre in pres})
     for pre in pres:
         pre.score, pre.score_lines = request_score(pre)
         pre.decision = decisions.get(pre.pk)
+        pre.proofs = [(c.label, proofs.get((pre.family_id, c.proof_type_id))) for c in pre.criteria.all()
+                      if c.proof_type_id]
     pres.sort(key=lambda p: (-p.score, p.created_at, p.pk))
     return pres
 

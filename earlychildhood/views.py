@@ -71,7 +71,7 @@ def request_form(request, pre_id=None):
                              else "Votre demande est modifiée.")
             return redirect("earlychildhood:index")
     return render(request, "earlychildhood/request.html", {
-        "form": form, "pre": pre, "criteria": list(_criteria()), "status": 400 if form.errors else 200,
+        "form": form, "pre": pre,
     }, status=400 if form.errors else 200)
 
 

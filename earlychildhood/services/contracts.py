@@ -13,7 +13,7 @@ from portal.models import AuditLog
 from .. import pricing
 from ..conf import setting
 from ..errors import EarlyChildhoodError
-from ..models import Attendance, ChildcareContract, Deduction, MonthlyStatement
+from ..models import Attendance, ChildcareContract, Deduction, MonthlyStatement, Nursery
 from ..selectors import rate_tables_on
 
 
@@ -220,3 +220,15 @@ def nursery_month_invoice(*, nursery, month, by=None, now=None):
                      .exclude(pk__in=done).select_related("nursery__regie", "nursery__structure", "family", "child")):
         created.append(contract_month_invoice(contract=contract, month=first, by=by, now=now))
     return created, len(done)
+
+
+def all_nurseries_month_invoice(*, now=None):
+    """Invoice the month before ``now`` for every active crèche; (invoices created, contracts already done)."""
+    now = now or timezone.now()
+    first_of_this_month = timezone.localdate(now).replace(day=1)
+    previous = (first_of_this_month - datetime.timedelta(days=1)).replace(day=1)
+    created = skipped = 0
+    for nursery in Nursery.objects.filter(is_active=True).select_related("regie"):
+        made, done = nursery_month_invoice(nursery=nursery, month=previous, now=now)
+        created, skipped = created + len(made), skipped + done
+    return created, skipped

@@ -69,3 +69,31 @@ def test_gdpr_sections(parent):
     assert request["situation"] == ["Parents qui travaillent ou suivent une formation"]
     assert request["historique"][0]["evenement"] == "Demande déposée"
     assert sections["creche_contrats"] == []
+
+
+def test_monthly_invoicing_job_and_invoice_pdf(parent):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from billing.pdf import invoice_pdf
+    from earlychildhood.models import Deduction, MonthlyStatement
+    from earlychildhood.services import commission
+
+    user, family = parent
+    nursery, section = nursery_make()
+    pre = pre_make(family, nursery)
+    session, spot = session_make(section, start=datetime.date(2026, 3, 1))
+    decision = commission.decision_record(session=session, pre=pre, kind=Decision.Kind.OFFER, places=spot)
+    commission.session_hold(session=session)
+    contract = commission.offer_answer(decision=decision, accept=True)
+    Deduction.objects.create(contract=contract, kind="closure", start=datetime.date(2026, 3, 4),
+                             end=datetime.date(2026, 3, 4))
+    now = "2026-04-01T05:30:00+02:00"
+    tasks.invoices_monthly(now=now)
+    tasks.invoices_monthly(now=now)  # « Ignorée »: once a month, and a month is never invoiced twice anyway
+    statement = MonthlyStatement.objects.get()
+    assert statement.month == datetime.date(2026, 3, 1) and statement.deducted_hours == 4
+    text = " ".join(PdfReader(BytesIO(invoice_pdf(statement.invoice))).pages[0].extract_text().split())
+    assert statement.invoice.number in text and "Mensualisation du contrat" in text
+    assert "Déduction : Fermeture de la crèche" in text
