@@ -19,6 +19,16 @@ def _no_horizontal_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def _tap_targets(page):
+    """Buttons, fields and check rows of the page are at least 44 px high."""
+    small = page.evaluate("""() => [...document.querySelectorAll(
+        '.ec-page button, .ec-page a.btn, .ec-page select, .ec-page .form-check, ' +
+        '.ec-page input:not([type=hidden]):not([type=checkbox]):not([type=radio])')]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+        .map(e => e.outerHTML.slice(0, 80))""")
+    assert not small, small
+
+
 def test_parent_pre_enrols_an_expected_baby(page, live_server, browser_login, axe_check, parent, screen):
     user, family = parent
     nursery_make()
@@ -30,6 +40,7 @@ def test_parent_pre_enrols_an_expected_baby(page, live_server, browser_login, ax
     page.get_by_role("heading", name="Demander une place en crèche").wait_for()
     axe_check(page)
     _no_horizontal_scroll(page)
+    _tap_targets(page)
     page.get_by_label("Enfant", exact=True).select_option(label="Un enfant à naître")
     page.get_by_label("Naissance prévue le").fill((today + datetime.timedelta(days=50)).isoformat())
     page.get_by_label("Prénom envisagé (facultatif)").fill("Camille")
@@ -43,6 +54,7 @@ def test_parent_pre_enrols_an_expected_baby(page, live_server, browser_login, ax
     expect(page.get_by_text("Votre demande de place en crèche est enregistrée.")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Préinscription en attente – Camille"))).to_be_visible()
     axe_check(page)
+    _tap_targets(page)
     page.goto(f"{live_server.url}/inscriptions/")
     expect(page.get_by_text("Préinscription en attente").first).to_be_visible()
     axe_check(page)
@@ -83,6 +95,7 @@ def test_commission_offer_acceptance_contract_and_invoiced_month(page, live_serv
     expect(page.get_by_text("Tarif horaire : 2 500,00 € × 0,0619 % = 1,55 €")).to_be_visible()
     axe_check(page)
     _no_horizontal_scroll(page)
+    _tap_targets(page)
     contract = ChildcareContract.objects.get(family=family)
     page.context.clear_cookies()
 
