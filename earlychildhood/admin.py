@@ -8,7 +8,7 @@ from portal.errors import DomainError
 
 from .models import (
     AgeSection, Attendance, ChildcareContract, CommissionSession, Criterion, Decision, Deduction, EffortRate,
-    MonthlyStatement, Nursery, PreEnrolment, PreEnrolmentEvent, ResourceBound, SessionPlaces,
+    MonthlyStatement, Nursery, NurseryClosure, PreEnrolment, PreEnrolmentEvent, ResourceBound, SessionPlaces,
 )
 from .services import contracts
 
@@ -18,11 +18,16 @@ class AgeSectionInline(admin.TabularInline):
     extra = 0
 
 
+class NurseryClosureInline(admin.TabularInline):
+    model = NurseryClosure
+    extra = 0
+
+
 @admin.register(Nursery)
 class NurseryAdmin(admin.ModelAdmin):
     list_display = ("__str__", "regie", "places", "opens_at", "closes_at", "is_active")
     list_select_related = ("structure", "regie")
-    inlines = [AgeSectionInline]
+    inlines = [AgeSectionInline, NurseryClosureInline]
 
 
 @admin.register(EffortRate)

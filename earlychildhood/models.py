@@ -63,6 +63,25 @@ class Nursery(models.Model):
         return self.structure.name
 
 
+class NurseryClosure(models.Model):
+    """Days the crèche closes beyond the weeks already left out of the contracts (strike, works…): deducted
+    from every contract of the crèche (circulaire 2014-009: « fermeture de la structure »)."""
+
+    nursery = models.ForeignKey(Nursery, verbose_name="crèche", on_delete=models.CASCADE, related_name="closures")
+    start = models.DateField("du")
+    end = models.DateField("au")
+    reason = models.CharField("motif", max_length=150)
+
+    class Meta:
+        verbose_name = "fermeture exceptionnelle"
+        verbose_name_plural = "fermetures exceptionnelles"
+        ordering = ["nursery", "start"]
+        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="earlychildhood_closure_dates")]
+
+    def __str__(self):
+        return f"{self.nursery} fermée du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y}"
+
+
 class AgeSection(models.Model):
     """A section of a crèche by age (bébés, moyens, grands)."""
 

@@ -133,8 +133,14 @@ def offer(request, decision_id):
             return redirect("earlychildhood:contract", contract_id=contract.pk)
         messages.success(request, "Vous avez décliné la place proposée.")
         return redirect("earlychildhood:index")
+    pre = decision.pre_enrolment
+    try:
+        estimate = contracts.rate_compute(resources=pre.monthly_resources, dependent_children=pre.dependent_children,
+                                          disabled_children=pre.disabled_children, day=decision.places.start_date)
+    except DomainError:
+        estimate = None
     return render(request, "earlychildhood/offer.html", {
-        "decision": decision, "days": schedule_rows(decision.schedule),
+        "decision": decision, "days": schedule_rows(decision.schedule), "estimate": estimate,
         "waiting": not decision.answer and timezone.localdate() <= decision.offer_expires_on,
     })
 

@@ -13,7 +13,7 @@ from portal.models import AuditLog
 from .. import pricing
 from ..conf import setting
 from ..errors import EarlyChildhoodError
-from ..models import Attendance, ChildcareContract, Deduction, MonthlyStatement, Nursery
+from ..models import Attendance, ChildcareContract, Deduction, MonthlyStatement, Nursery, NurseryClosure
 from ..selectors import rate_tables_on
 
 
@@ -143,7 +143,7 @@ def contract_days(contract, first, last):
 
 
 def month_compute(contract, month):
-    """The ``MonthBill`` of a contract's month (3 queries), and the French reason of each deducted day."""
+    """The ``MonthBill`` of a contract's month (3 queries: times, deductions, the crèche's closures), and the French reason of each deducted day."""
     first, last = month_bounds(month)
     attendances = {a.date: (a.arrival, a.departure)
                    for a in Attendance.objects.filter(contract=contract, date__gte=first, date__lte=last)}
@@ -152,6 +152,11 @@ def month_compute(contract, month):
         for day in pricing.deductible_days(kind=d.kind, start=d.start, end=d.end, certificate=d.certificate):
             if first <= day <= last:
                 deductions.setdefault(day, d.get_kind_display())
+    closure = Deduction.Kind.CLOSURE.label
+    for c in NurseryClosure.objects.filter(nursery_id=contract.nursery_id, start__lte=last, end__gte=first):
+        for day in pricing.deductible_days(kind="closure", start=c.start, end=c.end, certificate=False):
+            if first <= day <= last:
+                deductions.setdefault(day, closure)
     return pricing.month_bill(
         schedule=contract.schedule, monthly_hours_value=contract.monthly_hours,
         monthly_amount_value=contract.monthly_amount, rate=contract.hourly_rate,

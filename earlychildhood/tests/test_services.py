@@ -189,3 +189,24 @@ def test_decisions_are_emailed_when_the_session_is_held(parent):
     _offer(parent)
     assert OutboundEmail.objects.filter(template="earlychildhood_decision").count() >= 1
     assert PreEnrolment.objects.get().events.count() == 2
+
+
+def test_a_closure_of_the_creche_is_deducted_from_every_contract(parent):
+    from earlychildhood.models import NurseryClosure
+
+    pre, session, spot, decision = _offer(parent)
+    contract = commission.offer_answer(decision=decision, accept=True)
+    # Wednesday 4 March 2026 (08:00–12:00 in the contract) and Thursday 5 (no slot: nothing to deduct).
+    NurseryClosure.objects.create(nursery=contract.nursery, start=datetime.date(2026, 3, 4),
+                                  end=datetime.date(2026, 3, 5), reason="Travaux")
+    bill = contracts.month_compute(contract, datetime.date(2026, 3, 1))
+    assert [(d, h, r) for d, h, r in bill.deducted_days] == [
+        (datetime.date(2026, 3, 4), D("4.00"), "Fermeture de la crèche")]
+    assert bill.deducted_amount == D("6.20")
+
+
+def test_offer_page_shows_the_estimated_rate(client, parent):
+    pre, session, spot, decision = _offer(parent)
+    client.force_login(parent[0])
+    body = client.get(f"/petite-enfance/proposition/{decision.pk}/").content.decode()
+    assert "Tarif horaire estimé" in body and "1,55 €" in body
