@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q
 
 from documents.models import FamilyDocument
 
-from . import pricing
+from . import pricing, rules
 from .errors import EarlyChildhoodError
 from .models import (
     ChildcareContract, CommissionSession, Criterion, Decision, EffortRate, MonthlyStatement, PreEnrolment,
@@ -102,6 +102,8 @@ def session_requests(session):
     for pre in pres:
         pre.score, pre.score_lines = request_score(pre)
         pre.decision = decisions.get(pre.pk)
+        birth = pre.child.birth_date if pre.child_id else pre.expected_birth_date
+        pre.age_at_start = rules.age_in_months(birth, pre.wished_start)
         pre.proofs = [(c.label, proofs.get((pre.family_id, c.proof_type_id))) for c in pre.criteria.all()
                       if c.proof_type_id]
     pres.sort(key=lambda p: (-p.score, p.created_at, p.pk))
