@@ -104,3 +104,37 @@ def test_contract_page_queries_are_bounded(parent_client, parent, django_assert_
     with django_assert_max_num_queries(8):
         response = parent_client.get(reverse("earlychildhood:contract", args=[contract.pk]))
     assert response.status_code == 200 and response.content.decode().count("PE-") >= n
+
+
+def test_parent_updates_declares_the_birth_then_withdraws(parent_client, parent):
+    import datetime
+
+    from django.utils import timezone
+
+    from earlychildhood.models import PreEnrolment
+
+    user, family = parent
+    nursery, _ = nursery_make()
+    pre = pre_make(family, nursery, user=user)
+    start = (timezone.localdate() + datetime.timedelta(days=200)).isoformat()
+    response = parent_client.post(reverse("earlychildhood:request_edit", args=[pre.pk]), {
+        "child": "", "expected_birth_date": pre.expected_birth_date.isoformat(), "expected_first_name": "Lou",
+        "wished_start": start, "day_1": "on", "start_1": "09:00", "end_1": "16:00", "nursery_1": nursery.pk,
+        "dependent_children": "2", "disabled_children": "0",
+    })
+    assert response.status_code == 302
+    pre.refresh_from_db()
+    assert pre.schedule == {"1": ["09:00", "16:00"]} and pre.expected_first_name == "Lou"
+    born = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    response = parent_client.post(reverse("earlychildhood:birth", args=[pre.pk]), {
+        "first_name": "Lou", "last_name": family.name, "birth_date": born, "sex": "F"})
+    assert response.status_code == 302
+    pre.refresh_from_db()
+    assert pre.child.first_name == "Lou" and pre.child.family == family
+    assert parent_client.get(reverse("earlychildhood:birth", args=[pre.pk])).status_code == 404  # done once
+    parent_client.post(reverse("earlychildhood:withdraw", args=[pre.pk]))
+    pre.refresh_from_db()
+    assert pre.status == PreEnrolment.Status.WITHDRAWN
+    labels = list(pre.events.values_list("label", flat=True))
+    assert labels[0] == "Demande déposée" and labels[1] == "Demande modifiée"
+    assert labels[2].startswith("Naissance de Lou") and labels[3] == "Demande retirée par la famille"
