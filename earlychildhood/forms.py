@@ -36,9 +36,12 @@ class PreEnrolmentForm(StyledForm):
     expected_birth_date = forms.DateField(label="Naissance prévue le", required=False, widget=DATE)
     expected_first_name = forms.CharField(label="Prénom envisagé (facultatif)", required=False, max_length=100)
     wished_start = forms.DateField(label="Date d'entrée souhaitée", widget=DATE)
-    nursery_1 = forms.ModelChoiceField(label="Crèche – 1er choix", queryset=Nursery.objects.none())
-    nursery_2 = forms.ModelChoiceField(label="Crèche – 2e choix (facultatif)", queryset=Nursery.objects.none(), required=False)
-    nursery_3 = forms.ModelChoiceField(label="Crèche – 3e choix (facultatif)", queryset=Nursery.objects.none(), required=False)
+    nursery_1 = forms.ModelChoiceField(label="Crèche – 1er choix", queryset=Nursery.objects.none(),
+                                       empty_label="— Choisir une crèche —")
+    nursery_2 = forms.ModelChoiceField(label="Crèche – 2e choix (facultatif)", queryset=Nursery.objects.none(),
+                                       required=False, empty_label="— Aucune —")
+    nursery_3 = forms.ModelChoiceField(label="Crèche – 3e choix (facultatif)", queryset=Nursery.objects.none(),
+                                       required=False, empty_label="— Aucune —")
     criteria = forms.ModelMultipleChoiceField(
         label="Votre situation", queryset=Criterion.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
     )
