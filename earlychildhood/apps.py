@@ -5,3 +5,7 @@ class EarlychildhoodConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "earlychildhood"
     verbose_name = "Petite enfance (crèches)"
+
+    def ready(self):
+        # Modules that register themselves: the Inscriptions page section, « Mes données » sections, demo data, Celery tasks.
+        from . import dashboard, demo, gdpr, tasks  # noqa: F401

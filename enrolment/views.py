@@ -21,6 +21,7 @@ from families.models import Child
 from portal.errors import DomainError
 
 from . import calendar_html, loaders, rules, selectors, services
+from .index_sections import index_sections
 from .basket import Basket, basket_apply_pattern, basket_apply_ticks, basket_tick_unit
 from .forms import AbsenceForm, GroupChoiceForm, PatternForm, RequestStepForm, WaitingListForm
 from .models import Booking, CalendarFeed, Enrolment, WaitingListEntry
@@ -90,7 +91,8 @@ def index(request):
                 "e": e, "badge": badge, "requested": timezone.localtime(e.requested_at).strftime("%d/%m/%Y"),
                 "month_url": f"{month_default}{e.pk}/", "certificate_url": f"{certificate}{e.pk}/",
             })
-    return render(request, "enrolment/index.html", {"children": children, "request_url": reverse("enrolment:request")})
+    return render(request, "enrolment/index.html", {"children": children, "request_url": reverse("enrolment:request"),
+                                                    "sections": index_sections(request)})
 
 
 @parent_required

@@ -135,7 +135,9 @@ def family_a(parent):
     post.image.save("parc.png", ContentFile(png_bytes()))
     # The menus of A's structure: its page and PDF take the structure's id, scoped by A's enrolments.
     Menu.objects.create(structure=march.structure, starts_on=datetime.date(2026, 3, 2), ends_on=datetime.date(2026, 3, 6))
+    crèche = _earlychildhood_objects(family)
     by_param = {
+        **crèche,
         "guardian_id": user.guardian.pk, "child_id": child.pk,
         "person_id": AuthorisedPersonFactory(child=child).pk, "enrolment_id": march.enrolment.pk,
         "booking_id": booking.pk, "entry_id": entry.pk, "reference": transaction.reference,
@@ -155,6 +157,22 @@ def family_a(parent):
     }
     payload = {**PAYLOAD, "unit": march.day_unit.pk}  # the waiting list's form names a unit of the activity
     return user, by_param, by_url, payload
+
+
+def _earlychildhood_objects(family):
+    """A pre-enrolment (expected child), an offer accepted into a contract, and a second open request of A."""
+    from earlychildhood.models import Decision
+    from earlychildhood.services import commission
+    from earlychildhood.tests.factories import nursery_make, pre_make, session_make
+
+    nursery, section = nursery_make(prefix="CR")
+    pre = pre_make(family, nursery)
+    session, spot = session_make(section)
+    decision = commission.decision_record(session=session, pre=pre, kind=Decision.Kind.OFFER, places=spot)
+    commission.session_hold(session=session)
+    contract = commission.offer_answer(decision=decision, accept=True)
+    open_pre = pre_make(family, nursery)
+    return {"pre_id": open_pre.pk, "decision_id": decision.pk, "contract_id": contract.pk, "session_id": session.pk}
 
 
 def _fill(route, name, params, by_param, by_url):
