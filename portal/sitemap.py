@@ -27,6 +27,8 @@ _sections = [
         ("Planning – Réservations", "enrolment:planning"),
         ("Mes réservations à confirmer", "enrolment:basket"),
         ("Agenda (calendrier à synchroniser)", "enrolment:feed_manage"),
+        ("Petite enfance : mes demandes de place en crèche", "earlychildhood:index"),
+        ("Demander une place en crèche", "earlychildhood:request"),
     ]),
     (40, "Facturation", [
         ("Mes factures", "billing:index"),
