@@ -327,8 +327,14 @@ def _basket_commit(request, basket):
         return _basket_page(request, basket, error=exc, status=400)
     basket.clear()
     basket.save()
-    messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
-                              f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé par e-mail.")
+    if result["booked"] or result["cancelled"]:
+        messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
+                                  f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé par "
+                                  f"e-mail.")
+    if result["asked"] or result["withdrawn"]:
+        messages.success(request, f"Demandes enregistrées : {result['asked']} jour(s) demandé(s), "
+                                  f"{result['withdrawn']} demande(s) retirée(s). Aucune place n'est prise avant "
+                                  f"l'attribution : vous pouvez modifier vos demandes jusqu'à la fin de la phase.")
     return redirect("enrolment:planning")
 
 

@@ -17,11 +17,13 @@ urlpatterns = [
     path("facturation/", include("billing.urls")),
     path("messagerie/", include("messaging.urls")),
     path("actualites/", include("news.urls")),
+    path("ouverture/", include("opening.urls")),
     # Staff pages outside the admin, staff only: the check is applied here, once per app (portal.staff).
     path("personnel/documents/", staff_only("documents.staff_urls")),
     path("personnel/inscriptions/", staff_only("enrolment.staff_urls")),
     path("personnel/facturation/", staff_only("billing.staff_urls")),
     path("personnel/messagerie/", staff_only("messaging.staff_urls")),
+    path("personnel/ouverture/", staff_only("opening.staff_urls")),
 ]
 
 handler404 = "portal.views.not_found"
