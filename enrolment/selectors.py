@@ -395,6 +395,22 @@ def _euros(amount):
     return "—" if amount is None else f"{amount:.2f} €".replace(".", ",")
 
 
+def _request_window(cat, unit, day):
+    """The window in request mode ``day`` of ``unit`` falls in, or None."""
+    policy = cat.policies.get(unit.activity_id)
+    if policy is None or not rules.has_request_windows(policy):
+        return None
+    window = rules.window_for(day, policy)
+    return window if window is not None and window.mode == rules.REQUESTS else None
+
+
+def _action_text(action, window):
+    if window is None:
+        return "Réservation" if action == "book" else "Annulation"
+    return (f"Demande ({rules.request_phase_note(window).split(' — ')[1]})" if action == "book"
+            else "Retrait de la demande")
+
+
 def basket_recap(*, family, items):
     """Lines (date, child, activity – unit, action, unit price, cost) and total of a basket, with their
     texts (computed here once rather than by filters in the template). One query, the units and their
@@ -420,6 +436,9 @@ def basket_recap(*, family, items):
         if prices is not None:
             price = prices.get((unit_id, day), Decimal("0.00")) if unit.billable else Decimal("0.00")
         cost = None if price is None else (price if action == "book" else -price)
+        window = _request_window(cat, unit, day)
+        if window is not None:  # a request phase: nothing is booked or billed before the allocation
+            cost = None
         if cost is not None:
             total += cost
         short = f"{day:%d/%m/%Y}"
@@ -428,7 +447,7 @@ def basket_recap(*, family, items):
             "key": f"{child_id}:{unit_id}:{day.isoformat()}",
             "day_text": f"{rules.WEEKDAYS_FR[day.weekday()].capitalize()} {short}",
             "label": f"{unit.activity.name} – {unit.name}",
-            "action_text": "Réservation" if action == "book" else "Annulation", "price_text": _euros(price),
+            "action_text": _action_text(action, window), "price_text": _euros(price),
             "cost_text": _euros(cost), "remove_text": f" la ligne du {short}, {unit.name}",
         })
     return {"lines": lines, "total": total, "total_text": _euros(total), "priced": prices is not None}

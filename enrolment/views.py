@@ -206,8 +206,19 @@ def month(request, enrolment_id, year, month):
         "editable_days": any(d.editable for d in days if d.is_open),
         "locked_reason": next((d.reason for d in days if d.is_open and not d.editable), ""),
         "urls": _month_urls(enrolment, cal, year, month),
+        "request_windows": _request_windows(enrolment, cal),
         **_month_markup(enrolment, cal, edit),
     })
+
+
+def _request_windows(enrolment, cal):
+    """The activity's windows in their request phase (or waiting for the allocation) that touch the month,
+    with what the calendar says of them (issue 17: requests, then an allocation)."""
+    policy = enrolment.catalogue.policies[enrolment.activity_id]
+    if not rules.has_request_windows(policy):
+        return []
+    return [{"window": w, "note": rules.request_phase_note(w)} for w in policy.windows
+            if w.mode == rules.REQUESTS and w.period_start <= cal["last"] and w.period_end >= cal["first"]]
 
 
 def _month_markup(enrolment, cal, edit):
