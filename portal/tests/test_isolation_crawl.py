@@ -20,12 +20,13 @@ from billing.services.payments import online_payment_start
 from billing.tests.factories import March, invoice_make
 from documents import services as documents_services
 from documents.models import DocumentType, RenewalCampaign
-from enrolment.models import WaitingListEntry
+from enrolment.models import BookingWindow, WaitingListEntry
 from families.tests.factories import AuthorisedPersonFactory
 from messaging import services as messaging_services
 from messaging.models import Service
 from messaging.tests.factories import pdf_bytes, png_bytes, upload
 from news.models import NewsPost
+from opening.models import FamilyOutcome, RequestPhase
 from portal.staff import is_staff_only
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,7 @@ PAYLOAD = {
 }
 
 # The tables a parent page could change: every model of the domain apps.
-DOMAIN_APPS = ("families", "documents", "enrolment", "billing", "messaging", "news")
+DOMAIN_APPS = ("families", "documents", "enrolment", "billing", "messaging", "news", "opening")
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -128,10 +129,16 @@ def family_a(parent):
     post = NewsPost.objects.create(title="Sortie", body="Au parc", audience=NewsPost.Audience.STRUCTURE,
                                    structure=march.structure, publish_from=timezone.now() - datetime.timedelta(days=1))
     post.image.save("parc.png", ContentFile(png_bytes()))
+    # A published fair-opening allocation (opening app) with family A's outcome.
+    window = BookingWindow.objects.create(activity=march.activity, name="Mars", period_start=march.start,
+                                          period_end=march.end, closes_on=march.end)
+    phase = RequestPhase.objects.create(window=window, published_at=timezone.now())
+    FamilyOutcome.objects.create(phase=phase, family=family, rank=1, draw="0" * 64)
     by_param = {
         "guardian_id": user.guardian.pk, "child_id": child.pk,
         "person_id": AuthorisedPersonFactory(child=child).pk, "enrolment_id": march.enrolment.pk,
         "booking_id": booking.pk, "entry_id": entry.pk, "reference": transaction.reference,
+        "phase_id": phase.pk,
     }
     by_url = {  # ``pk`` names a different model on each page
         "billing:invoice_pdf": invoice.pk, "billing:pay": invoice.pk,
