@@ -46,6 +46,10 @@ def request_phase():
     return activity, group, unit, window, services.phase_for_window(window), days
 
 
+def _no_horizontal_scroll(page):
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+
+
 def _close_phase(window):
     window.requests_close_at = timezone.now() - datetime.timedelta(minutes=1)
     window.save(update_fields=["requests_close_at"])
@@ -63,6 +67,7 @@ def test_parent_requests_during_the_phase_then_reads_the_result(page, live_serve
     expect(page.get_by_role("heading", name="Attribution des places")).to_be_visible()
     expect(page.get_by_text(phase.seed)).to_be_visible()
     axe_check(page)
+    _no_horizontal_scroll(page)
     page.get_by_role("link", name="Faire mes demandes au planning").click()
     expect(page.get_by_text("Hiver : phase de demandes.")).to_be_visible()
     axe_check(page)
@@ -92,6 +97,7 @@ def test_parent_requests_during_the_phase_then_reads_the_result(page, live_serve
     page.get_by_text("Vérifier le tirage au sort").click()
     expect(page.get_by_text("(vérifiée)")).to_be_visible()
     axe_check(page)
+    _no_horizontal_scroll(page)
     assert Booking.objects.filter(child=child, state="reserved").count() == 2
 
 
@@ -124,5 +130,6 @@ def test_staff_run_the_dry_run_and_publish(page, live_server, browser_login, axe
     expect(page.get_by_text("Attribution publiée le")).to_be_visible()
     expect(page.get_by_role("heading", name="Publiée du")).to_be_visible()
     axe_check(page)
+    _no_horizontal_scroll(page)
     assert Booking.objects.filter(state="reserved").count() == 4
     assert AuditLog.objects.filter(action="opening.publish", actor=staff_user).count() == 1

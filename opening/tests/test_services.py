@@ -191,3 +191,32 @@ class TestCriteria:
         with pytest.raises(ValidationError):
             phase.full_clean()
         assert services.criteria_labels(["resident"]) == [allocation.CRITERIA["resident"]]
+
+
+class TestRules:
+    """The request phase's deadline decisions (pure, enrolment.rules), across the phase's edges."""
+
+    def test_before_during_and_after_the_phase(self):
+        from enrolment import rules
+
+        from .factories import CLOSES, PERIOD_END, PERIOD_START, RESULTS
+        window = rules.Window(PERIOD_START, PERIOD_END, None, PERIOD_END, mode=rules.REQUESTS, requests_open_at=OPENS,
+                              requests_close_at=CLOSES, results_at=RESULTS)
+        policy = rules.Policy(rule=rules.WINDOW, windows=(window,))
+        before = rules.can_change(PERIOD_START, policy, OPENS - datetime.timedelta(seconds=1))
+        assert not before.ok and "Phase de demandes à partir du 05/01/2026 à 8 h 00" in before.reason
+        during = rules.can_change(PERIOD_START, policy, OPENS)
+        assert during.ok and during.request and during.reason == "Demande enregistrée — attribution le 16/01 à 18 h"
+        after = rules.can_change(PERIOD_START, policy, CLOSES)
+        assert not after.ok and not after.request
+        first_come = rules.Policy(rule=rules.WINDOW, windows=(rules.Window(PERIOD_START, PERIOD_END, None, PERIOD_END),))
+        assert not rules.can_change(PERIOD_START, first_come, DURING).request
+
+
+def test_my_data_lists_requests_and_outcomes():
+    from portal.gdpr import export_sections
+    activity, group, unit, window, phase, fams = _publish_setup(capacity=1, families=2)
+    services.allocation_publish(phase=phase, now=AFTER)
+    family = fams[0][1]
+    sections = {name: data for name, label, data in export_sections(family)}
+    assert len(sections["demandes_de_places"]) == 2 and len(sections["attributions"]) == 1
