@@ -8,10 +8,10 @@ class OpeningConfig(AppConfig):
 
     def ready(self):
         # AppConfig.ready: the request store enrolment's basket commit asks (enrolment never imports this
-        # app), « Mes données » sections, the demo window and the Celery tasks queued by name.
+        # app), the home block, « Mes données » sections, the demo window and the Celery tasks queued by name.
         from enrolment.requests import register_request_store
 
-        from . import demo, gdpr, tasks  # noqa: F401
+        from . import dashboard, demo, gdpr, tasks  # noqa: F401
         from .services import RequestStore
 
         register_request_store(RequestStore())

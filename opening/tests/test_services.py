@@ -220,3 +220,13 @@ def test_my_data_lists_requests_and_outcomes():
     family = fams[0][1]
     sections = {name: data for name, label, data in export_sections(family)}
     assert len(sections["demandes_de_places"]) == 2 and len(sections["attributions"]) == 1
+
+
+def test_no_booking_reminder_for_a_window_still_in_its_request_phase():
+    from enrolment.services.reminders import upcoming_deadlines
+    activity, group, (unit,), window, phase = request_window()
+    today = window.closes_on - datetime.timedelta(days=1)
+    assert upcoming_deadlines(today=today) == []
+    window.opening_mode = BookingWindow.OpeningMode.FIRST_COME
+    window.save()
+    assert [w[0] for w in upcoming_deadlines(today=today)] == [activity]

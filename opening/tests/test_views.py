@@ -1,5 +1,6 @@
 """Parent and staff pages of the fair opening: scoped to the family, bounded queries, staff only; the
 Celery wrappers and the re-run command."""
+import datetime
 import io
 
 import pytest
@@ -10,7 +11,7 @@ from django.urls import reverse
 from enrolment import loaders
 from enrolment.models import Booking
 from families.tests.factories import StaffFactory
-from opening import tasks
+from opening import services, tasks
 from opening.models import AllocationRun, FamilyOutcome, PlaceRequest
 from portal.models import Organisation
 
@@ -114,3 +115,23 @@ def test_staff_pages_are_staff_only_and_publish_needs_confirmation(client, djang
     page = client.get(url).content.decode()
     assert "Attribution publiée le" in page
     assert client.post(reverse("opening_staff:index"), {"window": "x"}).status_code == 404
+
+
+def test_home_block_during_the_phase_and_after_publication_without_a_query_more(client,
+                                                                                  django_assert_max_num_queries):
+    activity, group, (unit,), window, phase = request_window(capacity=1)
+    user, family, (child,) = family_asking(activity, group, unit, DAYS[:1])
+    client.force_login(user)
+    with time_machine.travel(AFTER - datetime.timedelta(days=30), tick=False):  # before the phase
+        client.get("/")
+        with django_assert_max_num_queries(20) as before:
+            page = client.get("/").content.decode()
+        assert "Attribution des places" not in page
+    with time_machine.travel(DURING, tick=False):
+        with django_assert_max_num_queries(len(before.captured_queries)):
+            page = client.get("/").content.decode()
+        assert "Une phase de demandes est ouverte" in page
+    services.allocation_publish(phase=phase, now=AFTER)
+    with time_machine.travel(AFTER + datetime.timedelta(days=1), tick=False):
+        page = client.get("/").content.decode()
+    assert "Le résultat de l'attribution est publié." in page and reverse("opening:index") in page
