@@ -224,6 +224,8 @@ def allocation_publish(*, phase, by=None, now=None, send_email=True):
             pk=phase.pk)
         if phase.published_at is not None:
             return phase.runs.get(kind=AllocationRun.Kind.PUBLISHED)
+        if phase.window.opening_mode != BookingWindow.OpeningMode.REQUESTS:
+            raise DomainError("Cette période n'est pas en mode « phase de demandes » : rien à attribuer.")
         if now < phase.window.requests_close_at:
             raise DomainError("La phase de demandes n'est pas close : l'attribution ne peut pas encore être publiée.")
         inputs = allocation_inputs(phase)

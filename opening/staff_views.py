@@ -39,6 +39,8 @@ def phase(request, phase_id):
         elif action == "publier":
             if phase.published_at is not None:
                 messages.info(request, "Cette attribution est déjà publiée.")
+            elif phase.window.opening_mode != BookingWindow.OpeningMode.REQUESTS:
+                messages.error(request, "Cette période n'est pas en mode « phase de demandes » : rien à attribuer.")
             elif timezone.now() < phase.window.requests_close_at:
                 messages.error(request, "La phase de demandes n'est pas close : publiez après le "
                                         f"{timezone.localtime(phase.window.requests_close_at):%d/%m/%Y à %H:%M}.")

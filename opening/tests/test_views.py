@@ -135,3 +135,18 @@ def test_home_block_during_the_phase_and_after_publication_without_a_query_more(
     with time_machine.travel(AFTER + datetime.timedelta(days=1), tick=False):
         page = client.get("/").content.decode()
     assert "Le résultat de l'attribution est publié." in page and reverse("opening:index") in page
+
+
+def test_publish_refused_when_staff_switched_the_window_back_to_first_come(client):
+    activity, group, unit, window, phase, fams = _publish_setup(capacity=2, families=1)
+    window.opening_mode = "first_come"
+    window.requests_open_at = window.requests_close_at = window.results_at = None
+    window.save()
+    client.force_login(StaffFactory())
+    url = reverse("opening_staff:phase", args=[phase.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"action": "publier", "confirmer": "1"}, follow=True)
+    assert "pas en mode « phase de demandes »" in response.content.decode()
+    with pytest.raises(services.DomainError):
+        services.allocation_publish(phase=phase, now=AFTER)
+    assert not Booking.objects.exists()
