@@ -11,7 +11,8 @@ from .models import Booking
 from .services import BOOK, CANCEL, Change
 
 # States a parent may cancel from the planning (a place held by a booking they made or asked for).
-CANCELLABLE_STATES = ("reserved", "requested")
+# « asked »: a day asked for in a request phase (withdrawing it is a « cancel » in the basket).
+CANCELLABLE_STATES = ("reserved", "requested", selectors.ASKED)
 
 SESSION_KEY = "enrolment_basket"
 MAX_ITEMS = 2000
@@ -106,7 +107,7 @@ def basket_apply_pattern(basket, *, enrolments, start, end, pattern, action, now
                                                                          pattern=pattern, now=now, cat=cat):
             if not editable or state in selectors.LOCKED_STATES:
                 skipped += 1
-            elif (action == BOOK and state not in Booking.HOLDING_STATES) or (
+            elif (action == BOOK and state not in Booking.HOLDING_STATES and state != selectors.ASKED) or (
                     action == CANCEL and state in CANCELLABLE_STATES):
                 basket.set(e.child_id, unit_id, day, action)
                 added += 1

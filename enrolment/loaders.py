@@ -204,7 +204,9 @@ def _policies_load(activities):
     window_ids = [a.id for a in activities if a.booking_rule == rules.WINDOW]
     if window_ids:
         for w in BookingWindow.objects.filter(activity_id__in=window_ids).order_by("period_start"):
-            windows[w.activity_id].append(rules.Window(w.period_start, w.period_end, w.opens_on, w.closes_on, w.name))
+            windows[w.activity_id].append(rules.Window(
+                w.period_start, w.period_end, w.opens_on, w.closes_on, w.name, w.opening_mode, w.requests_open_at,
+                w.requests_close_at, w.results_at))
     return {
         a.id: rules.Policy(a.booking_rule, a.deadline_day, a.notice_days, a.notice_time, tuple(windows[a.id]))
         for a in activities

@@ -242,6 +242,10 @@ class SchoolHoliday(models.Model):
 class BookingWindow(models.Model):
     """Window rule: the days of [period_start, period_end] are bookable between opens_on and closes_on."""
 
+    class OpeningMode(models.TextChoices):
+        FIRST_COME = "first_come", "Premier arrivé, premier servi"
+        REQUESTS = "requests", "Phase de demandes puis attribution"
+
     activity = models.ForeignKey(
         Activity, verbose_name="activité", on_delete=models.CASCADE, related_name="booking_windows"
     )
@@ -250,11 +254,31 @@ class BookingWindow(models.Model):
     period_end = models.DateField("jours concernés au")
     opens_on = models.DateField("réservations ouvertes du", null=True, blank=True)
     closes_on = models.DateField("réservations ouvertes jusqu'au", help_text="Inclus, jusqu'à 23 h 59.")
+    # Fair opening (issue 17, the opening app): a request phase, then an allocation published by staff,
+    # then first-come for the places left (publication switches the mode back to FIRST_COME).
+    opening_mode = models.CharField(
+        "mode d'ouverture", max_length=12, choices=OpeningMode.choices, default=OpeningMode.FIRST_COME,
+        help_text="Phase de demandes : les familles demandent des jours sans prendre de place ; les places sont "
+                  "attribuées par les critères publiés puis un tirage au sort.",
+    )
+    requests_open_at = models.DateTimeField("demandes ouvertes le", null=True, blank=True)
+    requests_close_at = models.DateTimeField("demandes closes le", null=True, blank=True,
+                                             help_text="Jusqu'à cet instant exclu.")
+    results_at = models.DateTimeField("attribution annoncée le", null=True, blank=True,
+                                      help_text="Date et heure de publication annoncées aux familles.")
 
     class Meta:
         verbose_name = "période de réservation"
         verbose_name_plural = "périodes de réservation"
         ordering = ["activity", "period_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opening_mode="first_come") | Q(requests_open_at__isnull=False,
+                                                           requests_close_at__isnull=False,
+                                                           requests_close_at__gt=F("requests_open_at")),
+                name="booking_window_request_phase_dates",
+            ),
+        ]
 
     def __str__(self):
         return self.name

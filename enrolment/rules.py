@@ -14,6 +14,7 @@ import holidays as _holidays
 PARIS = ZoneInfo("Europe/Paris")
 
 MONTHLY, WINDOW, NOTICE = "monthly", "window", "notice"
+FIRST_COME, REQUESTS = "first_come", "requests"  # a window's opening mode (BookingWindow.OpeningMode)
 
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
              "novembre", "décembre")
@@ -29,6 +30,10 @@ class Window:
     opens_on: datetime.date | None
     closes_on: datetime.date
     name: str = ""
+    mode: str = FIRST_COME
+    requests_open_at: datetime.datetime | None = None
+    requests_close_at: datetime.datetime | None = None
+    results_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -94,12 +99,42 @@ def booking_opens_at(day, policy):
 class Decision:
     ok: bool
     reason: str = ""
+    # A window in its request phase: the parent may ask for the day (or withdraw the request); nothing is
+    # booked, no place is taken. ``reason`` then says when the allocation is published.
+    request: bool = False
+
+
+def fr_short_datetime(moment):
+    """« 13/06 à 18 h » (« 13/06 à 18 h 30 »), in Paris."""
+    local = moment.astimezone(PARIS)
+    return f"{local:%d/%m} à {local.hour} h" + (f" {local.minute:02d}" if local.minute else "")
+
+
+def request_phase_note(window):
+    """« Demande enregistrée — attribution le 13/06 à 18 h », what the calendar says of a request."""
+    when = window.results_at or window.requests_close_at
+    return f"Demande enregistrée — attribution le {fr_short_datetime(when)}"
+
+
+def request_phase_decision(window, now):
+    """The decision for a day of a window in request mode (``window.mode == REQUESTS``)."""
+    if now < window.requests_open_at:
+        return Decision(False, f"Phase de demandes à partir du {fr_datetime(window.requests_open_at)}.")
+    if now < window.requests_close_at:
+        return Decision(True, request_phase_note(window), request=True)
+    when = window.results_at or window.requests_close_at
+    return Decision(False, f"Phase de demandes close : attribution des places le {fr_short_datetime(when)}.")
 
 
 def can_change(day, policy, now):
-    """May a parent book or cancel ``day`` at ``now``? Returns a Decision with a French reason."""
-    if policy.rule == WINDOW and window_for(day, policy) is None:
-        return Decision(False, "Hors période de réservation : ce jour n'est dans aucune période ouverte.")
+    """May a parent book or cancel ``day`` at ``now``? Returns a Decision with a French reason (a window in
+    its request phase: ``request`` set, the parent asks rather than books)."""
+    if policy.rule == WINDOW:
+        w = window_for(day, policy)
+        if w is None:
+            return Decision(False, "Hors période de réservation : ce jour n'est dans aucune période ouverte.")
+        if w.mode == REQUESTS:
+            return request_phase_decision(w, now)
     opens = booking_opens_at(day, policy)
     if opens is not None and now < opens:
         return Decision(False, f"Réservations ouvertes à partir du {opens.astimezone(PARIS):%d/%m/%Y}.")
@@ -267,3 +302,8 @@ def month_weeks(year, month):
 
 def month_label(year, month):
     return f"{MONTHS_FR[month - 1]} {year}"
+
+
+def has_request_windows(policy):
+    """Does one of the policy's windows open with a request phase?"""
+    return policy.rule == WINDOW and any(w.mode == REQUESTS for w in policy.windows)

@@ -16,6 +16,7 @@ from families.models import AuthorisedPerson, Child
 from . import loaders, rules
 from .models import Activity, ActivityType, Booking, Enrolment, Occupancy, Structure, Unit, WaitingListEntry
 from .prices import unit_prices
+from .requests import request_store
 
 FEW_PLACES = 5
 
@@ -26,7 +27,10 @@ STATE_DISPLAY = {
     "excused": ("AE", "Absent excusé"),
     "absent_billed": ("AF", "Absent facturé"),
     "present": ("P", "Présent"),
+    # Not a booking state: a day asked for during a window's request phase (requests.py), holding no place.
+    "asked": ("D", "Demande enregistrée"),
 }
+ASKED = "asked"
 DAY_DISPLAY = {
     rules.CLOSED: ("—", "Fermé"),
     rules.CLOSURE: ("—", "Fermé"),
@@ -37,7 +41,7 @@ LEGEND = (
     ("✓", "Réservé"), ("?", "Demande en attente"), ("✗", "Refusé"), ("—", "Fermé"), ("F", "Férié"),
     ("V", "Vacances"), ("AE", "Absent excusé"), ("AF", "Absent facturé"), ("P", "Présent"), ("C", "Complet"),
     ("⊘", "Hors délai (non modifiable)"), ("LA", "Sur liste d'attente"), ("+", "Ajout dans le panier"),
-    ("−", "Annulation dans le panier"),
+    ("−", "Annulation dans le panier"), ("D", "Demande enregistrée (phase de demandes, aucune place prise)"),
 )
 LOCKED_STATES = ("present", "absent_billed", "excused")
 
@@ -111,7 +115,7 @@ class Cell:
             return True
         if self.basket == "cancel":
             return False
-        return self.state in ("reserved", "requested")
+        return self.state in ("reserved", "requested", ASKED)
 
     @property
     def editable_state(self):
@@ -197,6 +201,22 @@ def _child_day_rows(child_id, unit_ids, start, end, counter_groups):
     return booked, waits, occupancy
 
 
+def _asked(child_id, unit_ids, start, end, policy):
+    """{(unit_id, day)} the child asked for in a request phase (a query only when the activity has a window
+    in request mode)."""
+    if not unit_ids or not rules.has_request_windows(policy):
+        return set()
+    return request_store().asked(child_id=child_id, unit_ids=unit_ids, start=start, end=end)
+
+
+def _asked_label(day, policy):
+    """« Demande enregistrée — attribution le 13/06 à 18 h »."""
+    window = rules.window_for(day, policy)
+    if window is None or window.mode != rules.REQUESTS:
+        return STATE_DISPLAY[ASKED][1]
+    return rules.request_phase_note(window)
+
+
 def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, units=None, few=FEW_PLACES, cat=None):
     """The days of [start, end] (``shown`` narrows the in-range days, e.g. a month inside padded weeks)
     for one enrolment, with each unit's state. One query (the catalogue comes from the cache).
@@ -210,6 +230,7 @@ def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, uni
     group = enrolment.group
     counter_groups = [g.id if g else None for g in loaders.counter_groups(group)]
     booked, waits, occupancy = _child_day_rows(enrolment.child_id, unit_ids, start, end, counter_groups)
+    asked = _asked(enrolment.child_id, unit_ids, start, end, policy)
     overrides = cat.overrides if all(u in cat.units for u in unit_ids) else loaders.overrides_for(unit_ids,
                                                                                                     (start, end))
     child_id = enrolment.child_id
@@ -234,6 +255,9 @@ def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, uni
             if b is not None and b[1] in STATE_DISPLAY:
                 cell.booking_id, cell.state = b
                 cell.symbol, cell.label = STATE_DISPLAY[cell.state]
+            elif (uid, d.date) in asked:
+                cell.state, cell.symbol = ASKED, STATE_DISPLAY[ASKED][0]
+                cell.label = _asked_label(d.date, policy)
             left = None
             for g in counter_groups:
                 cap = overrides.get((uid, g, d.date), unit.capacity if g is None else group.capacity)
@@ -318,6 +342,9 @@ def pattern_targets(*, enrolment, start, end, pattern, now=None, cat=None):
         return []
     states = {(u, d): state for u, d, state in _child_bookings_between(child_id=enrolment.child_id, start=start, end=end)}
     policy = cat.policies[activity_id]
+    for key in _asked(enrolment.child_id, sorted(own), start, end, policy):
+        if states.get(key) not in STATE_DISPLAY:
+            states[key] = ASKED
     decisions = {}
     out = []
     for day, unit_id in pairs:
@@ -368,6 +395,22 @@ def _euros(amount):
     return "—" if amount is None else f"{amount:.2f} €".replace(".", ",")
 
 
+def _request_window(cat, unit, day):
+    """The window in request mode ``day`` of ``unit`` falls in, or None."""
+    policy = cat.policies.get(unit.activity_id)
+    if policy is None or not rules.has_request_windows(policy):
+        return None
+    window = rules.window_for(day, policy)
+    return window if window is not None and window.mode == rules.REQUESTS else None
+
+
+def _action_text(action, window):
+    if window is None:
+        return "Réservation" if action == "book" else "Annulation"
+    return (f"Demande ({rules.request_phase_note(window).split(' — ')[1]})" if action == "book"
+            else "Retrait de la demande")
+
+
 def basket_recap(*, family, items):
     """Lines (date, child, activity – unit, action, unit price, cost) and total of a basket, with their
     texts (computed here once rather than by filters in the template). One query, the units and their
@@ -393,6 +436,9 @@ def basket_recap(*, family, items):
         if prices is not None:
             price = prices.get((unit_id, day), Decimal("0.00")) if unit.billable else Decimal("0.00")
         cost = None if price is None else (price if action == "book" else -price)
+        window = _request_window(cat, unit, day)
+        if window is not None:  # a request phase: nothing is booked or billed before the allocation
+            cost = None
         if cost is not None:
             total += cost
         short = f"{day:%d/%m/%Y}"
@@ -401,7 +447,7 @@ def basket_recap(*, family, items):
             "key": f"{child_id}:{unit_id}:{day.isoformat()}",
             "day_text": f"{rules.WEEKDAYS_FR[day.weekday()].capitalize()} {short}",
             "label": f"{unit.activity.name} – {unit.name}",
-            "action_text": "Réservation" if action == "book" else "Annulation", "price_text": _euros(price),
+            "action_text": _action_text(action, window), "price_text": _euros(price),
             "cost_text": _euros(cost), "remove_text": f" la ligne du {short}, {unit.name}",
         })
     return {"lines": lines, "total": total, "total_text": _euros(total), "priced": prices is not None}

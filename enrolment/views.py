@@ -208,8 +208,19 @@ def month(request, enrolment_id, year, month):
         "editable_days": any(d.editable for d in days if d.is_open),
         "locked_reason": next((d.reason for d in days if d.is_open and not d.editable), ""),
         "urls": _month_urls(enrolment, cal, year, month),
+        "request_windows": _request_windows(enrolment, cal),
         **_month_markup(enrolment, cal, edit),
     })
+
+
+def _request_windows(enrolment, cal):
+    """The activity's windows in their request phase (or waiting for the allocation) that touch the month,
+    with what the calendar says of them (issue 17: requests, then an allocation)."""
+    policy = enrolment.catalogue.policies[enrolment.activity_id]
+    if not rules.has_request_windows(policy):
+        return []
+    return [{"window": w, "note": rules.request_phase_note(w)} for w in policy.windows
+            if w.mode == rules.REQUESTS and w.period_start <= cal["last"] and w.period_end >= cal["first"]]
 
 
 def _month_markup(enrolment, cal, edit):
@@ -329,8 +340,14 @@ def _basket_commit(request, basket):
         return _basket_page(request, basket, error=exc, status=400)
     basket.clear()
     basket.save()
-    messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
-                              f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé par e-mail.")
+    if result["booked"] or result["cancelled"]:
+        messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
+                                  f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé par "
+                                  f"e-mail.")
+    if result["asked"] or result["withdrawn"]:
+        messages.success(request, f"Demandes enregistrées : {result['asked']} jour(s) demandé(s), "
+                                  f"{result['withdrawn']} demande(s) retirée(s). Aucune place n'est prise avant "
+                                  f"l'attribution : vous pouvez modifier vos demandes jusqu'à la fin de la phase.")
     return redirect("enrolment:planning")
 
 

@@ -27,6 +27,7 @@ _sections = [
         ("Planning – Réservations", "enrolment:planning"),
         ("Mes réservations à confirmer", "enrolment:basket"),
         ("Agenda (calendrier à synchroniser)", "enrolment:feed_manage"),
+        ("Ouverture équitable des réservations : règles et résultats", "opening:index"),
         ("Petite enfance : mes demandes de place en crèche", "earlychildhood:index"),
         ("Demander une place en crèche", "earlychildhood:request"),
     ]),

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accessibilite/", views.accessibility_statement, name="accessibility"),
     path("plan-du-site/", views.sitemap_page, name="sitemap"),
     path("petite-enfance/", include("earlychildhood.urls")),
+    path("ouverture/", include("opening.urls")),
     # Staff pages outside the admin, staff only: the check is applied here, once per app (portal.staff).
     path("personnel/documents/", staff_only("documents.staff_urls")),
     path("personnel/inscriptions/", staff_only("enrolment.staff_urls")),
@@ -33,6 +34,7 @@ urlpatterns = [
     # The API Particulier simulator (identity): answers 404 unless API_PARTICULIER_SIMULATOR (refused in production).
     path("simulateurs/api-particulier/", include("identity.api_particulier_simulator")),
     path("personnel/petite-enfance/", staff_only("earlychildhood.staff_urls")),
+    path("personnel/ouverture/", staff_only("opening.staff_urls")),
 ]
 
 handler404 = "portal.views.not_found"

@@ -30,6 +30,7 @@ from portal.errors import BookingError
 from portal.mail import email_queue_many
 
 from .. import loaders, rules
+from ..requests import request_store
 from ..models import Booking, Enrolment, Unit, WaitingListEntry
 from .booking import ACTIVE, BOOK, family_emails, fr_day, serve_waiting_lists_after_commit
 from .occupancy import counter_keys, occupancy_lock, occupancy_read, occupancy_save
@@ -100,7 +101,7 @@ def _commit(*, family, changes, by, now, send_email=False):
     children, enrolments, existing = read.children, read.enrolments, read.bookings
 
     errors = []
-    to_book, to_cancel = [], []
+    to_book, to_cancel, to_ask = [], [], []
     for ch in changes:
         child, unit = children.get(ch.child_id), units.get(ch.unit_id)
         if child is None or unit is None:
@@ -118,6 +119,9 @@ def _commit(*, family, changes, by, now, send_email=False):
         decision = rules.can_change(ch.date, cat.policies[unit.activity_id], now)
         if not decision.ok:
             errors.append(f"{prefix} : {decision.reason}")
+            continue
+        if decision.request:  # request phase: asked (or withdrawn), no place taken (requests.py)
+            to_ask.append(ch)
             continue
         booking = existing.get((child.id, unit.id, ch.date))  # (id, state) or None
         if ch.action == BOOK:
@@ -145,6 +149,9 @@ def _commit(*, family, changes, by, now, send_email=False):
         errors += _place_errors(counters, to_book, to_cancel)
     if errors:
         _refuse(errors)
+    asked = withdrawn = 0
+    if to_ask:
+        asked, withdrawn = request_store().record(family=family, changes=to_ask, by=by, now=now)
 
     # Writes. The counters come last: nothing below may wait on another family's rows but them.
     booked, cancelled = _write_bookings(to_book, to_cancel, by=by, now=now)
@@ -155,7 +162,7 @@ def _commit(*, family, changes, by, now, send_email=False):
             date__in={b.date for b in booked},
         ).filter(_pairs_q((b.child_id, b.unit_id, b.date) for b in booked)).update(status=WaitingListEntry.Status.BOOKED)
     serve_waiting_lists_after_commit(days=[(ch.unit_id, ch.date) for ch, *_ in to_cancel], now=now)
-    result = {"booked": booked, "cancelled": cancelled}
+    result = {"booked": booked, "cancelled": cancelled, "asked": asked, "withdrawn": withdrawn}
     if send_email and (booked or cancelled):
         result["emails"] = _family_emails(family)
         booking_recap_email(family=family, result=result)

@@ -29,7 +29,7 @@ def upcoming_deadlines(*, today, days_before=REMIND_DAYS_BEFORE):
     windows = BookingWindow.objects.filter(
         activity__is_active=True, activity__booking_rule=Activity.BookingRule.WINDOW,
         closes_on__gte=today, closes_on__lte=today + datetime.timedelta(days=days_before),
-    ).select_related("activity")
+    ).exclude(opening_mode=BookingWindow.OpeningMode.REQUESTS).select_related("activity")  # nothing to book yet
     for w in windows:
         if w.opens_on is None or w.opens_on <= today:
             found.append((w.activity, w.period_start, w.period_end, w.closes_on))

@@ -20,15 +20,16 @@ from billing.services.payments import online_payment_start
 from billing.tests.factories import March, invoice_make
 from documents import services as documents_services
 from documents.models import DocumentType, RenewalCampaign
-from enrolment.models import WaitingListEntry
 from families.models import QuotientRecord
 from families.services_quotient import quotient_record_create
+from enrolment.models import BookingWindow, WaitingListEntry
 from families.tests.factories import AuthorisedPersonFactory
 from messaging import services as messaging_services
 from messaging.models import Service
 from menus.models import Menu
 from messaging.tests.factories import pdf_bytes, png_bytes, upload
 from news.models import NewsPost
+from opening.models import FamilyOutcome, RequestPhase
 from portal.staff import is_staff_only
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ PAYLOAD = {
 }
 
 # The tables a parent page could change: every model of the domain apps.
-DOMAIN_APPS = ("families", "documents", "enrolment", "billing", "messaging", "news", "menus")
+DOMAIN_APPS = ("families", "documents", "enrolment", "billing", "messaging", "news", "menus", "opening", "earlychildhood")
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -136,12 +137,18 @@ def family_a(parent):
     # The menus of A's structure: its page and PDF take the structure's id, scoped by A's enrolments.
     Menu.objects.create(structure=march.structure, starts_on=datetime.date(2026, 3, 2), ends_on=datetime.date(2026, 3, 6))
     crèche = _earlychildhood_objects(family)
+    # A published fair-opening allocation (opening app) with family A's outcome.
+    window = BookingWindow.objects.create(activity=march.activity, name="Mars", period_start=march.start,
+                                          period_end=march.end, closes_on=march.end)
+    phase = RequestPhase.objects.create(window=window, published_at=timezone.now())
+    FamilyOutcome.objects.create(phase=phase, family=family, rank=1, draw="0" * 64)
     by_param = {
         **crèche,
         "guardian_id": user.guardian.pk, "child_id": child.pk,
         "person_id": AuthorisedPersonFactory(child=child).pk, "enrolment_id": march.enrolment.pk,
         "booking_id": booking.pk, "entry_id": entry.pk, "reference": transaction.reference,
         "structure_id": march.structure.pk,
+        "phase_id": phase.pk,
     }
     by_url = {  # ``pk`` names a different model on each page
         "billing:invoice_pdf": invoice.pk, "billing:pay": invoice.pk,
