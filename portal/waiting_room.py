@@ -11,18 +11,15 @@ requests go through, as without a limit. ``WAITING_ROOM_LIMIT=0`` (the default) 
 The limit only sheds load when the servers accept more requests at once than the limit (gunicorn threads ×
 workers × servers above it); README « Salle d'attente » says how to size both.
 """
-import logging
 import random
 import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.template.loader import render_to_string
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 
 from .middleware import csp_policy
-
-logger = logging.getLogger(__name__)
 
 SLOT_KEY = "waitingroom:slot:{}"
 
