@@ -29,7 +29,7 @@ ROOT=$(pwd)
 PY=${PY:-$ROOT/.venv/bin/python}
 LOCUST=${LOCUST:-$ROOT/.venv/bin/locust}
 GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
-PORT=${PORT:-8077}
+export PORT=${PORT:-8077}  # exported: bench/cpu_split.py tells this run's gunicorn from others by it
 # 2 workers of 2 threads on 2 cores: the most pages/s and commits/s of the layouts measured (BENCHMARKS.md,
 # fourth session): a thread waiting on PostgreSQL (a query, a counter lock) leaves the core to the other.
 WORKERS=${WORKERS:-2}
@@ -171,30 +171,7 @@ opening() {  # parents NOT logged in arrive at fixed rates: the morning a bookin
     BENCH_OPENING="$OUT/opening.json" BENCH_OPENING_RATE=$actual run "opening-$rate" "$users" 50 "$((arrivals + tail))s" OpeningParent
     "$PY" bench/check_capacity.py | tee "$OUT/opening-${rate}_capacity.txt"
   done
-  "$PY" - "$OUT" ${OPENING_RATES:-2 5 10} <<'PY' | tee "$OUT/opening.md"
-import csv, sys
-out, rates = sys.argv[1], sys.argv[2:]
-def rows(rate):
-    return {r["Name"]: r for r in csv.DictReader(open(f"{out}/opening-{rate}_stats.csv"))}
-def errors(rate, status):
-    return sum(int(r["Occurrences"]) for r in csv.DictReader(open(f"{out}/opening-{rate}_failures.csv"))
-               if f"HTTP {status}" in r["Error"])
-def p(row, q):
-    return f"{int(row[q]) / 1000:.2f}" if row and row["Request Count"] != "0" else "–"
-print("| arrivals (issue's machine) | confirmed / arrived | arrival → confirmed p50 / p95 s | login p95 s | "
-      "commit p95 s | HTTP 5xx | 429 | 503 (salle d'attente) | over capacity |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for rate in rates:
-    r = rows(rate)
-    journey, login, commit = r.get("arrival → booking confirmed"), r.get("opening: login"), r.get("opening: commit")
-    arrived = int(r["opening: login page"]["Request Count"]) if "opening: login page" in r else 0
-    fives = sum(int(x["Occurrences"]) for x in csv.DictReader(open(f"{out}/opening-{rate}_failures.csv"))
-                if x["Error"].startswith("HTTP 5") and "503 (salle" not in x["Error"])
-    over = open(f"{out}/opening-{rate}_capacity.txt").read().split("; ")[-1].split(" over")[0]
-    print(f"| {rate} a second | {journey['Request Count'] if journey else 0} / {arrived} | {p(journey, '50%')} / "
-          f"{p(journey, '95%')} | {p(login, '95%')} | {p(commit, '95%')} | {fives} | {errors(rate, 429)} | "
-          f"{errors(rate, '503 (salle')} | {over} |")
-PY
+  "$PY" bench/opening_report.py "$OUT" ${OPENING_RATES:-2 5 10} | tee "$OUT/opening.md"
 }
 
 for s in $SCENARIOS; do

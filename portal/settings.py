@@ -219,7 +219,7 @@ ACCOUNT_FORMS = {"login": "portal.accounts.PortalLoginForm"}
 LOGIN_REMEMBER_DAYS = env.int("LOGIN_REMEMBER_DAYS", default=30)
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-# Every allauth limit, reviewed for a town (README « Limites de connexion »): tight per account ("key" is the
+# Every allauth limit, reviewed for a town (README « Opening morning »): tight per account ("key" is the
 # e-mail, "user" the logged-in account), wide per address ("ip", the client's behind a trusted proxy,
 # TRUSTED_PROXY_COUNT below), because a school, a town hall or a mobile carrier's NAT puts many parents
 # behind one address. In the shared cache, so the same on every server.
@@ -298,7 +298,7 @@ MIDDLEWARE.append("portal.middleware.OutboxSweepMiddleware")
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
-# --- Opening morning (issue 17): the « salle d'attente » (portal/waiting_room.py, README « Salle d'attente »)
+# --- Opening morning (issue 17): the « salle d'attente » (portal/waiting_room.py, README « Opening morning »)
 # At most WAITING_ROOM_LIMIT requests of the booking pages and login forms at once on all servers (slots in
 # the shared cache); the next get a French 503 page with Retry-After that retries by itself. 0: off.
 WAITING_ROOM_LIMIT = env.int("WAITING_ROOM_LIMIT", default=0)

@@ -9,7 +9,7 @@ expires. If the cache is down, ``get_many`` finds every slot free and ``add`` su
 requests go through, as without a limit. ``WAITING_ROOM_LIMIT=0`` (the default) turns it off.
 
 The limit only sheds load when the servers accept more requests at once than the limit (gunicorn threads ×
-workers × servers above it); README « Salle d'attente » says how to size both.
+workers × servers above it); README « Opening morning » says how to size both.
 """
 import random
 import secrets
