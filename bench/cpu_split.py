@@ -12,6 +12,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # An exited process's CPU is counted in its parent's: locust's lands in run_load.sh once it has ended.
 GROUPS = (("gunicorn", "gunicorn (Django)"), ("postgres", "PostgreSQL"), ("locust", "locust (load tool)"),
           ("run_load.sh", "locust (load tool, ended) and bench scripts"), ("redis", "Redis"))
+GUNICORN_HERE = GROUPS[0][1]
 
 
 def _group(pid):
@@ -19,6 +20,9 @@ def _group(pid):
         cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return None
+    port = os.environ.get("PORT")
+    if port and "gunicorn" in cmdline:  # the machine may run other portals' servers (tests of other checkouts)
+        return GUNICORN_HERE if f"127.0.0.1:{port}" in cmdline else "gunicorn (other servers on the machine)"
     for needle, name in GROUPS:
         if needle in cmdline:
             return name

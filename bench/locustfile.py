@@ -21,9 +21,12 @@ import os
 import random
 import re
 import threading
+import time
 from urllib.parse import urlencode
 
-from locust import between, constant, tag, task
+from gevent import sleep as gevent_sleep, spawn_later as gevent_spawn_later
+from locust import between, constant, events, tag, task
+from locust.exception import StopUser
 from locust.contrib.fasthttp import FastHttpUser
 
 DATA = json.load(open(os.environ.get("BENCH_USERS", "bench-results/users.json")))
@@ -196,3 +199,144 @@ class OnePage(Reader):
     @task
     def home_only(self):
         self.home()
+
+
+# --------------------------------------------------------------------------------------------- opening morning
+OPENING = json.load(open(os.environ["BENCH_OPENING"])) if os.environ.get("BENCH_OPENING") else None
+_opening_parents = iter(enumerate(OPENING["parents"])) if OPENING else iter(())
+OPENING_RATE = float(os.environ.get("BENCH_OPENING_RATE", "1"))
+_start = []
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FREE_BOX = re.compile(r'name="case" value="([0-9-]+):(\d+)" id="[^"]+"(?! checked)>')
+CHECKED_BOX = re.compile(r'name="case" value="([0-9-]+:\d+)" id="[^"]+" checked>')
+
+
+class OpeningParent(FastHttpUser):
+    """The morning bookings open (issue 17): a parent who is NOT logged in arrives, logs in through the real
+    form, opens the month calendar in edit mode, ticks 2–4 free Wednesdays, checks the recap and confirms,
+    thinking 1–3 s between steps (four pauses: about 8 s). One journey per parent, parent i arriving
+    i / ``BENCH_OPENING_RATE`` seconds after the first (spawn every user early: ``-u N -r 50``). Each parent comes from an address of its own (``X-Forwarded-For``, the server trusts
+    one proxy), as parents at home do. A full day is a clear refusal (counted apart): the parent drops it and
+    confirms the others. The 503 of the « salle d'attente » is waited out (``Retry-After``) and retried, as
+    its page does; 503, 429 and 5xx are counted as failures named by their status. « arrival → booking
+    confirmed » is the time from the login page to the confirmed booking, think time included."""
+
+    wait_time = constant(0)
+    insecure = True
+    think = (1.0, 3.0)
+
+    def on_start(self):
+        with _lock:
+            item = next(_opening_parents, None)
+        if item is None:
+            raise StopUser()
+        index, self.account = item
+        # Arrivals at a fixed rate, whatever locust's spawning does with a fractional rate: parent i arrives
+        # i / BENCH_OPENING_RATE seconds after the first (all users are spawned early and wait, idle).
+        with _lock:
+            if not _start:
+                _start.append(time.monotonic())
+        gevent_sleep(max(0.0, _start[0] + index / OPENING_RATE - time.monotonic()))
+        self.forwarded = {"X-Forwarded-For": f"198.18.{index // 250}.{index % 250 + 1}"}
+        self.rng = random.Random(index)
+
+    def pause(self):
+        gevent_sleep(self.rng.uniform(*self.think))
+
+    def send(self, method, url, name, data=None, expect=(200,)):
+        """One request, retried after a 503's Retry-After (at most 20 times), like the waiting room's page."""
+        for _ in range(20):
+            headers = dict(self.forwarded)
+            body = None
+            if data is not None:
+                body = urlencode(dict(data, csrfmiddlewaretoken=self.csrf), doseq=True)
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            with self.client.request(method, url, name=name, data=body, headers=headers, allow_redirects=False,
+                                     catch_response=True) as r:
+                if r.status_code in expect:
+                    r.success()
+                    return r
+                if r.status_code == 503 and r.headers.get("Retry-After"):
+                    r.failure("HTTP 503 (salle d'attente)")
+                    gevent_sleep(float(r.headers["Retry-After"]))
+                    continue
+                if r.status_code == 400 and name.startswith("opening: commit") and "complet" in (r.text or ""):
+                    r.success()
+                    return r
+                r.failure(f"HTTP {r.status_code}")
+                return None
+        return None
+
+    @task
+    def journey(self):
+        try:
+            self._journey()
+        finally:
+            _opening_done()
+        raise StopUser()
+
+    def _journey(self):
+        a = self.account
+        year, month = OPENING["month"]
+        arrived = time.monotonic()
+        page = self.send("GET", "/compte/login/", "opening: login page")
+        if page is None:
+            return
+        self.csrf = CSRF_FIELD.search(page.text).group(1)
+        self.pause()  # typing the password
+        if self.send("POST", "/compte/login/", "opening: login",
+                     {"login": a["email"], "password": OPENING["password"], "remember": "on"}, expect=(302,)) is None:
+            return
+        home = self.send("GET", "/", "opening: home")
+        if home is None:
+            return
+        self.csrf = CSRF_FIELD.search(home.text).group(1) if CSRF_FIELD.search(home.text) else self.csrf
+        self.pause()
+        url = f"/inscriptions/planning/{a['enrolment']}/{year}/{month}/"
+        cal = self.send("GET", url + "?modifier=1", "opening: month calendar (edit)")
+        if cal is None:
+            return
+        self.csrf = CSRF_FIELD.search(cal.text).group(1)
+        free = [f"{day}:{unit}" for day, unit in FREE_BOX.findall(cal.text) if unit == str(a["unit"])]
+        wanted = self.rng.sample(free, min(len(free), self.rng.randint(2, 4)))
+        if not wanted:  # every Wednesday already full
+            self.environment.events.request.fire(request_type="INFO", name="opening: nothing left to book",
+                                                 response_time=0, response_length=0, exception=None, context={})
+            return
+        self.pause()  # ticking
+        if self.send("POST", url, "opening: tick Wednesdays",
+                     {"case": CHECKED_BOX.findall(cal.text) + wanted, "suite": "recap"}, expect=(302,)) is None:
+            return
+        if self.send("GET", "/inscriptions/panier/", "opening: recap") is None:
+            return
+        self.pause()  # reading the recap
+        r = self.send("POST", "/inscriptions/panier/", "opening: commit", {"action": "commit"}, expect=(302,))
+        if r is not None and r.status_code == 400:
+            self.environment.events.request.fire(request_type="INFO", name="opening: commit refused (full)",
+                                                 response_time=0, response_length=0, exception=None, context={})
+            for d, m, y in FULL_DAY.findall(r.text):
+                self.send("POST", "/inscriptions/panier/", "opening: remove a full day",
+                          {"action": "remove", "key": f"{a['child']}:{a['unit']}:{y}-{m}-{d}"},
+                          expect=(302,))
+            r = self.send("POST", "/inscriptions/panier/", "opening: commit without the full days",
+                          {"action": "commit"}, expect=(302,))
+        if r is not None and r.status_code == 302:
+            self.environment.events.request.fire(
+                request_type="JOURNEY", name="arrival → booking confirmed",
+                response_time=(time.monotonic() - arrived) * 1000, response_length=0, exception=None, context={})
+
+
+_finished = [0]
+
+
+@events.init.add_listener
+def _keep_environment(environment, **kwargs):
+    _finished.append(environment)
+
+
+def _opening_done():
+    """The last parent's journey over: end the run (locust would otherwise wait for its -t)."""
+    with _lock:
+        _finished[0] += 1
+        if _finished[0] == len(OPENING["parents"]):
+            gevent_spawn_later(1, _finished[1].runner.quit)

@@ -14,17 +14,22 @@
 #              saturated, twice in turn: each page's requests/s as a share of the reference's
 #   race-holidays  150 parents on a holiday booking window: « Journée » every day of the first holiday week
 #              (120 places), then the same check
+#   opening    the morning bookings open (issue 17): parents NOT logged in arrive at 2, 5 and 10 a second
+#              (scaled by the reference page's req/s against 480), log in through the form, tick 2–4 Wednesdays
+#              and confirm with think time; arrival → confirmation, login and commit p95, errors, counters check
 # Every locust run is bounded (-t); gunicorn is stopped on exit. Results: bench-results/*.csv, *.md.
 #
 # Knobs: WORKERS (gunicorn workers, default 2), THREADS (threads per worker, default 2; 1: sync workers), ACCESS_LOG (1: gunicorn access log), PORT (8077), UNLOADED_TIME (45s), SATURATED_USERS (40),
-# SATURATED_TIME (60s), RACE_TIME (45s), RACERS (100), HOLIDAY_RACERS (150), READERS (2000).
+# SATURATED_TIME (60s), RACE_TIME (45s), RACERS (100), HOLIDAY_RACERS (150), READERS (2000);
+# opening: OPENING_RATES ("2 5 10" arrivals a second on the issue's 480 req/s machine), OPENING_SCALE (default:
+# reference req/s ÷ 480, measured first), OPENING_ARRIVALS (arrival time, 45 s), OPENING_TAIL (90 s to finish).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PY=${PY:-$ROOT/.venv/bin/python}
 LOCUST=${LOCUST:-$ROOT/.venv/bin/locust}
 GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
-PORT=${PORT:-8077}
+export PORT=${PORT:-8077}  # exported: bench/cpu_split.py tells this run's gunicorn from others by it
 # 2 workers of 2 threads on 2 cores: the most pages/s and commits/s of the layouts measured (BENCHMARKS.md,
 # fourth session): a thread waiting on PostgreSQL (a query, a counter lock) leaves the core to the other.
 WORKERS=${WORKERS:-2}
@@ -48,6 +53,9 @@ export SECURE_SSL_REDIRECT=False SECURE_COOKIES=False SECURE_HSTS_SECONDS=0
 export CONN_MAX_AGE=${CONN_MAX_AGE:-60}
 export LOG_LEVEL=WARNING
 export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+# Behind one trusted proxy, as in production: the opening scenario's parents each come from their own address
+# (X-Forwarded-For); the other scenarios send none, and REMOTE_ADDR is used.
+export TRUSTED_PROXY_COUNT=${TRUSTED_PROXY_COUNT:-1}
 export PYTHONDONTWRITEBYTECODE=1
 mkdir -p "$OUT"
 
@@ -102,12 +110,13 @@ run() {  # name users spawn-rate time class [tags]
   local name=$1 users=$2 rate=$3 time=$4 cls=$5 tags=${6:-}
   echo "== $name: $users users, $time"
   "$PY" bench/cpu_split.py snapshot "$OUT/$name.cpu.json"
+  local started=$SECONDS
   BENCH_USERS="$OUT/users.json" timeout --signal=INT $(( ${time%s} + 60 )) \
     "$LOCUST" -f bench/locustfile.py "$cls" --headless -u "$users" -r "$rate" -t "$time" --stop-timeout 10 \
     --host "http://127.0.0.1:$PORT" --csv "$OUT/$name" --only-summary --loglevel WARNING \
     ${tags:+--tags $tags} > "$OUT/$name.log" 2>&1 || true
   "$PY" bench/report.py "$OUT/$name" "$name" | tee "$OUT/$name.md"
-  "$PY" bench/cpu_split.py report "$OUT/$name.cpu.json" "${time%s}" | tee -a "$OUT/$name.md"
+  "$PY" bench/cpu_split.py report "$OUT/$name.cpu.json" "$((SECONDS - started))" | tee -a "$OUT/$name.md"
 }
 
 race_checks() {  # name key-in-users.json: counters, 5xx and the commit rate after a race
@@ -149,6 +158,22 @@ for rnd in (1, 2):
 PY
 }
 
+opening() {  # parents NOT logged in arrive at fixed rates: the morning a booking window opens
+  local arrivals=${OPENING_ARRIVALS:-45} tail=${OPENING_TAIL:-90} scale rate actual users
+  run opening-reference "${SATURATED_USERS:-40}" 20 20s OnePage reference > /dev/null
+  scale=${OPENING_SCALE:-$("$PY" -c "import csv, sys; r=[x for x in csv.DictReader(open(sys.argv[1])) if x['Name']=='Aggregated'][0]; print(round(float(r['Requests/s'])/480, 3))" "$OUT/opening-reference_stats.csv")}
+  echo "== opening: reference page $("$PY" -c "import csv, sys; r=[x for x in csv.DictReader(open(sys.argv[1])) if x['Name']=='Aggregated'][0]; print(round(float(r['Requests/s']), 1))" "$OUT/opening-reference_stats.csv") req/s → scale $scale of the issue's 480 req/s machine"
+  for rate in ${OPENING_RATES:-2 5 10}; do
+    actual=$("$PY" -c "print(round($rate * $scale, 2))")
+    users=$("$PY" -c "import math; print(max(1, math.ceil($actual * $arrivals)))")
+    "$PY" bench/prepare_opening.py --parents "$users" --out "$OUT/opening.json" | sed 's/^/   /'
+    echo "== opening at $rate a second (here $actual a second: $users parents over ${arrivals} s)"
+    BENCH_OPENING="$OUT/opening.json" BENCH_OPENING_RATE=$actual run "opening-$rate" "$users" 50 "$((arrivals + tail))s" OpeningParent
+    "$PY" bench/check_capacity.py | tee "$OUT/opening-${rate}_capacity.txt"
+  done
+  "$PY" bench/opening_report.py "$OUT" ${OPENING_RATES:-2 5 10} | tee "$OUT/opening.md"
+}
+
 for s in $SCENARIOS; do
   case $s in
     ratios) ratios ;;
@@ -156,6 +181,7 @@ for s in $SCENARIOS; do
     saturated) run saturated "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
     saturated-html) BENCH_PDF_WEIGHT=0 run saturated-html "${SATURATED_USERS:-40}" 20 "${SATURATED_TIME:-60s}" Reader ;;
     race) run race "${RACERS:-100}" 100 "${RACE_TIME:-45s}" Racer && race_checks race racers ;;
+    opening) opening ;;
     race-holidays) run race-holidays "${HOLIDAY_RACERS:-150}" 150 "${RACE_TIME:-45s}" HolidayRacer && race_checks race-holidays holiday_racers ;;
     *) echo "unknown scenario $s" >&2 ;;
   esac

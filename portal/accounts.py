@@ -1,5 +1,7 @@
-"""django-allauth adapter: parents only (no self sign-up), e-mails through the outbox."""
+"""django-allauth adapter (parents only, no self sign-up, e-mails through the outbox) and the login form
+with « Rester connecté »."""
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm
 from django.conf import settings
 
 from .mail import email_record
@@ -30,3 +32,22 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         if request.user.is_staff and not hasattr(request.user, "guardian"):
             return "/admin/"
         return super().get_login_redirect_url(request)
+
+
+class PortalLoginForm(LoginForm):
+    """allauth's login form (``ACCOUNT_FORMS["login"]``) whose « remember » box keeps the parent logged in on
+    that device for ``LOGIN_REMEMBER_DAYS`` days (30), so that nobody has to log in at 8:30 on an opening
+    morning. Unticked, allauth ends the session when the browser closes (and the server forgets it after
+    ``SESSION_COOKIE_AGE``, 8 hours)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = f"Rester connecté sur cet appareil ({settings.LOGIN_REMEMBER_DAYS} jours)"
+            self.fields["remember"].help_text = "À ne pas cocher sur un ordinateur partagé."
+
+    def login(self, request, redirect_url=None):
+        response = super().login(request, redirect_url)
+        if self.cleaned_data.get("remember"):
+            request.session.set_expiry(settings.LOGIN_REMEMBER_DAYS * 24 * 60 * 60)
+        return response

@@ -117,6 +117,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "portal.passwords.CharacterClassesValidator"},
 ]
+# Argon2id at the OWASP minimum (portal/passwords.py); PBKDF2 stays to verify older hashes, which are
+# rehashed with Argon2id at the next login.
+PASSWORD_HASHERS = [
+    "portal.passwords.PortalArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -208,14 +214,28 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_SESSION_REMEMBER = None  # the parent chooses: « Rester connecté » (portal.accounts.PortalLoginForm)
+ACCOUNT_FORMS = {"login": "portal.accounts.PortalLoginForm"}
+LOGIN_REMEMBER_DAYS = env.int("LOGIN_REMEMBER_DAYS", default=30)
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Every allauth limit, reviewed for a town (README « Opening morning »): tight per account ("key" is the
+# e-mail, "user" the logged-in account), wide per address ("ip", the client's behind a trusted proxy,
+# TRUSTED_PROXY_COUNT below), because a school, a town hall or a mobile carrier's NAT puts many parents
+# behind one address. In the shared cache, so the same on every server.
 ACCOUNT_RATE_LIMITS = {
-    # 5 failed logins per 5 minutes per (IP, e-mail), then a French message.
-    "login_failed": "5/5m/ip,5/5m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    "login": "300/m/ip",  # every login form sent; allauth's 30/m would refuse the 31st parent behind a NAT
+    "login_failed": "100/5m/ip,5/5m/key",  # the 6th wrong password in 5 minutes is refused, right or not
+    "signup": "20/m/ip",  # closed to parents today (invitations); kept at allauth's value for self-sign-up
+    "confirm_email": "1/3m/key",  # one verification e-mail per address every 3 minutes (allauth's)
+    "reset_password": "20/m/ip,3/15m/key",  # an e-mail per request: 3 per mailbox per quarter-hour, no more
+    "reset_password_from_key": "20/m/ip",  # the link's page; its token is unguessable (allauth's)
     "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "manage_email": "10/m/user",
+    "request_login_code": "20/m/ip,3/m/key",  # login by code is off
+    "change_phone": "1/m/user",  # phone login is off
+    "verify_phone": "1/30s/key,3/m/ip",
 }
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 INVITATION_VALIDITY_DAYS = env.int("INVITATION_VALIDITY_DAYS", default=14)
@@ -277,15 +297,6 @@ MIDDLEWARE.append("portal.middleware.OutboxSweepMiddleware")
 # limits (payment notifications) read the client address through this; with neither, REMOTE_ADDR.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="") or None
-# Per account: 5 failed logins per 5 minutes. Per address: high enough that a household, a school or a
-# town-hall network behind one address never locks its neighbours out (allauth's default login limit is
-# 30/min per address: 300 here), low enough to slow a password spray from one address.
-ACCOUNT_RATE_LIMITS = {
-    **ACCOUNT_RATE_LIMITS,
-    "login": "300/m/ip",
-    "login_failed": "100/5m/ip,5/5m/key",
-}
-
 # --- API Particulier: quotient familial CAF & MSA (identity, README « Configurer API Particulier ») -------
 # The token of the organisation's habilitation, and the API's address (production
 # https://particulier.api.gouv.fr, staging https://staging.particulier.api.gouv.fr). The SIRET sent as
@@ -295,3 +306,13 @@ API_PARTICULIER_BASE_URL = env("API_PARTICULIER_BASE_URL", default="").rstrip("/
 # The local simulator (same paths, answers and error codes) served by the portal under
 # /simulateurs/api-particulier/: development and tests only, refused with DEBUG off (identity.E001).
 API_PARTICULIER_SIMULATOR = env.bool("API_PARTICULIER_SIMULATOR", default=DEBUG)
+
+# --- Opening morning (issue 17): the « salle d'attente » (portal/waiting_room.py, README « Opening morning »)
+# At most WAITING_ROOM_LIMIT requests of the booking pages and login forms at once on all servers (slots in
+# the shared cache); the next get a French 503 page with Retry-After that retries by itself. 0: off.
+WAITING_ROOM_LIMIT = env.int("WAITING_ROOM_LIMIT", default=0)
+WAITING_ROOM_SLOT_SECONDS = env.int("WAITING_ROOM_SLOT_SECONDS", default=60)  # a dead process's slot frees itself
+WAITING_ROOM_RETRY_SECONDS = env.int("WAITING_ROOM_RETRY_SECONDS", default=5)  # Retry-After: 5 to 10 s, spread
+WAITING_ROOM_PATHS = ("/inscriptions/",)
+WAITING_ROOM_POST_PATHS = ("/compte/login/",)
+MIDDLEWARE.insert(MIDDLEWARE.index("portal.middleware.RejectNulBytesMiddleware") + 1, "portal.waiting_room.WaitingRoomMiddleware")
