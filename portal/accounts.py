@@ -3,6 +3,7 @@ with « Rester connecté »."""
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from .mail import email_record
 from .models import Organisation
@@ -23,6 +24,15 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             to=email, subject=message.subject, body_text=message.body, body_html=html,
             template=template_prefix.rsplit("/", 1)[-1],
         )
+
+    def get_client_ip(self, request):
+        # allauth raises ImproperlyConfigured (a 500) when X-Forwarded-For holds fewer addresses than
+        # TRUSTED_PROXY_COUNT: the request did not come through every trusted proxy, so no address in the
+        # header can be trusted. The limits then count the connecting address, never a forged one.
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            return request.META.get("REMOTE_ADDR", "")
 
     def get_logout_redirect_url(self, request):
         # The organisation may send parents back to the town's site once logged out (seed 002).
