@@ -26,3 +26,6 @@ CSRF_COOKIE_SECURE = False
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/portal-test-media"))  # noqa: F405
 PAYMENT_FAKE_PROVIDER = True
 OUTBOX_SWEEP_IN_REQUESTS = False  # sweeps are run explicitly by the tests (portal/middleware.py)
+FRANCECONNECT_LOCAL_PROVIDER = True  # the local OpenID provider (identity app) runs the real client offline
+FRANCECONNECT_CLIENT_ID, FRANCECONNECT_SECRET = "portail-familles-local", "secret-local-de-demonstration"
+SOCIALACCOUNT_PROVIDERS = {"franceconnect": {"APPS": [{"client_id": FRANCECONNECT_CLIENT_ID, "secret": FRANCECONNECT_SECRET, "settings": {"server_url": ""}}]}}

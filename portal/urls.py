@@ -17,6 +17,7 @@ urlpatterns = [
     path("facturation/", include("billing.urls")),
     path("messagerie/", include("messaging.urls")),
     path("actualites/", include("news.urls")),
+    path("identite/", include("identity.urls")),
     # Staff pages outside the admin, staff only: the check is applied here, once per app (portal.staff).
     path("personnel/documents/", staff_only("documents.staff_urls")),
     path("personnel/inscriptions/", staff_only("enrolment.staff_urls")),
