@@ -230,6 +230,11 @@ def userinfo(request):
     claims = {"iss": _issuer(request), "aud": grant["client_id"], "sub": grant["sub"], "iat": now,
               "exp": now + ID_TOKEN_TTL}
     claims.update({name: identity[name] for name in CLAIMS if name in grant["scope"]})
+    return userinfo_response(claims)
+
+
+def userinfo_response(claims):
+    """FranceConnect answers the userinfo as a JWT signed like the ID token (the tests make it misbehave here)."""
     return HttpResponse(sign(claims), content_type="application/jwt")
 
 
