@@ -132,22 +132,29 @@ def _lock_open(request):
 
 
 @transaction.atomic
-def registration_save(*, request, data, submit, email_verified, now=None):
-    """Save the family file typed by the parent; ``submit`` sends it to the service (e-mail confirmed first)."""
+def registration_save(*, request, data):
+    """Save the family file typed by the parent (a draft until sent)."""
     request = _lock_open(request)
     if request.status == RegistrationRequest.Status.SUBMITTED:
         raise IdentityError("Votre demande est déjà envoyée : pour la corriger, écrivez au service ci-dessous.")
     request.data = data
-    fields = ["data", "updated_at"]
-    if submit:
-        if not email_verified:
-            raise IdentityError(
-                "Confirmez d'abord votre adresse e-mail : cliquez sur le lien que nous vous avons envoyé. "
-                "Votre saisie est enregistrée."
-            )
-        request.status, request.submitted_at = RegistrationRequest.Status.SUBMITTED, now or timezone.now()
-        fields += ["status", "submitted_at"]
-    request.save(update_fields=fields)
+    request.save(update_fields=["data", "updated_at"])
+    return request
+
+
+@transaction.atomic
+def registration_submit(*, request, email_verified, now=None):
+    """Send the saved file to the service; the account's e-mail must be confirmed first."""
+    request = _lock_open(request)
+    if request.status != RegistrationRequest.Status.DRAFT:
+        raise IdentityError("Votre demande est déjà envoyée.")
+    if not email_verified:
+        raise IdentityError(
+            "Confirmez d'abord votre adresse e-mail : cliquez sur le lien que nous vous avons envoyé. "
+            "Votre saisie est enregistrée."
+        )
+    request.status, request.submitted_at = RegistrationRequest.Status.SUBMITTED, now or timezone.now()
+    request.save(update_fields=["status", "submitted_at", "updated_at"])
     return request
 
 

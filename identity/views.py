@@ -81,8 +81,9 @@ def registration(request):
             if valid:
                 submit = "envoyer" in request.POST
                 try:
-                    services.registration_save(request=reg, data=serialise(family_form, guardian_forms, child_forms),
-                                               submit=submit, email_verified=email_verified)
+                    services.registration_save(request=reg, data=serialise(family_form, guardian_forms, child_forms))
+                    if submit:
+                        services.registration_submit(request=reg, email_verified=email_verified)
                 except IdentityError as e:
                     messages.error(request, e.message)
                 else:
