@@ -3,9 +3,11 @@ through FranceConnect; the social adapter checks a FranceConnect link against th
 import secrets
 from urllib.parse import urlencode
 
+import requests
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
 from django.core import signing
 from django.shortcuts import redirect
@@ -48,7 +50,8 @@ class AccountAdapter(PortalAccountAdapter):
         try:
             provider = get_social_adapter(request).get_provider(request, PROVIDER_ID)
             endpoint = provider.get_oauth2_adapter(request).openid_config["end_session_endpoint"]
-        except Exception:  # noqa: BLE001 - FranceConnect unreachable: the portal session still ends
+        except (requests.RequestException, KeyError, ValueError, SocialApp.DoesNotExist):
+            # FranceConnect unreachable or without end-session endpoint: the portal session still ends.
             return super().get_logout_redirect_url(request)
         state = signing.dumps(secrets.token_urlsafe(16), salt=LOGOUT_STATE_SALT)
         query = urlencode({
