@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import path
 
 from . import local_provider, views
@@ -13,13 +12,14 @@ urlpatterns = [
     path("ma-demande/message/", views.registration_message, name="registration_message"),
 ]
 
-if settings.FRANCECONNECT_LOCAL_PROVIDER:  # development and tests only (identity/checks.py refuses it in production)
-    urlpatterns += [
-        path("fc-local/", local_provider.root, name="local_oidc_root"),
-        path("fc-local/.well-known/openid-configuration", local_provider.discovery, name="local_oidc_discovery"),
-        path("fc-local/jwks", local_provider.jwks, name="local_oidc_jwks"),
-        path("fc-local/authorize", local_provider.authorize, name="local_oidc_authorize"),
-        path("fc-local/token", local_provider.token, name="local_oidc_token"),
-        path("fc-local/userinfo", local_provider.userinfo, name="local_oidc_userinfo"),
-        path("fc-local/session/end", local_provider.end_session, name="local_oidc_end_session"),
-    ]
+# The local provider: every view answers 404 unless FRANCECONNECT_LOCAL_PROVIDER is on (development and tests;
+# identity/checks.py refuses it in production). Read per request, not when this module is imported.
+urlpatterns += [
+    path("fc-local/", local_provider.root, name="local_oidc_root"),
+    path("fc-local/.well-known/openid-configuration", local_provider.discovery, name="local_oidc_discovery"),
+    path("fc-local/jwks", local_provider.jwks, name="local_oidc_jwks"),
+    path("fc-local/authorize", local_provider.authorize, name="local_oidc_authorize"),
+    path("fc-local/token", local_provider.token, name="local_oidc_token"),
+    path("fc-local/userinfo", local_provider.userinfo, name="local_oidc_userinfo"),
+    path("fc-local/session/end", local_provider.end_session, name="local_oidc_end_session"),
+]
