@@ -165,3 +165,22 @@ def test_a_franceconnect_newcomer_signs_up_with_the_identity_pre_filled(fc_brows
     assert reg.identity["birthdate"] == "1990-02-17"
     assert reg.data["guardians"][0]["last_name"] == "DURAND"
     assert 'value="1990-02-17"' in response.text
+
+
+def test_the_request_page_runs_the_same_queries_with_few_or_many_messages(client, open_registration,
+                                                                          django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reg = _submitted(client)
+    client.get("/identite/ma-demande/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/identite/ma-demande/").status_code == 200
+    RegistrationMessage.objects.bulk_create(
+        RegistrationMessage(request=reg, author=reg.user, body=f"Message {i}", from_staff=i % 2 == 0) for i in range(150))
+    with django_assert_max_num_queries(8):
+        page = client.get("/identite/ma-demande/")
+    assert "Message 149" in _text(page)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/identite/ma-demande/")
+    assert len(many) == len(few), (len(few), len(many))
