@@ -128,6 +128,8 @@ class Guardian(TimeStampedModel):
     civility = models.CharField("civilité", max_length=3, choices=Civility.choices)
     last_name = models.CharField("nom", max_length=100)
     first_name = models.CharField("prénom", max_length=100)
+    # Compared with the identity FranceConnect returns when a parent links it (identity app).
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
     relationship = models.CharField("lien avec les enfants", max_length=10, choices=Relationship.choices)
     email = models.EmailField("e-mail", blank=True)
     mobile_phone = models.CharField("téléphone portable", max_length=30, blank=True)

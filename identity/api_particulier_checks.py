@@ -14,5 +14,5 @@ def api_particulier_simulator_check(app_configs=None, **kwargs):
         "Le simulateur d'API Particulier est activé alors que DEBUG est désactivé.",
         hint="Retirez API_PARTICULIER_SIMULATOR (ou mettez-le à false) et renseignez API_PARTICULIER_TOKEN et "
              "API_PARTICULIER_BASE_URL (README « Configurer API Particulier »).",
-        id="identity.E001",
+        id="identity.E002",
     )]

@@ -7,4 +7,8 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identité et données de l'État (FranceConnect, API Particulier, comptes créés par les familles)"
 
     def ready(self):
-        from . import api_particulier_checks, quotient_demo  # noqa: F401  (register the system check, the demo step)
+        # System checks (refuse the local provider and the API Particulier simulator in production) and demo
+        # data, registered into core.
+        from . import api_particulier_checks, checks, demo, quotient_demo  # noqa: F401
+
+        checks.refuse_insecure_start()

@@ -41,3 +41,7 @@ class MessagingError(DomainError):
 
 class UploadError(DomainError):
     pass
+
+
+class IdentityError(DomainError):
+    """FranceConnect links and families' own account requests (identity app)."""

@@ -36,7 +36,9 @@ ADMIN_POLICY = (
 
 
 class SecurityHeadersMiddleware:
-    POLICY = csp_policy()
+    # Forms post to the portal, and may be redirected to the identity provider (FranceConnect login and
+    # logout): its origin is in CSP_FORM_ACTION_EXTRA (settings).
+    POLICY = csp_policy(form_action=("'self'", *getattr(settings, "CSP_FORM_ACTION_EXTRA", ())))
     ADMIN_POLICY = ADMIN_POLICY
 
     def __init__(self, get_response):

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",  # FranceConnect (identity app)
     "crispy_forms",
     "crispy_bootstrap5",
     "portal",
@@ -226,7 +227,7 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_RATE_LIMITS = {
     "login": "300/m/ip",  # every login form sent; allauth's 30/m would refuse the 31st parent behind a NAT
     "login_failed": "100/5m/ip,5/5m/key",  # the 6th wrong password in 5 minutes is refused, right or not
-    "signup": "20/m/ip",  # closed to parents today (invitations); kept at allauth's value for self-sign-up
+    "signup": "5/m/ip,30/h/ip",  # families who sign up themselves (identity): a household or a school NAT, not a bot
     "confirm_email": "1/3m/key",  # one verification e-mail per address every 3 minutes (allauth's)
     "reset_password": "20/m/ip,3/15m/key",  # an e-mail per request: 3 per mailbox per quarter-hour, no more
     "reset_password_from_key": "20/m/ip",  # the link's page; its token is unguessable (allauth's)
@@ -304,7 +305,7 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="") o
 API_PARTICULIER_TOKEN = env("API_PARTICULIER_TOKEN", default="")
 API_PARTICULIER_BASE_URL = env("API_PARTICULIER_BASE_URL", default="").rstrip("/")
 # The local simulator (same paths, answers and error codes) served by the portal under
-# /simulateurs/api-particulier/: development and tests only, refused with DEBUG off (identity.E001).
+# /simulateurs/api-particulier/: development and tests only, refused with DEBUG off (identity.E002).
 API_PARTICULIER_SIMULATOR = env.bool("API_PARTICULIER_SIMULATOR", default=DEBUG)
 
 # --- Opening morning (issue 17): the « salle d'attente » (portal/waiting_room.py, README « Opening morning »)
@@ -316,3 +317,35 @@ WAITING_ROOM_RETRY_SECONDS = env.int("WAITING_ROOM_RETRY_SECONDS", default=5)  #
 WAITING_ROOM_PATHS = ("/inscriptions/",)
 WAITING_ROOM_POST_PATHS = ("/compte/login/",)
 MIDDLEWARE.insert(MIDDLEWARE.index("portal.middleware.RejectNulBytesMiddleware") + 1, "portal.waiting_room.WaitingRoomMiddleware")
+
+# --- FranceConnect and families who sign up themselves (identity app, issue 16; README « Configurer
+# FranceConnect pour une commune ») --------------------------------------------------------------------
+ACCOUNT_ADAPTER = "identity.adapters.AccountAdapter"  # portal's adapter, plus signup when the organisation allows it
+SOCIALACCOUNT_ADAPTER = "identity.adapters.SocialAccountAdapter"
+# New accounts confirm their e-mail (a link through the outbox) before their request can be sent; accounts
+# opened by staff are not asked again at login.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "optional"
+SOCIALACCOUNT_AUTO_SIGNUP = False  # a FranceConnect newcomer confirms the e-mail address to use
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an e-mail never links an identity to an account by itself
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the button posts (CSRF token)
+FRANCECONNECT_CLIENT_ID = env("FRANCECONNECT_CLIENT_ID", default="")
+FRANCECONNECT_SECRET = env("FRANCECONNECT_SECRET", default="")
+# Integration: https://fcp-low.sbx.dev-franceconnect.fr/api/v2/.well-known/openid-configuration
+# Production:  https://oidc.franceconnect.gouv.fr/api/v2/.well-known/openid-configuration
+FRANCECONNECT_DISCOVERY_URL = env("FRANCECONNECT_DISCOVERY_URL", default="")
+FRANCECONNECT_SCOPE = env("FRANCECONNECT_SCOPE", default="openid given_name family_name birthdate email")
+FRANCECONNECT_ACR_VALUES = env("FRANCECONNECT_ACR_VALUES", default="eidas1")
+# The project's own OpenID provider with demo identities (identity/local_provider.py): development and tests
+# only; a system check refuses it with DEBUG off. Used when no discovery URL is set.
+FRANCECONNECT_LOCAL_PROVIDER = env.bool("FRANCECONNECT_LOCAL_PROVIDER", default=DEBUG)
+if FRANCECONNECT_LOCAL_PROVIDER and not FRANCECONNECT_CLIENT_ID:
+    FRANCECONNECT_CLIENT_ID, FRANCECONNECT_SECRET = "portail-familles-local", "secret-local-de-demonstration"
+SOCIALACCOUNT_PROVIDERS = {
+    "franceconnect": {"APPS": [{"client_id": FRANCECONNECT_CLIENT_ID, "secret": FRANCECONNECT_SECRET,
+                                "settings": {"server_url": FRANCECONNECT_DISCOVERY_URL}}]}
+    if FRANCECONNECT_CLIENT_ID else {"APPS": []},
+}
+MIDDLEWARE.append("identity.middleware.PendingRegistrationMiddleware")
+# The login button and the logout form are redirected to FranceConnect: its origin may end a form's navigation.
+CSP_FORM_ACTION_EXTRA = ["/".join(FRANCECONNECT_DISCOVERY_URL.split("/")[:3])] if FRANCECONNECT_DISCOVERY_URL else []

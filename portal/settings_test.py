@@ -27,3 +27,6 @@ MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/portal-test-media"))  
 PAYMENT_FAKE_PROVIDER = True
 OUTBOX_SWEEP_IN_REQUESTS = False  # sweeps are run explicitly by the tests (portal/middleware.py)
 API_PARTICULIER_SIMULATOR = True  # the simulator answers the client's calls in tests (no network)
+FRANCECONNECT_LOCAL_PROVIDER = True  # the local OpenID provider (identity app) runs the real client offline
+FRANCECONNECT_CLIENT_ID, FRANCECONNECT_SECRET = "portail-familles-local", "secret-local-de-demonstration"
+SOCIALACCOUNT_PROVIDERS = {"franceconnect": {"APPS": [{"client_id": FRANCECONNECT_CLIENT_ID, "secret": FRANCECONNECT_SECRET, "settings": {"server_url": ""}}]}}

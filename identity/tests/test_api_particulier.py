@@ -126,7 +126,7 @@ def test_real_session_retries_server_errors_once_but_not_read_timeouts():
 def test_simulator_is_refused_in_production(settings, monkeypatch):
     monkeypatch.setattr(api_particulier_checks, "is_test_settings", lambda: False)
     settings.DEBUG, settings.API_PARTICULIER_SIMULATOR = False, True
-    assert [e.id for e in api_particulier_checks.api_particulier_simulator_check()] == ["identity.E001"]
+    assert [e.id for e in api_particulier_checks.api_particulier_simulator_check()] == ["identity.E002"]
     settings.API_PARTICULIER_SIMULATOR = False
     assert api_particulier_checks.api_particulier_simulator_check() == []
 
