@@ -1,5 +1,6 @@
-"""django-allauth adapter (parents only, no self sign-up, e-mails through the outbox) and the login form
-with « Rester connecté »."""
+"""django-allauth adapter (parents only, e-mails through the outbox, the client address behind the trusted
+proxies) and the login form with « Rester connecté ». Core opens no sign-up: the identity app's adapter
+(``ACCOUNT_ADAPTER``) extends this one and opens it when the organisation lets families sign up themselves."""
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm
 from django.conf import settings
@@ -11,7 +12,7 @@ from .models import Organisation
 
 class PortalAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
-        # Accounts are created by staff, who send an invitation; nobody signs up alone.
+        # Core alone: accounts are created by staff, who send an invitation (identity.adapters opens sign-up).
         return False
 
     def send_mail(self, template_prefix, email, context):
