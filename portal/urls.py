@@ -22,6 +22,7 @@ urlpatterns = [
     path("personnel/inscriptions/", staff_only("enrolment.staff_urls")),
     path("personnel/facturation/", staff_only("billing.staff_urls")),
     path("personnel/messagerie/", staff_only("messaging.staff_urls")),
+    path("personnel/rapports/", staff_only("reports.staff_urls")),
 ]
 
 handler404 = "portal.views.not_found"
