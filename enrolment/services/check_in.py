@@ -82,8 +82,8 @@ def _undo(booking):
         raise BookingError("Aucun pointage à annuler.")
     last.undone = True
     last.save(update_fields=["undone"])
-    if booking.walk_in and last.previous_state == Booking.State.CANCELLED:
-        # The child added at check-in by mistake: the day is given back, as if never booked.
+    if last.previous_state not in Booking.HOLDING_STATES and booking.state in Booking.HOLDING_STATES:
+        # The child added at check-in by mistake: the place is given back, as if never booked.
         occupancy_release(unit_id=booking.unit_id, group=booking.enrolment.group, day=booking.date)
     booking.state = last.previous_state
     booking.arrived_at, booking.left_at = last.previous_arrived_at, last.previous_left_at
