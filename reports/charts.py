@@ -3,8 +3,8 @@ Each chart is shown with its data as a table (the chart is an image with a text 
 import math
 from dataclasses import dataclass, field
 
-WIDTH, HEIGHT = 640, 240
-LEFT, BOTTOM, TOP, RIGHT = 48, 40, 12, 8
+WIDTH, HEIGHT = 480, 240
+LEFT, BOTTOM, TOP, RIGHT = 52, 40, 12, 8
 
 
 @dataclass
@@ -70,10 +70,11 @@ def bar_chart(*, title, labels, series, limit=None, label_every=None):
         if limit is not None and limit[i] is not None:
             y = round(chart.plot_bottom - plot_h * float(limit[i]) / top, 2)
             chart.limit_line.append((round(chart.plot_left + i * slot, 2), y, round(chart.plot_left + (i + 1) * slot, 2), y))
-    every = label_every or max(1, (n + 11) // 12)
+    every = label_every or max(1, (n + 7) // 8)  # at most 8 labels: legible on a phone
     chart.x_labels = [(round(chart.plot_left + i * slot + slot / 2, 2), str(label))
                       for i, label in enumerate(labels) if i % every == 0]
-    chart.ticks = [(round(chart.plot_bottom - plot_h * k / 4, 2), _tick(top * k / 4)) for k in range(5)]
+    steps = next((d for d in (4, 5, 2) if float(top) % d == 0), 1)  # round tick values (1250: 5 × 250)
+    chart.ticks = [(round(chart.plot_bottom - plot_h * k / steps, 2), _tick(top * k / steps)) for k in range(steps + 1)]
     return chart
 
 

@@ -131,7 +131,8 @@ def quotient_spread(*, today):
             q &= Q(quotient__lt=high)
         aggregates[f"b{i}"] = Count("id", filter=q)
     counts = Family.objects.aggregate(**aggregates)
-    rows = [{"label": rules.quotient_bracket_label(low, high), "families": counts[f"b{i}"]}
-            for i, (low, high) in enumerate(rules.QUOTIENT_BRACKETS)]
-    rows.append({"label": "QF inconnu ou périmé", "families": counts["total"] - sum(r["families"] for r in rows)})
+    rows = [{"label": rules.quotient_bracket_label(low, high), "short": f"≥ {low}" if high is None else f"{low}–{high - 1}",
+             "families": counts[f"b{i}"]} for i, (low, high) in enumerate(rules.QUOTIENT_BRACKETS)]
+    rows.append({"label": "QF inconnu ou périmé", "short": "inconnu",
+                 "families": counts["total"] - sum(r["families"] for r in rows)})
     return rows

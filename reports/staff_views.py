@@ -90,6 +90,6 @@ def statistics(request):
     spread = selectors.quotient_spread(today=today)
     context["quotients"] = spread
     context["quotient_chart"] = charts.bar_chart(title="Familles par tranche de quotient familial",
-                                                 labels=[r["label"] for r in spread],
+                                                 labels=[r["short"] for r in spread],
                                                  series=[("Familles", [r["families"] for r in spread])], label_every=1)
     return render(request, "reports/staff/statistics.html", context)
