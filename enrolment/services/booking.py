@@ -117,6 +117,9 @@ def booking_declare_absence(*, booking, by, reason="", certificate=None, now=Non
             # Marked « absent non excusé » at check-in (or declared late): the family may still send a
             # justification, which staff examine as any certificate (booking_excuse).
             return _absence_justify(booking, by=by, reason=reason, certificate=certificate, now=now)
+        if booking.state in (Booking.State.ABSENT_BILLED, Booking.State.EXCUSED) and booking.excuse:
+            raise BookingError(f"Un justificatif a déjà été envoyé pour cette absence "
+                               f"({booking.get_excuse_display().lower()}).")
         if booking.state not in ACTIVE:
             raise BookingError("Ce jour n'est pas réservé : aucune absence à déclarer.")
         today = timezone.localdate(now, rules.PARIS)

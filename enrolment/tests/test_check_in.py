@@ -166,3 +166,26 @@ def test_check_in_page_queries_are_bounded(client, staff_user, django_assert_max
     assert len(re.findall(r'class="checkin-row" data-booking="\d+"', page)) == 2 * children
     assert "Attendus : <strong data-count=\"expected\">" + str(2 * children) in page
     assert "Peuvent venir chercher" in page and "Tous présents" in page
+
+
+def test_the_family_sends_a_justification_for_an_absence_marked_at_check_in(client, booked, staff_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    check_in_tap(tap_id=uuid.uuid4(), booking_id=booked.pk, action="absent", tapped_at=AT, by=staff_user)
+    client.force_login(booked.child.family.guardians.first().user)
+    url = reverse("enrolment:absence", args=[booked.pk])
+    page = client.get(url).content.decode()
+    assert "Absence non excusée" in page and "Envoyer le justificatif" in page
+    import io
+
+    from pypdf import PdfWriter
+
+    writer, buffer = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(buffer)
+    pdf = SimpleUploadedFile("certificat.pdf", buffer.getvalue(), content_type="application/pdf")
+    client.post(url, {"reason": "Fièvre", "certificate": pdf})
+    booked.refresh_from_db()
+    assert booked.state == "absent_billed" and booked.excuse == "requested"
+    page = client.get(url).content.decode()
+    assert "Envoyer le justificatif" not in page and "justificatif à examiner" in page
