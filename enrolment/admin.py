@@ -81,7 +81,7 @@ class ActivityAdmin(admin.ModelAdmin):
         ("Inscriptions", {"fields": (("enrolment_opens", "enrolment_closes"), "auto_validate", "prebook_regular",
                                      "requires_complete_file")}),
         ("Réservations", {"fields": ("booking_rule", "deadline_day", ("notice_days", "notice_time"),
-                                     "bookings_need_approval"),
+                                     "bookings_need_approval", "walk_in_billed"),
                           "description": "Heures de Paris. Règle « période » : renseigner les périodes de "
                                          "réservation plus bas."}),
     )
@@ -207,14 +207,14 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ("date", "child", "unit", "state", "excuse", "updated_at")
-    list_filter = ("state", "excuse", "unit__activity__activity_type__structure", "unit__activity")
+    list_display = ("date", "child", "unit", "state", "excuse", "arrived_at", "left_at", "walk_in", "updated_at")
+    list_filter = ("state", "excuse", "walk_in", "unit__activity__activity_type__structure", "unit__activity")
     search_fields = ("child__first_name", "child__last_name", "child__family__name")
     date_hierarchy = "date"
     raw_id_fields = ("child", "enrolment")
     readonly_fields = ("child", "unit", "date", "enrolment", "state", "created_at", "updated_at", "booked_by",
                        "decided_by", "decided_at", "refusal_reason", "absence_declared_at", "absence_reason",
-                       "certificate_link", "excuse")
+                       "certificate_link", "excuse", "arrived_at", "left_at", "walk_in")
     exclude = ("medical_certificate",)
     actions = ["accept", "refuse", "cancel", "excuse_absence", "refuse_excuse"]
 

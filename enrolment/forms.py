@@ -140,3 +140,11 @@ class WaitingListForm(forms.Form):
 
 class AttendanceDayForm(forms.Form):
     date = forms.DateField(label="Jour", widget=DateInput(), initial=datetime.date.today)
+
+
+class CheckInWalkInForm(forms.Form):
+    """A child come without a booking, as the check-in page sends it."""
+
+    enrolment = forms.IntegerField(min_value=1)
+    unit = forms.IntegerField(min_value=1)
+    date = forms.DateField(input_formats=["%Y-%m-%d"])

@@ -111,6 +111,11 @@ class Activity(models.Model):
     )
     notice_time = models.TimeField("heure limite du délai de prévenance", default=datetime.time(12, 0))
     color = models.CharField("couleur (planning)", max_length=7, blank=True)
+    walk_in_billed = models.BooleanField(
+        "facturer un enfant venu sans réservation", default=True,
+        help_text="Pointé présent sans réservation : facturé comme un jour réservé. Sinon, signalé au service "
+                  "sans être facturé.",
+    )
 
     class Meta:
         verbose_name = "activité"
@@ -436,6 +441,10 @@ class Booking(models.Model):
     absence_reason = models.CharField("motif de l'absence", max_length=250, blank=True)
     medical_certificate = models.FileField("certificat médical", upload_to="certificats/%Y/", blank=True)
     excuse = models.CharField("justificatif", max_length=10, choices=Excuse.choices, blank=True, default="")
+    # Check-in (pointage): times of arrival and departure, and a child who came without a booking.
+    arrived_at = models.TimeField("heure d'arrivée", null=True, blank=True)
+    left_at = models.TimeField("heure de départ", null=True, blank=True)
+    walk_in = models.BooleanField("venu sans réservation", default=False)
 
     class Meta:
         verbose_name = "réservation"
@@ -452,6 +461,38 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"{self.child} – {self.unit.name} – {self.date:%d/%m/%Y}"
+
+
+class CheckInTap(models.Model):
+    """One tap on the check-in page, kept by its client-generated id: a tap sent twice (the device retrying
+    after a network cut) is applied once. Keeps what the booking was before, for « Annuler »."""
+
+    class Action(models.TextChoices):
+        ARRIVE = "arrive", "Arrivée"
+        LEAVE = "leave", "Départ"
+        ABSENT = "absent", "Absent"
+        UNDO = "undo", "Annulation du dernier pointage"
+
+    id = models.UUIDField(primary_key=True)
+    booking = models.ForeignKey(Booking, verbose_name="réservation", on_delete=models.CASCADE, related_name="taps")
+    action = models.CharField("action", max_length=8, choices=Action.choices)
+    tapped_at = models.DateTimeField("pointé le")
+    recorded_at = models.DateTimeField("reçu le", auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.SET_NULL, null=True,
+                           related_name="+")
+    previous_state = models.CharField("état avant", max_length=14)
+    previous_arrived_at = models.TimeField(null=True, blank=True)
+    previous_left_at = models.TimeField(null=True, blank=True)
+    undone = models.BooleanField("annulé", default=False)
+
+    class Meta:
+        verbose_name = "pointage"
+        verbose_name_plural = "pointages"
+        ordering = ["booking", "tapped_at"]
+        indexes = [models.Index(fields=["booking", "recorded_at"], name="check_in_tap_booking")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} – {self.booking_id}"
 
 
 class Occupancy(models.Model):

@@ -7,14 +7,16 @@ import functools
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, CharField, Prefetch, Q, Value
+from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from families.models import AuthorisedPerson, Child
 
 from . import loaders, rules
-from .models import Activity, ActivityType, Booking, Enrolment, Occupancy, Structure, Unit, WaitingListEntry
+from .models import (
+    Activity, ActivityType, Booking, CheckInTap, Enrolment, Occupancy, Structure, Unit, WaitingListEntry,
+)
 from .prices import unit_prices
 from .requests import request_store
 
@@ -531,3 +533,55 @@ def pending_enrolments(*, family):
 def pending_booking_requests(*, family, today):
     """Booking requests awaiting staff, from ``today`` on."""
     return Booking.objects.for_family(family).filter(state=Booking.State.REQUESTED, date__gte=today)
+
+
+# --------------------------------------------------------------------------- check-in (pointage)
+CHECK_IN_STATES = ("reserved", "present", "absent_billed", "excused")
+EXPECTED_STATES = ("reserved", "present", "absent_billed")  # an excused child is not expected
+
+
+def check_in_counters(bookings):
+    """Expected / present / absent children over bookings (one child counted once per unit)."""
+    states = [b.state for b in bookings]
+    return {"expected": sum(s in EXPECTED_STATES for s in states), "present": states.count("present"),
+            "absent": states.count("absent_billed") + states.count("excused")}
+
+
+def check_in_sheet(*, day, structure, activity=None, unit=None):
+    """Today's children of one site, per activity and unit, then by group, as animators work; with health
+    flags, pick-up persons and the enrolled children who may come unbooked. Four queries whatever the
+    number of children."""
+    qs = (Booking.objects.filter(date=day, state__in=CHECK_IN_STATES, unit__activity__activity_type__structure=structure)
+          .select_related("child__health", "unit__activity", "enrolment__group")
+          .annotate(can_undo=Exists(CheckInTap.objects.filter(booking=OuterRef("pk"), undone=False)
+                                    .exclude(action="undo")))
+          .order_by("unit__activity__name", "unit__order", "unit_id", "enrolment__group__name",
+                    "child__last_name", "child__first_name"))
+    if activity is not None:
+        qs = qs.filter(unit__activity=activity)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    bookings = list(qs)
+    persons = defaultdict(list)
+    for p in AuthorisedPerson.objects.filter(child_id__in={b.child_id for b in bookings}, can_pick_up=True):
+        persons[p.child_id].append(p)
+    sections, by_unit = [], {}
+    for b in bookings:
+        b.health_info = getattr(b.child, "health", None)
+        b.pick_up = persons[b.child_id]
+        section = by_unit.get(b.unit_id)
+        if section is None:
+            section = by_unit[b.unit_id] = {"unit": b.unit, "activity": b.unit.activity, "groups": {}, "bookings": []}
+            sections.append(section)
+        section["bookings"].append(b)
+        section["groups"].setdefault(b.enrolment.group.name, []).append(b)
+    for section in sections:
+        section["counters"] = check_in_counters(section["bookings"])
+        section["groups"] = list(section["groups"].items())
+    # Children enrolled (validated) in the activities shown, for « venu sans réservation ».
+    enrolments = Enrolment.objects.validated().filter(
+        activity__activity_type__structure=structure, activity__season_start__lte=day, activity__season_end__gte=day,
+    ).select_related("child", "activity").order_by("child__last_name", "child__first_name", "activity__name")
+    if activity is not None:
+        enrolments = enrolments.filter(activity=activity)
+    return {"sections": sections, "counters": check_in_counters(bookings), "walk_in_enrolments": list(enrolments)}

@@ -7,6 +7,8 @@ app_name = "enrolment_staff"
 
 urlpatterns = [
     path("presences/", staff_views.attendance, name="attendance"),
+    path("pointage/", staff_views.check_in, name="check_in"),
+    path("pointage/envoi/", staff_views.check_in_tap, name="check_in_tap"),
     path("occupation/", staff_views.occupancy, name="occupancy"),
     path("certificat/<int:booking_id>/", staff_views.certificate_file, name="certificate_file"),
 ]

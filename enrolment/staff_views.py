@@ -5,17 +5,22 @@ Included by portal/urls.py at /personnel/inscriptions/ through ``portal.staff.st
 is applied there, once, for every view of this module.
 """
 import csv
+import json
+import uuid
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from portal.errors import DomainError
 
 from . import rules, selectors, services
-from .forms import AttendanceDayForm
-from .models import Activity, Booking, Group
+from .forms import AttendanceDayForm, CheckInWalkInForm
+from .models import Activity, Booking, Group, Structure, Unit
+from .services import check_in as check_in_services
 
 CSV_HEADER = ["Nom", "Prénom", "Groupe", "Unité", "État", "Allergies", "PAI", "Personnes autorisées"]
 
@@ -94,3 +99,73 @@ def certificate_file(request, booking_id):
         raise Http404
     name = booking.medical_certificate.name.rsplit("/", 1)[-1]
     return FileResponse(booking.medical_certificate.open("rb"), as_attachment=True, filename=name)
+
+
+# --------------------------------------------------------------------------- check-in (pointage)
+def check_in(request):
+    """Check-in on a phone or tablet: one site's children of the day (optionally one activity, one unit),
+    tapped without reloading (static/enrolment/check_in.js, which keeps the taps through a network cut)."""
+    structures = list(Structure.objects.order_by("name"))
+    structure = next((s for s in structures if str(s.pk) == request.GET.get("site")), None)
+    if structure is None and len(structures) == 1:
+        structure = structures[0]
+    day_form = AttendanceDayForm(request.GET or None)
+    day = day_form.cleaned_data["date"] if day_form.is_valid() else _today()
+    activities = list(Activity.objects.filter(is_active=True, activity_type__structure=structure)
+                      .order_by("name")) if structure else []
+    activity = next((a for a in activities if str(a.pk) == request.GET.get("activite")), None)
+    site_units = list(Unit.objects.filter(activity__in=activities).select_related("activity")
+                      .order_by("activity__name", "order", "id")) if activities else []
+    units = [u for u in site_units if activity and u.activity_id == activity.pk]
+    unit = next((u for u in units if str(u.pk) == request.GET.get("unite")), None)
+    sheet = selectors.check_in_sheet(day=day, structure=structure, activity=activity, unit=unit) if structure else None
+    return render(request, "enrolment/staff/check_in.html", {
+        "structures": structures, "structure": structure, "activities": activities, "activity": activity,
+        "units": units, "unit": unit, "walk_in_units": [unit] if unit else (units or site_units), "day": day, "day_form": day_form, "sheet": sheet,
+        "tap_url": reverse("enrolment_staff:check_in_tap"),
+    })
+
+
+@require_POST
+def check_in_tap(request):
+    """One tap sent by the check-in page (JSON). Answers the booking's new state; a tap received twice is
+    applied once (its id, made on the device)."""
+    try:
+        data = json.loads(request.body or b"{}")
+        tap_id = uuid.UUID(str(data.get("id")))
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse({"ok": False, "message": "Pointage illisible : rechargez la page."}, status=400)
+    if not isinstance(data, dict):
+        return JsonResponse({"ok": False, "message": "Pointage illisible : rechargez la page."}, status=400)
+    tapped_at = check_in_services.tap_time(data.get("at"))
+    try:
+        if data.get("walk_in"):
+            walk_in = data["walk_in"] if isinstance(data["walk_in"], dict) else {}
+            form = CheckInWalkInForm(walk_in)
+            if not form.is_valid():
+                return JsonResponse({"ok": False, "message": "Choisissez l'enfant et l'unité."}, status=400)
+            booking, applied = check_in_services.check_in_walk_in(
+                tap_id=tap_id, enrolment_id=form.cleaned_data["enrolment"], unit_id=form.cleaned_data["unit"],
+                day=form.cleaned_data["date"], tapped_at=tapped_at, by=request.user)
+        else:
+            try:
+                booking_id = int(data.get("booking"))
+            except (TypeError, ValueError):
+                return JsonResponse({"ok": False, "message": "Pointage illisible : rechargez la page."}, status=400)
+            booking, applied = check_in_services.check_in_tap(tap_id=tap_id, booking_id=booking_id,
+                                                     action=str(data.get("action")), tapped_at=tapped_at,
+                                                     by=request.user)
+    except DomainError as exc:
+        return JsonResponse({"ok": False, "message": exc.message}, status=409)
+    return JsonResponse({"ok": True, "applied": applied, "booking": _tap_answer(booking)})
+
+
+def _tap_answer(booking):
+    return {
+        "id": booking.pk, "state": booking.state, "label": booking.get_state_display(),
+        "arrived_at": booking.arrived_at.strftime("%H:%M") if booking.arrived_at else "",
+        "left_at": booking.left_at.strftime("%H:%M") if booking.left_at else "",
+        "walk_in": booking.walk_in, "child": f"{booking.child.last_name.upper()} {booking.child.first_name}",
+        "unit": booking.unit.name,
+        "can_undo": booking.taps.filter(undone=False).exclude(action="undo").exists(),
+    }

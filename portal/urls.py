@@ -36,6 +36,7 @@ urlpatterns = [
     path("simulateurs/api-particulier/", include("identity.api_particulier_simulator")),
     path("personnel/petite-enfance/", staff_only("earlychildhood.staff_urls")),
     path("personnel/ouverture/", staff_only("opening.staff_urls")),
+    path("personnel/rapports/", staff_only("reports.staff_urls")),
 ]
 
 handler404 = "portal.views.not_found"

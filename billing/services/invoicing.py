@@ -52,7 +52,7 @@ def billable_bookings(*, units, period_start, period_end, family_ids=None):
     qs = Booking.objects.filter(
         date__gte=period_start, date__lte=period_end, state__in=Booking.BILLABLE_STATES,
         unit_id__in=list(units), invoice_line__isnull=True,
-    )
+    ).exclude(walk_in=True, unit__activity__walk_in_billed=False)  # a child come unbooked: flagged, not billed
     if family_ids is not None:
         qs = qs.filter(child__family_id__in=family_ids)
     return qs

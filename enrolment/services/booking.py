@@ -113,6 +113,13 @@ def booking_declare_absence(*, booking, by, reason="", certificate=None, now=Non
     with transaction.atomic():
         booking = Booking.objects.select_for_update(of=("self",)).select_related(
             "unit__activity", "enrolment__group", "child").get(pk=booking.pk)
+        if booking.state == Booking.State.ABSENT_BILLED and not booking.excuse:
+            # Marked « absent non excusé » at check-in (or declared late): the family may still send a
+            # justification, which staff examine as any certificate (booking_excuse).
+            return _absence_justify(booking, by=by, reason=reason, certificate=certificate, now=now)
+        if booking.state in (Booking.State.ABSENT_BILLED, Booking.State.EXCUSED) and booking.excuse:
+            raise BookingError(f"Un justificatif a déjà été envoyé pour cette absence "
+                               f"({booking.get_excuse_display().lower()}).")
         if booking.state not in ACTIVE:
             raise BookingError("Ce jour n'est pas réservé : aucune absence à déclarer.")
         today = timezone.localdate(now, rules.PARIS)
@@ -136,6 +143,20 @@ def booking_declare_absence(*, booking, by, reason="", certificate=None, now=Non
             actor=by, family=booking.child.family, action="booking.absence",
             summary=f"Absence déclarée : {booking}"[:300], new_values={"state": booking.state},
         )
+    return booking
+
+
+def _absence_justify(booking, *, by, reason, certificate, now):
+    if not certificate:
+        raise BookingError("Cette absence est déjà enregistrée : joignez un justificatif (certificat médical) "
+                           "pour demander qu'elle soit excusée.")
+    booking.medical_certificate, booking.excuse = certificate, Booking.Excuse.REQUESTED
+    booking.absence_declared_at, booking.absence_reason = now, reason[:250]
+    booking.save()
+    AuditLog.objects.create(
+        actor=by, family=booking.child.family, action="booking.absence",
+        summary=f"Justificatif d'absence envoyé : {booking}"[:300], new_values={"excuse": booking.excuse},
+    )
     return booking
 
 
