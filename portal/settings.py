@@ -295,3 +295,14 @@ API_PARTICULIER_BASE_URL = env("API_PARTICULIER_BASE_URL", default="").rstrip("/
 # The local simulator (same paths, answers and error codes) served by the portal under
 # /simulateurs/api-particulier/: development and tests only, refused with DEBUG off (identity.E001).
 API_PARTICULIER_SIMULATOR = env.bool("API_PARTICULIER_SIMULATOR", default=DEBUG)
+
+# --- SMS (messaging, README « Messages groupés et SMS ») ----------------------------------------------
+# ``ovh`` (OVHcloud SMS API), ``fake`` (sends nothing, records each SMS: development and tests only,
+# refused with DEBUG off, messaging.E001) or empty (no SMS).
+SMS_PROVIDER = env("SMS_PROVIDER", default="fake" if DEBUG else "")
+SMS_SENDER = env("SMS_SENDER", default="")  # a sender name validated by the provider (11 characters at most)
+OVH_ENDPOINT = env("OVH_ENDPOINT", default="ovh-eu")
+OVH_APPLICATION_KEY = env("OVH_APPLICATION_KEY", default="")
+OVH_APPLICATION_SECRET = env("OVH_APPLICATION_SECRET", default="")
+OVH_CONSUMER_KEY = env("OVH_CONSUMER_KEY", default="")
+OVH_SMS_SERVICE = env("OVH_SMS_SERVICE", default="")  # e.g. sms-ab12345-1

@@ -27,3 +27,4 @@ MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/portal-test-media"))  
 PAYMENT_FAKE_PROVIDER = True
 OUTBOX_SWEEP_IN_REQUESTS = False  # sweeps are run explicitly by the tests (portal/middleware.py)
 API_PARTICULIER_SIMULATOR = True  # the simulator answers the client's calls in tests (no network)
+SMS_PROVIDER = "fake"  # SMS are recorded, never sent (messaging.sms.FakeSmsProvider)
