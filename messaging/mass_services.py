@@ -157,11 +157,15 @@ def mass_message_deliver(*, mass_message_id, now=None):
     return mass_message
 
 
+SMS_MAX_ATTEMPTS = 3
+
+
 def sms_send(*, sms_ids, provider=None, now=None):
     """Send the queued SMS ``sms_ids``, each once: a row already sent or failed is left alone (a task run
-    twice sends nothing twice). Returns how many were sent."""
+    twice sends nothing twice). A provider that cannot be reached leaves the row queued for a later try, up
+    to ``SMS_MAX_ATTEMPTS``; a refusal fails it at once. Returns ``(sent, ids still queued)``."""
     provider = provider or sms_provider()
-    sent = 0
+    sent, retry = 0, []
     for pk in sms_ids:
         with transaction.atomic():
             sms = SmsMessage.objects.select_for_update().filter(pk=pk, status=SmsMessage.Status.QUEUED).first()
@@ -171,14 +175,18 @@ def sms_send(*, sms_ids, provider=None, now=None):
             if provider is None:
                 sms.status, sms.last_error = SmsMessage.Status.FAILED, "Aucun fournisseur de SMS n'est configuré."
             else:
+                sms.provider = provider.name
                 try:
                     sms.provider_id = provider.send(to=sms.to, text=sms.body)
                 except SmsSendError as exc:
                     logger.warning("SMS %s not sent: %s", pk, exc.message)
-                    sms.status, sms.last_error = SmsMessage.Status.FAILED, exc.message[:500]
+                    sms.last_error = exc.message[:500]
+                    if exc.permanent or sms.attempts >= SMS_MAX_ATTEMPTS:
+                        sms.status = SmsMessage.Status.FAILED
+                    else:
+                        retry.append(pk)
                 else:
                     sms.status, sms.sent_at, sms.last_error = SmsMessage.Status.SENT, now or timezone.now(), ""
                     sent += 1
-                sms.provider = provider.name
             sms.save(update_fields=["attempts", "provider_id", "status", "sent_at", "last_error", "provider"])
-    return sent
+    return sent, retry

@@ -10,7 +10,11 @@ def mass_message_deliver(mass_message_id):
     mass_services.mass_message_deliver(mass_message_id=mass_message_id)
 
 
-@shared_task(name="messaging.tasks.sms_send")
-def sms_send(sms_ids):
-    """Send queued SMS through the configured provider (each once)."""
-    return mass_services.sms_send(sms_ids=sms_ids)
+@shared_task(name="messaging.tasks.sms_send", bind=True, max_retries=mass_services.SMS_MAX_ATTEMPTS)
+def sms_send(self, sms_ids):
+    """Send queued SMS through the configured provider (each once); those the provider could not take are
+    tried again a few minutes later."""
+    sent, retry = mass_services.sms_send(sms_ids=sms_ids)
+    if retry and not self.request.is_eager:
+        raise self.retry(args=(retry,), countdown=300 * (self.request.retries + 1))
+    return sent

@@ -136,16 +136,53 @@ def test_delivery_runs_once(town, staff_user, django_capture_on_commit_callbacks
     assert OutboundEmail.objects.count() == 1  # ROUX only: PETIT refuses e-mails
     assert SmsMessage.objects.count() == 0  # no SMS asked
     first = SmsMessage.objects.create(to="+33612345678", body="x", encoding="GSM-7", segments=1)
-    assert mass_services.sms_send(sms_ids=[first.pk]) == 1
-    assert mass_services.sms_send(sms_ids=[first.pk]) == 0  # already sent: never twice
+    assert mass_services.sms_send(sms_ids=[first.pk]) == (1, [])
+    assert mass_services.sms_send(sms_ids=[first.pk]) == (0, [])  # already sent: never twice
 
 
 def test_sms_without_a_provider_fail_visibly(settings, db):
     settings.SMS_PROVIDER = ""
     sms = SmsMessage.objects.create(to="+33612345678", body="x", encoding="GSM-7", segments=1)
-    assert mass_services.sms_send(sms_ids=[sms.pk]) == 0
+    assert mass_services.sms_send(sms_ids=[sms.pk]) == (0, [])
     sms.refresh_from_db()
     assert sms.status == SmsMessage.Status.FAILED and "fournisseur" in sms.last_error
+
+
+class _Flaky:
+    name = "ovh"
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+
+    def send(self, *, to, text):
+        if self.errors:
+            raise self.errors.pop(0)
+        return "job-1"
+
+
+def test_an_unreachable_provider_is_tried_again_a_refusal_is_final(db):
+    from messaging.sms import SmsSendError
+
+    sms = SmsMessage.objects.create(to="+33612345678", body="x", encoding="GSM-7", segments=1)
+    provider = _Flaky([SmsSendError("injoignable")])
+    assert mass_services.sms_send(sms_ids=[sms.pk], provider=provider) == (0, [sms.pk])
+    sms.refresh_from_db()
+    assert sms.status == SmsMessage.Status.QUEUED and sms.last_error == "injoignable"
+    assert mass_services.sms_send(sms_ids=[sms.pk], provider=provider) == (1, [])
+    sms.refresh_from_db()
+    assert (sms.status, sms.provider_id, sms.attempts, sms.last_error) == ("sent", "job-1", 2, "")
+
+    refused = SmsMessage.objects.create(to="+33612345678", body="x", encoding="GSM-7", segments=1)
+    assert mass_services.sms_send(sms_ids=[refused.pk], provider=_Flaky([SmsSendError("non", permanent=True)])) \
+        == (0, [])
+    refused.refresh_from_db()
+    assert refused.status == SmsMessage.Status.FAILED
+
+    down = SmsMessage.objects.create(to="+33612345678", body="x", encoding="GSM-7", segments=1)
+    for _ in range(mass_services.SMS_MAX_ATTEMPTS):
+        mass_services.sms_send(sms_ids=[down.pk], provider=_Flaky([SmsSendError("injoignable")]))
+    down.refresh_from_db()
+    assert down.status == SmsMessage.Status.FAILED and down.attempts == mass_services.SMS_MAX_ATTEMPTS
 
 
 def test_incomplete_targets_are_refused_in_french(town, staff_user):
