@@ -53,12 +53,12 @@ class ReplyForm(AttachmentsMixin, forms.Form):
 
 
 class StaffFilterForm(forms.Form):
-    waiting = forms.BooleanField(label="Sans réponse depuis plus de 2 jours", required=False)
     service = forms.ModelChoiceField(label="Service", queryset=Service.objects.all(), required=False, empty_label="Tous")
     status = forms.ChoiceField(label="État", choices=[("", "Tous"), *Thread.Status.choices], required=False)
     assigned = forms.ChoiceField(
         label="Suivi par", required=False, choices=[("", "Tout le monde"), ("me", "Moi"), ("none", "Personne")]
     )
+    waiting = forms.BooleanField(label="Sans réponse depuis plus de 2 jours", required=False)
     archived = forms.BooleanField(label="Messages archivés", required=False)
 
 

@@ -124,6 +124,13 @@ def test_a_mass_message_reaches_messagerie_outbox_and_sms(town, staff_user, djan
     assert all(s.encoding == "GSM-7" and s.segments == 1 for s in sms)  # « é » is in the GSM alphabet
     audit = AuditLog.objects.get(action="mass_message")
     assert audit.actor == staff_user and "Sortie au zoo" in audit.summary
+    # « Mes données »: the family finds the SMS it was sent.
+    from portal.gdpr import export_sections
+
+    durand = town["families"]["both"]
+    exported = {name: data for name, _label, data in export_sections(durand)}
+    assert sorted(item["numero"] for item in exported["sms"]) == ["+33612345678", "+33781234567"]
+    assert exported["messagerie"][0]["objet"] == "Sortie au zoo"
 
 
 def test_delivery_runs_once(town, staff_user, django_capture_on_commit_callbacks):
