@@ -1,7 +1,6 @@
 """A town where a known amount of each kind of work waits for staff (shared by the staff home tests)."""
 import datetime
 
-
 from documents.models import DocumentType, FamilyDocument
 from enrolment.models import Booking, Enrolment, Occupancy
 from enrolment.tests.factories import ActivityFactory, GroupFactory, StructureFactory, UnitFactory
