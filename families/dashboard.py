@@ -1,5 +1,10 @@
 """The family file's counter shared by the home page and the navigation (registered in portal.dashboard)."""
+from django.urls import reverse
+
 from portal.dashboard import register_counter
+from portal.staff_home import WaitingWork, register_waiting
+
+from .models import ChangeRequest
 
 from .selectors import pending_change_requests
 
@@ -7,3 +12,12 @@ from .selectors import pending_change_requests
 @register_counter("pending_change_requests")
 def _pending_change_requests(family, today):
     return pending_change_requests(family=family)
+
+
+@register_waiting
+def _change_requests_waiting(now):
+    yield WaitingWork(
+        label="Demandes de modification du dossier", order=10,
+        count=ChangeRequest.objects.filter(status=ChangeRequest.Status.PENDING).count(),
+        url=reverse("admin:families_changerequest_changelist") + f"?status__exact={ChangeRequest.Status.PENDING}",
+    )

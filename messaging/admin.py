@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Attachment, Message, Service, Thread
+from portal.admin import ReadOnlyAdminMixin
+
+from .models import Attachment, MassMessage, Message, Service, SmsMessage, Thread
 
 
 @admin.register(Service)
@@ -65,3 +67,32 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(MassMessage)
+class MassMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: staff write mass messages on their own page (Messagerie → Messages groupés)."""
+
+    list_display = ("created_at", "subject", "target_label", "service", "author", "families_count", "emails_count",
+                    "sms_count", "status")
+    list_filter = ("status", "target", "service")
+    search_fields = ("subject", "target_label")
+    list_select_related = ("service", "author")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "author", "service", "subject", "body", "sms_text", "target_label", "send_email",
+              "send_sms", "status", "delivered_at", "families_count", "emails_count", "sms_count")
+    readonly_fields = fields
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The SMS outbox (with the demo provider: what would have been sent)."""
+
+    list_display = ("created_at", "to", "family", "segments", "encoding", "provider", "status", "last_error", "sent_at")
+    list_filter = ("status", "provider")
+    search_fields = ("to", "family__name", "family__number")
+    list_select_related = ("family",)
+    date_hierarchy = "created_at"
+    fields = ("created_at", "mass_message", "family", "to", "body", "encoding", "segments", "provider", "provider_id",
+              "status", "attempts", "last_error", "sent_at")
+    readonly_fields = fields

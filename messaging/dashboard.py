@@ -1,8 +1,12 @@
 """Navigation badge and home-page block of the messaging."""
+from django.urls import reverse
+
 from portal.dashboard import family_counters, register_block, register_counter
+from portal.staff_home import WaitingWork, register_waiting
 from portal.navigation import register_badge
 
-from .selectors import family_unread_messages
+from .models import SmsMessage, Thread
+from .selectors import family_unread_messages, staff_threads_unanswered
 
 
 @register_counter("unread_messages")
@@ -20,3 +24,22 @@ def unread_block(request):
     if not hasattr(request, "family"):
         return None
     return {"order": 30, "template": "messaging/_home_block.html", "unread": family_counters(request)["unread_messages"]}
+
+
+@register_waiting
+def _messages_waiting(now):
+    inbox = reverse("messaging_staff:inbox")
+    yield WaitingWork(
+        label="Messages sans personne pour les suivre", order=50,
+        count=Thread.objects.filter(staff_deleted_at__isnull=True, assigned_to__isnull=True).count(),
+        url=inbox + "?assigned=none",
+    )
+    yield WaitingWork(
+        label="Messages sans réponse depuis plus de 2 jours", order=55,
+        count=staff_threads_unanswered(now=now).count(), url=inbox + "?waiting=on",
+    )
+    yield WaitingWork(
+        label="SMS en échec", order=95,
+        count=SmsMessage.objects.filter(status=SmsMessage.Status.FAILED).count(),
+        url=reverse("admin:messaging_smsmessage_changelist") + f"?status__exact={SmsMessage.Status.FAILED}",
+    )

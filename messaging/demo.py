@@ -7,7 +7,11 @@ from django.utils import timezone
 from families.models import Family, Guardian
 from portal.demo import register as register_demo
 
+from enrolment.models import Enrolment
+
+from . import mass_services
 from .models import Message, Service, Thread
+from .sms import sms_enabled
 
 CONVERSATIONS = [
     ("Données du dossier famille", "change", "Actualisation", [
@@ -66,6 +70,26 @@ def populate(*, stdout, rng):
             thread.save()
             threads += 1
     stdout.write(f"Messagerie : {threads} conversation(s) de démonstration.")
+    _demo_mass_message(staff=staff, services=services, stdout=stdout)
+
+
+def _demo_mass_message(*, staff, services, stdout):
+    """A message to every family of the busiest current activity: in their Messagerie, and by SMS (the fake
+    provider records them under Messagerie → Messages groupés → SMS envoyés). No e-mail: the demo sends none."""
+    enrolment = Enrolment.objects.validated().filter(activity__season_end__gte=timezone.localdate()).select_related(
+        "activity").order_by("activity__pk").first()
+    service = services.get("Centres de loisirs") or next(iter(services.values()), None)
+    if enrolment is None or service is None or staff is None:
+        return
+    mass_message = mass_services.mass_message_create(
+        staff_user=staff, service=service, target="activity", activity=enrolment.activity,
+        subject="Portes ouvertes samedi",
+        body="Bonjour,\nL'accueil de loisirs ouvre ses portes samedi de 10 h à 12 h : venez rencontrer l'équipe.",
+        send_email=False, send_sms=sms_enabled(), sms_text="Portes ouvertes de l'accueil de loisirs samedi 10h-12h.",
+    )
+    mass_message = mass_services.mass_message_deliver(mass_message_id=mass_message.pk) or mass_message
+    stdout.write(f"Messagerie : message groupé à {mass_message.families_count} famille(s), "
+                 f"{mass_message.sms_count} SMS (fournisseur de démonstration).")
 
 
 register_demo(populate, order=40)

@@ -1,10 +1,14 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from django.utils import timezone
+
+from enrolment.models import Activity, Group, Structure, Unit
 from families.models import Family
 from portal.uploads import private_file_field
 
-from .models import Service, Thread
+from .models import MassMessage, Service, Thread
+from .sms import sms_enabled
 
 
 class AttachmentsMixin:
@@ -54,6 +58,7 @@ class StaffFilterForm(forms.Form):
     assigned = forms.ChoiceField(
         label="Suivi par", required=False, choices=[("", "Tout le monde"), ("me", "Moi"), ("none", "Personne")]
     )
+    waiting = forms.BooleanField(label="Sans réponse depuis plus de 2 jours", required=False)
     archived = forms.BooleanField(label="Messages archivés", required=False)
 
 
@@ -82,3 +87,82 @@ class StaffComposeForm(AttachmentsMixin, forms.Form):
             raise forms.ValidationError("Aucune famille ne porte ce numéro.")
         self.family = family
         return number
+
+
+class _LabelledChoice(forms.ModelChoiceField):
+    def __init__(self, *args, label_from=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._label_from = label_from
+
+    def label_from_instance(self, obj):
+        return self._label_from(obj) if self._label_from else super().label_from_instance(obj)
+
+
+class MassMessageForm(forms.Form):
+    """A message to many families. The target field says which of the next fields counts."""
+
+    target = forms.ChoiceField(label="Écrire à", choices=MassMessage.Target.choices, widget=forms.RadioSelect,
+                               initial=MassMessage.Target.ACTIVITY)
+    structure = forms.ModelChoiceField(label="Équipement", queryset=Structure.objects.all(), required=False,
+                                       empty_label="—")
+    activity = _LabelledChoice(label="Activité", queryset=Activity.objects.none(), required=False, empty_label="—")
+    group = _LabelledChoice(label="Groupe", queryset=Group.objects.none(), required=False, empty_label="—",
+                            label_from=lambda g: f"{g.activity.name} – {g.name}")
+    unit = _LabelledChoice(label="Unité (liste de présence)", queryset=Unit.objects.none(), required=False,
+                           empty_label="—", label_from=lambda u: f"{u.activity.name} – {u.name}")
+    day = forms.DateField(label="Jour (liste de présence)", required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    service = forms.ModelChoiceField(label="Envoyé au nom du service", queryset=Service.objects.all())
+    subject = forms.CharField(label="Objet", max_length=200, error_messages={"required": "Indiquez l'objet du message."})
+    body = forms.CharField(label="Message (Messagerie et e-mail)", widget=forms.Textarea(attrs={"rows": 8}),
+                           max_length=10000, error_messages={"required": "Écrivez le message."})
+    send_email = forms.BooleanField(label="Prévenir par e-mail (familles qui acceptent les e-mails)", required=False,
+                                    initial=True)
+    send_sms = forms.BooleanField(label="Envoyer aussi un SMS (familles qui acceptent les SMS)", required=False)
+    sms_text = forms.CharField(
+        label="Texte du SMS", required=False, max_length=918, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="160 caractères sans accents spéciaux font 1 SMS ; avec « ê », « ç »… 70 caractères par SMS.",
+    )
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = today or timezone.localdate()
+        current = Activity.objects.filter(season_end__gte=today)
+        self.fields["activity"].queryset = current.order_by("name")
+        self.fields["group"].queryset = Group.objects.filter(activity__in=current).select_related("activity").order_by(
+            "activity__name", "name")
+        self.fields["unit"].queryset = Unit.objects.filter(activity__in=current).select_related("activity").order_by(
+            "activity__name", "order", "pk")
+        self.fields["service"].initial = Service.objects.filter(is_active=True).values_list("pk", flat=True).first()
+        if not sms_enabled():
+            del self.fields["send_sms"], self.fields["sms_text"]
+
+    def clean(self):
+        data = super().clean()
+        target = data.get("target")
+        required = {
+            MassMessage.Target.STRUCTURE: [("structure", "Choisissez l'équipement.")],
+            MassMessage.Target.ACTIVITY: [("activity", "Choisissez l'activité.")],
+            MassMessage.Target.GROUP: [("group", "Choisissez le groupe.")],
+            MassMessage.Target.DAY: [("unit", "Choisissez l'unité."), ("day", "Choisissez le jour.")],
+        }.get(target, [])
+        for name, message in required:
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, message)
+        if data.get("send_sms") and not (data.get("sms_text") or "").strip():
+            self.add_error("sms_text", "Écrivez le texte du SMS.")
+        return data
+
+    def target_kwargs(self):
+        data = self.cleaned_data
+        target = data["target"]
+        kwargs = {"target": target}
+        if target == MassMessage.Target.STRUCTURE:
+            kwargs["structure"] = data["structure"]
+        elif target == MassMessage.Target.ACTIVITY:
+            kwargs["activity"] = data["activity"]
+        elif target == MassMessage.Target.GROUP:
+            kwargs["group"] = data["group"]
+        else:
+            kwargs.update(unit=data["unit"], day=data["day"])
+        return kwargs

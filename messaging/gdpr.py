@@ -3,7 +3,7 @@ from django.db.models import Prefetch
 
 from portal.gdpr import register_export
 
-from .models import Attachment, Message, Thread
+from .models import Attachment, Message, SmsMessage, Thread
 
 
 def messages_export(family):
@@ -27,3 +27,13 @@ def messages_export(family):
 
 
 register_export("messagerie", messages_export, label="Messagerie", order=60)
+
+
+def sms_export(family):
+    return [
+        {"date": sms.sent_at or sms.created_at, "numero": sms.to, "texte": sms.body, "etat": sms.get_status_display()}
+        for sms in SmsMessage.objects.filter(family=family).order_by("-created_at", "-pk")
+    ]
+
+
+register_export("sms", sms_export, label="SMS reçus du service", order=61)

@@ -63,6 +63,10 @@ class Thread(models.Model):
         related_name="assigned_threads", limit_choices_to={"is_staff": True},
     )
     started_by_staff = models.BooleanField("ouvert par le service", default=False)
+    mass_message = models.ForeignKey(
+        "MassMessage", verbose_name="message groupé", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="threads",
+    )
     created_at = models.DateTimeField("créé le", default=timezone.now)
     last_message_at = models.DateTimeField("dernier message", default=timezone.now, db_index=True)
     last_family_message_at = models.DateTimeField(null=True, blank=True)
@@ -122,3 +126,89 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class MassMessage(models.Model):
+    """A message staff write to many families at once (a site, an activity, a group, a day's list).
+
+    Delivered by a task after commit: one thread per family in its Messagerie, an e-mail to the guardians
+    of families that accept e-mails, an SMS to those of families that accept SMS.
+    """
+
+    class Target(models.TextChoices):
+        STRUCTURE = "structure", "Toutes les familles d'un équipement"
+        ACTIVITY = "activity", "Les familles inscrites à une activité"
+        GROUP = "group", "Les familles d'un groupe"
+        DAY = "day", "Les enfants réservés un jour (liste de présence)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En cours d'envoi"
+        SENT = "sent", "Envoyé"
+
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    service = models.ForeignKey(Service, verbose_name="service", on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField("objet", max_length=200)
+    body = models.TextField("message")
+    sms_text = models.CharField("texte du SMS", max_length=918, blank=True)
+    send_email = models.BooleanField("par e-mail", default=True)
+    send_sms = models.BooleanField("par SMS", default=False)
+    target = models.CharField("destinataires", max_length=10, choices=Target.choices)
+    structure = models.ForeignKey("enrolment.Structure", verbose_name="équipement", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    activity = models.ForeignKey("enrolment.Activity", verbose_name="activité", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    group = models.ForeignKey("enrolment.Group", verbose_name="groupe", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey("enrolment.Unit", verbose_name="unité", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    day = models.DateField("jour", null=True, blank=True)
+    target_label = models.CharField("envoyé à", max_length=300)
+    status = models.CharField("état", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    delivered_at = models.DateTimeField("distribué le", null=True, blank=True)
+    families_count = models.PositiveIntegerField("familles", default=0)
+    emails_count = models.PositiveIntegerField("e-mails", default=0)
+    sms_count = models.PositiveIntegerField("SMS", default=0)
+
+    class Meta:
+        verbose_name = "message groupé"
+        verbose_name_plural = "messages groupés"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.subject} – {self.target_label}"
+
+
+class SmsMessage(models.Model):
+    """One SMS to one number: the SMS outbox, and what the fake provider « sent » (demo, tests)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En attente"
+        SENT = "sent", "Envoyé"
+        FAILED = "failed", "Échec"
+
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    mass_message = models.ForeignKey(MassMessage, verbose_name="message groupé", null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="sms")
+    family = models.ForeignKey("families.Family", verbose_name="famille", null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="+")
+    to = models.CharField("numéro", max_length=20)
+    body = models.TextField("texte")
+    encoding = models.CharField("codage", max_length=5)
+    segments = models.PositiveSmallIntegerField("nombre de SMS")
+    provider = models.CharField("fournisseur", max_length=20, blank=True)
+    provider_id = models.CharField("référence du fournisseur", max_length=100, blank=True)
+    status = models.CharField("état", max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    last_error = models.CharField("dernière erreur", max_length=500, blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SMS"
+        verbose_name_plural = "SMS envoyés"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"SMS à {self.to} ({self.created_at:%d/%m/%Y %H:%M})"

@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from portal.errors import DomainError
 from portal.files import private_file_response
 
-from . import selectors, services
-from .forms import AssignForm, ReplyForm, StaffComposeForm, StaffFilterForm
+from . import mass_services, selectors, services
+from .forms import AssignForm, MassMessageForm, ReplyForm, StaffComposeForm, StaffFilterForm
+from .sms import sms_segments
 
 
 def inbox(request):
@@ -17,6 +18,7 @@ def inbox(request):
     threads = selectors.staff_threads(
         service_id=filters.get("service").pk if filters.get("service") else None, status=filters.get("status"),
         assigned=filters.get("assigned"), archived=filters.get("archived", False), user=request.user,
+        waiting=filters.get("waiting", False),
     )
     return render(request, "messaging/staff_inbox.html", {"form": form, "threads": threads})
 
@@ -93,3 +95,47 @@ def attachment(request, pk):
     """Any family's attachment, for the service (private media: never a public URL)."""
     item = selectors.staff_attachment(attachment_id=pk)
     return private_file_response(item.file, item.original_name, item.content_type)
+
+
+def mass_list(request):
+    """The mass messages sent, newest first, with what each reached."""
+    return render(request, "messaging/staff_mass_list.html", {"mass_messages": selectors.staff_mass_messages()})
+
+
+def mass_compose(request):
+    """Write to many families: « Voir les destinataires » shows the counts, « Envoyer » sends."""
+    form = MassMessageForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target = form.target_kwargs()
+        if request.POST.get("action") == "send":
+            try:
+                mass_message = mass_services.mass_message_create(
+                    staff_user=request.user, service=data["service"], subject=data["subject"], body=data["body"],
+                    send_email=data["send_email"], send_sms=data.get("send_sms", False),
+                    sms_text=data.get("sms_text", ""), **target,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Message « {mass_message.subject} » envoyé. Chaque famille le trouve dans "
+                                          "sa messagerie ; le détail des envois est ci-dessous.")
+                return redirect("messaging_staff:mass_list")
+        else:
+            recipients = mass_services.mass_message_preview(**target)
+            preview = {
+                "families": len(recipients["families"]),
+                "emails": len(recipients["emails"]) if data["send_email"] else 0,
+                "sms": len(recipients["sms"]) if data.get("send_sms") else 0,
+                "email_opt_out": recipients["email_opt_out"], "sms_opt_out": recipients["sms_opt_out"],
+                "send_email": data["send_email"], "send_sms": data.get("send_sms", False),
+                "sms_segments": sms_segments(data["sms_text"].strip()) if data.get("send_sms") else None,
+                "names": [f.name for f in recipients["families"][:20]],
+            }
+    return render(request, "messaging/staff_mass_compose.html", {"form": form, "preview": preview})
+
+
+def sms_list(request):
+    """The SMS sent or failed (with the fake provider: what would have gone out)."""
+    return render(request, "messaging/staff_sms_list.html", {"sms_list": selectors.staff_sms()})

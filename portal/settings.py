@@ -349,3 +349,13 @@ SOCIALACCOUNT_PROVIDERS = {
 MIDDLEWARE.append("identity.middleware.PendingRegistrationMiddleware")
 # The login button and the logout form are redirected to FranceConnect: its origin may end a form's navigation.
 CSP_FORM_ACTION_EXTRA = ["/".join(FRANCECONNECT_DISCOVERY_URL.split("/")[:3])] if FRANCECONNECT_DISCOVERY_URL else []
+# --- SMS (messaging, README « Messages groupés et SMS ») ----------------------------------------------
+# ``ovh`` (OVHcloud SMS API), ``fake`` (sends nothing, records each SMS: development and tests only,
+# refused with DEBUG off, messaging.E001) or empty (no SMS).
+SMS_PROVIDER = env("SMS_PROVIDER", default="fake" if DEBUG else "")
+SMS_SENDER = env("SMS_SENDER", default="")  # a sender name validated by the provider (11 characters at most)
+OVH_ENDPOINT = env("OVH_ENDPOINT", default="ovh-eu")
+OVH_APPLICATION_KEY = env("OVH_APPLICATION_KEY", default="")
+OVH_APPLICATION_SECRET = env("OVH_APPLICATION_SECRET", default="")
+OVH_CONSUMER_KEY = env("OVH_CONSUMER_KEY", default="")
+OVH_SMS_SERVICE = env("OVH_SMS_SERVICE", default="")  # e.g. sms-ab12345-1

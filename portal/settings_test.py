@@ -30,3 +30,4 @@ API_PARTICULIER_SIMULATOR = True  # the simulator answers the client's calls in 
 FRANCECONNECT_LOCAL_PROVIDER = True  # the local OpenID provider (identity app) runs the real client offline
 FRANCECONNECT_CLIENT_ID, FRANCECONNECT_SECRET = "portail-familles-local", "secret-local-de-demonstration"
 SOCIALACCOUNT_PROVIDERS = {"franceconnect": {"APPS": [{"client_id": FRANCECONNECT_CLIENT_ID, "secret": FRANCECONNECT_SECRET, "settings": {"server_url": ""}}]}}
+SMS_PROVIDER = "fake"  # SMS are recorded, never sent (messaging.sms.FakeSmsProvider)
