@@ -66,7 +66,8 @@ def _leisure_units(activity, prefix, capacity):
         (f"{prefix}-R", "Repas", T(12, 0), T(13, 30), capacity, False),
     ])
     u[f"{prefix}-J"].incompatible_units.set([u[f"{prefix}-M"], u[f"{prefix}-AM"]])
-    u[f"{prefix}-R"].required_units.set([u[f"{prefix}-M"], u[f"{prefix}-AM"]])
+    # A meal goes with a presence: the morning, the afternoon or the whole day (« Journée + Repas »).
+    u[f"{prefix}-R"].required_units.set([u[f"{prefix}-J"], u[f"{prefix}-M"], u[f"{prefix}-AM"]])
     return u
 
 
@@ -134,7 +135,7 @@ def populate(*, stdout, rng):
                       enrolment_closes=closes)
         OpeningPeriod.objects.create(activity=a, name=hname, start_date=hs, end_date=period_end,
                                      skip_school_holidays=False, **{d: True for d in WEEK + ("wednesday",)})
-        BookingWindow.objects.create(activity=a, name=f"{label} {hs.year}", period_start=hs, period_end=period_end,
+        BookingWindow.objects.create(activity=a, name=hname, period_start=hs, period_end=period_end,
                                      opens_on=opens, closes_on=closes)
         Group.objects.create(activity=a, name="Maternelle", school_stage="maternelle")
         Group.objects.create(activity=a, name="Élémentaire +6 ans", school_stage="elementaire")

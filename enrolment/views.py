@@ -109,9 +109,10 @@ def request_enrolment(request):
             messages.error(request, " ".join(choice.non_field_errors()))
         elif _send_requests(request, activity, choice.cleaned_data["requests"]):
             return redirect("enrolment:index")
+    deadlines = _deadlines(loaders.catalogue_for([activity.pk]), activity.pk) if activity else []
     return render(request, "enrolment/request.html", {
         "form": form, "activity": activity, "groups_by_child": groups_by_child, "chosen": chosen,
-        "bound": data is not None,
+        "bound": data is not None, "deadlines": deadlines,
     })
 
 
@@ -156,7 +157,9 @@ def planning(request):
     today = _today()
     month_default = reverse("enrolment:month_default", args=[0])[:-len("0/")]
     child_month = reverse("enrolment:child_month_default", args=[0])[:-len("0/")]
-    rows = [{"e": e, "rule": _rule_text(e.activity), "url": f"{month_default}{e.pk}/"} for e in enrolments]
+    cat = loaders.catalogue_for({e.activity_id for e in enrolments})
+    rows = [{"e": e, "rule": _rule_text(e.activity), "deadlines": _deadlines(cat, e.activity_id),
+             "url": f"{month_default}{e.pk}/"} for e in enrolments]
     children = sorted({e.child for e in enrolments}, key=lambda c: (c.birth_date, c.first_name))
     return render(request, "enrolment/planning.html", {
         "enrolments": enrolments, "rows": rows, "basket_count": len(basket), "today": today,
@@ -175,10 +178,15 @@ def _rule_text(activity):
 
 
 def _default_month(enrolment):
-    today = _today()
-    activity = enrolment.activity
-    day = min(max(today, activity.season_start), activity.season_end)
-    return day.year, day.month
+    """The first month that can still be changed (the current one, clamped to the season, if none)."""
+    cat = enrolment.catalogue
+    return rules.first_changeable_month(cat.policies[enrolment.activity_id], cat.calendars[enrolment.activity_id],
+                                        timezone.now())
+
+
+def _deadlines(cat, activity_id):
+    """The next booking deadline(s) of an activity, in words (rules.deadline_sentences)."""
+    return rules.deadline_sentences(cat.policies[activity_id], cat.calendars[activity_id], timezone.now())
 
 
 @parent_required
@@ -200,10 +208,11 @@ def month(request, enrolment_id, year, month):
     cal = selectors.month_calendar(enrolment=enrolment, year=year, month=month, basket=basket.for_child(
         enrolment.child_id), cat=enrolment.catalogue)
     days = cal["days"]
+    editable_days = any(d.editable for d in days if d.is_open)
     return render(request, "enrolment/month.html", {
         "enrolment": enrolment, "cal": cal, "edit": edit, "basket_count": len(basket),
         "legend_html": calendar_html.legend(selectors.LEGEND),
-        "editable_days": any(d.editable for d in days if d.is_open),
+        "editable_days": editable_days, "deadlines": _deadlines(enrolment.catalogue, enrolment.activity_id),
         "locked_reason": next((d.reason for d in days if d.is_open and not d.editable), ""),
         "urls": _month_urls(enrolment, cal, year, month),
         **_month_markup(enrolment, cal, edit),
@@ -262,6 +271,8 @@ def week(request, enrolment_id, year, month, day):
         "enrolment": enrolment, "days": days, "start": start, "end": end, "legend": selectors.LEGEND,
         "prev": start - datetime.timedelta(days=7), "next": start + datetime.timedelta(days=7),
         "units": list(enrolment.catalogue.units_of.get(enrolment.activity_id, ())),
+        "editable_days": any(d.editable for d in days if d.is_open),
+        "deadlines": _deadlines(enrolment.catalogue, enrolment.activity_id),
     })
 
 
@@ -287,8 +298,9 @@ def pattern(request, enrolment_id, mode):
             text += f" {skipped} jour(s) non modifiable(s) (hors délai) ignoré(s)."
         messages.success(request, text)
         return redirect(_month_url(enrolment, data["start"], edit=True))
-    return render(request, "enrolment/pattern.html", {"enrolment": enrolment, "form": form, "mode": mode,
-                                                      "units": units})
+    return render(request, "enrolment/pattern.html", {
+        "enrolment": enrolment, "form": form, "mode": mode, "units": units,
+        "deadlines": _deadlines(enrolment.catalogue, enrolment.activity_id)})
 
 
 @parent_required
