@@ -61,10 +61,15 @@ def edit_cell(cell):
     locked state / « Complet » when it cannot be ticked."""
     if cell.mode == "box":
         box = escape(cell.box_id)
-        note = f'<span class="small">{escape(cell.note)}</span>' if cell.note else ""
+        # The note says what the box will do (« sera réservé », « sera annulé »); calendar.js rewrites it as
+        # the box changes, from the booked state (data-booked) and the note of a box left as it is.
+        held = cell.state in ("reserved", "requested")
+        plain = escape(cell.label if cell.state else "")
+        note = f'<span class="small cal-note" data-plain="{plain}">{" " + escape(cell.note) if cell.note else ""}</span>'
         places = f' <span class="small">{escape(cell.places)}</span>' if cell.places else ""
         return (f'<td><div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" '
-                f'value="{escape(cell.key)}" id="{box}"{" checked" if cell.checked else ""}>'
+                f'value="{escape(cell.key)}" id="{box}"{" checked" if cell.checked else ""}'
+                f'{" data-booked" if held else ""}>'
                 f'<label class="form-check-label" for="{box}"><span class="visually-hidden">{escape(cell.sr)}</span>'
                 f"{note}{places}</label></div></td>")
     if cell.mode == "full":

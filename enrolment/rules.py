@@ -240,6 +240,42 @@ def missing_requirements(unit_ids, required):
     return sorted(u for u in ids if required.get(u) and not (set(required[u]) & ids))
 
 
+def _either(names):
+    """« « Matin » », « « Matin » ou « Après-midi » », « « Journée », « Matin » ou « Après-midi » »."""
+    quoted = [f"« {n} »" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " ou " + quoted[-1]
+
+
+def unit_rule_problems(unit_ids, incompatible, required, names):
+    """The same-day unit rules broken by ``unit_ids`` (one child, one day), in French: the one check the
+    commit and the calendar's live message share. ``names``: {unit_id: name}."""
+    problems = [f"« {names[a]} » et « {names[b]} » ne peuvent pas être réservés le même jour."
+                for a, b in unit_conflicts(unit_ids, incompatible)]
+    for u in missing_requirements(unit_ids, required):
+        problems.append(f"« {names[u]} » nécessite aussi {_either([names[r] for r in sorted(required[u])])} "
+                        f"ce jour-là.")
+    return problems
+
+
+def unit_rule_statements(unit_ids, incompatible, required, names):
+    """The rules between the units of an activity, said before a box is ticked: « « Journée » ne se réserve
+    pas avec « Matin » ou « Après-midi » », « « Repas » se réserve avec « Journée », « Matin » ou
+    « Après-midi » ». ``unit_ids`` in display order; ``names``: {unit_id: name}."""
+    order = {u: i for i, u in enumerate(unit_ids)}
+    pairs = {tuple(sorted((a, b), key=order.get)) for a in unit_ids for b in incompatible.get(a, ())
+             if b in order and b != a}
+    out = []
+    for u in unit_ids:
+        excluded = sorted((b for a, b in pairs if a == u), key=order.get)
+        if excluded:
+            out.append(f"« {names[u]} » ne se réserve pas avec {_either([names[v] for v in excluded])}.")
+    for u in unit_ids:
+        needed = sorted((r for r in required.get(u, ()) if r in order), key=order.get)
+        if needed:
+            out.append(f"« {names[u]} » se réserve avec {_either([names[r] for r in needed])}.")
+    return out
+
+
 # --------------------------------------------------------------------------- eligibility
 MATERNELLE = ("TPS", "PS", "MS", "GS")
 ELEMENTAIRE = ("CP", "CE1", "CE2", "CM1", "CM2")

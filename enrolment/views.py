@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from families.access import child_get_for_user, family_scoped, parent_required, scoped_get
 from families.models import Child
 from portal.errors import DomainError
+from portal.templatetags.portal_text import plural_s
 
 from . import calendar_html, loaders, rules, selectors, services
 from .basket import Basket, basket_apply_pattern, basket_apply_ticks, basket_tick_unit
@@ -212,11 +213,51 @@ def month(request, enrolment_id, year, month):
     return render(request, "enrolment/month.html", {
         "enrolment": enrolment, "cal": cal, "edit": edit, "basket_count": len(basket),
         "legend_html": calendar_html.legend(selectors.LEGEND),
+        "unit_rules": _unit_rule_statements(enrolment) if edit else [],
         "editable_days": editable_days, "deadlines": _deadlines(enrolment.catalogue, enrolment.activity_id),
         "locked_reason": next((d.reason for d in days if d.is_open and not d.editable), ""),
         "urls": _month_urls(enrolment, cal, year, month),
         **_month_markup(enrolment, cal, edit),
     })
+
+
+def _unit_names(enrolment):
+    units = enrolment.catalogue.units_of.get(enrolment.activity_id, ())
+    return [u.id for u in units], {u.id: u.name for u in units}
+
+
+def _unit_rule_statements(enrolment):
+    """The unit rules of the activity, said next to the boxes (rules.unit_rule_statements)."""
+    ids, names = _unit_names(enrolment)
+    cat = enrolment.catalogue
+    return rules.unit_rule_statements(ids, cat.incompatible, cat.required, names)
+
+
+def _ticked_problems(enrolment, ticked):
+    """The unit rules broken by the ticked boxes (« YYYY-MM-DD:unit_id »), day by day, in French — the
+    same rule function as the commit's check (rules.unit_rule_problems)."""
+    ids, names = _unit_names(enrolment)
+    per_day = {}
+    for key in ticked:
+        day, _, unit = key.partition(":")
+        try:
+            date, unit_id = datetime.date.fromisoformat(day), int(unit)
+        except ValueError:
+            continue
+        if unit_id in names:
+            per_day.setdefault(date, set()).add(unit_id)
+    cat = enrolment.catalogue
+    return [f"{services.booking.fr_day(day)} : {problem}" for day in sorted(per_day)
+            for problem in rules.unit_rule_problems(per_day[day], cat.incompatible, cat.required, names)]
+
+
+@parent_required
+@require_POST
+def unit_rules_check(request, enrolment_id):
+    """htmx: the unit rules the ticked boxes break, checked as the parent ticks (the partial only)."""
+    enrolment = _enrolment(request, enrolment_id)
+    problems = _ticked_problems(enrolment, request.POST.getlist("case"))
+    return render(request, "enrolment/_unit_rules_live.html", {"problems": problems})
 
 
 def _month_markup(enrolment, cal, edit):
@@ -245,13 +286,17 @@ def _month_post(request, enrolment, year, month, basket):
     if request.POST.get("tout_cocher"):
         count = basket_tick_unit(basket, enrolment=enrolment, year=year, month=month,
                                  unit_id=request.POST["tout_cocher"])
-        messages.info(request, f"{count} jour(s) ajouté(s) au panier.")
-        return redirect(_month_url(enrolment, first, edit=True))
-    basket_apply_ticks(basket, enrolment=enrolment, year=year, month=month, ticked=set(request.POST.getlist("case")))
+        messages.info(request, f"{count} jour{plural_s(count)} ajouté{plural_s(count)} à vos réservations à "
+                               f"confirmer.")
+        return redirect(_month_url(enrolment, first, edit=True) + "#calendrier")
+    ticked = set(request.POST.getlist("case"))
+    basket_apply_ticks(basket, enrolment=enrolment, year=year, month=month, ticked=ticked)
+    for problem in _ticked_problems(enrolment, ticked):  # said now, not only at the commit
+        messages.warning(request, problem)
     if request.POST.get("suite") == "recap":
         return redirect("enrolment:basket")
-    messages.info(request, "Vos changements sont dans le panier : validez-les depuis le récapitulatif.")
-    return redirect(_month_url(enrolment, first, edit=True))
+    messages.info(request, "Vos choix sont gardés : confirmez-les depuis « Mes réservations à confirmer ».")
+    return redirect(_month_url(enrolment, first, edit=True) + "#calendrier")
 
 
 @parent_required
@@ -265,13 +310,14 @@ def week(request, enrolment_id, year, month, day):
         raise Http404 from None
     start = ref - datetime.timedelta(days=ref.weekday())
     end = start + datetime.timedelta(days=6)
+    basket = Basket(request.session)
     days = selectors.calendar_days(enrolment=enrolment, start=start, end=end, cat=enrolment.catalogue,
-                                   basket=Basket(request.session).for_child(enrolment.child_id))
+                                   basket=basket.for_child(enrolment.child_id))
     return render(request, "enrolment/week.html", {
         "enrolment": enrolment, "days": days, "start": start, "end": end, "legend": selectors.LEGEND,
         "prev": start - datetime.timedelta(days=7), "next": start + datetime.timedelta(days=7),
         "units": list(enrolment.catalogue.units_of.get(enrolment.activity_id, ())),
-        "editable_days": any(d.editable for d in days if d.is_open),
+        "editable_days": any(d.editable for d in days if d.is_open), "basket_count": len(basket),
         "deadlines": _deadlines(enrolment.catalogue, enrolment.activity_id),
     })
 
@@ -293,9 +339,10 @@ def pattern(request, enrolment_id, mode):
             start=data["start"], end=data["end"], pattern=form.pattern(), action=data["action"],
             cat=enrolment.catalogue,
         )
-        text = f"{added} changement(s) ajouté(s) au panier."
+        text = f"{added} changement{plural_s(added)} ajouté{plural_s(added)} à vos réservations à confirmer."
         if skipped:
-            text += f" {skipped} jour(s) non modifiable(s) (hors délai) ignoré(s)."
+            text += (f" {skipped} jour{plural_s(skipped)} non modifiable{plural_s(skipped)} (hors délai) "
+                     f"ignoré{plural_s(skipped)}.")
         messages.success(request, text)
         return redirect(_month_url(enrolment, data["start"], edit=True))
     return render(request, "enrolment/pattern.html", {
@@ -316,7 +363,7 @@ def _basket_clear(request, basket):
     """« Tout supprimer »."""
     basket.clear()
     basket.save()
-    messages.info(request, "Le panier a été vidé : aucune modification enregistrée.")
+    messages.info(request, "Vos réservations à confirmer ont été retirées : rien n'a été enregistré.")
     return redirect("enrolment:planning")
 
 
@@ -332,23 +379,44 @@ def _basket_remove(request, basket):
 
 
 def _basket_commit(request, basket):
-    """« Terminer »: every change in one transaction, or none (the recap says why, HTTP 400)."""
+    """« Confirmer mes réservations »: every change in one transaction, or none (the recap says why, HTTP 400)."""
     try:
         result = services.booking_commit(family=request.family, changes=basket.changes(), by=request.user)
     except DomainError as exc:
         return _basket_page(request, basket, error=exc, status=400)
     basket.clear()
     basket.save()
-    messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
-                              f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé par e-mail.")
-    return redirect("enrolment:planning")
+    request.session[CONFIRMATION_KEY] = {"booked": [b.pk for b in result["booked"]],
+                                         "cancelled": [b.pk for b in result["cancelled"]]}
+    return redirect("enrolment:confirmation")
+
+
+CONFIRMATION_KEY = "enrolment-confirmation"
+
+
+@parent_required
+def confirmation(request):
+    """What the last « Confirmer mes réservations » recorded: each day booked or cancelled, its price, the
+    total and each month's total (the recap e-mail carries the same, selectors.booking_confirmation)."""
+    ids = request.session.get(CONFIRMATION_KEY)
+    if not ids:
+        return redirect("enrolment:planning")
+    bookings = Booking.objects.for_family(request.family).filter(
+        pk__in=ids.get("booked", []) + ids.get("cancelled", [])).select_related("child")
+    cat = loaders.catalogue()
+    booked, cancelled = [], []
+    for b in bookings:
+        b.unit = cat.units[b.unit_id] if b.unit_id in cat.units else b.unit
+        (cancelled if b.pk in ids.get("cancelled", []) else booked).append(b)
+    recap = selectors.booking_confirmation(family=request.family, booked=booked, cancelled=cancelled)
+    return render(request, "enrolment/confirmation.html", {"recap": recap})
 
 
 _BASKET_ACTIONS = {"clear": _basket_clear, "remove": _basket_remove, "commit": _basket_commit}
 
 
 def _basket_page(request, basket, error=None, status=200):
-    """The recap (also answered, with the refusal, when « Terminer » is refused: HTTP 400)."""
+    """The recap (also answered, with the refusal, when « Confirmer mes réservations » is refused: HTTP 400)."""
     recap = selectors.basket_recap(family=request.family, items=basket.items())
     # Every line has its « Retirer » form: the CSRF field is rendered once for all of them.
     csrf_input = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))

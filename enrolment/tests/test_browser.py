@@ -84,19 +84,21 @@ def test_enrol_mass_select_untick_recap_commit(page, live_server, browser_login,
     page.get_by_label("Au", exact=True).fill(last.isoformat())
     page.get_by_label("Mercredi").check()
     page.get_by_label("Journée").check()
-    page.get_by_role("button", name="Ajouter au panier").click()
-    expect(page.get_by_text(f"{len(wednesdays)} changement(s) ajouté(s) au panier.")).to_be_visible()
+    page.get_by_role("button", name="Ajouter à mes réservations à confirmer").click()
+    expect(page.get_by_text(f"{len(wednesdays)} changements ajoutés à vos réservations à confirmer.")).to_be_visible()
     axe_check(page)
     dropped = wednesdays[1]
     page.get_by_label(f"mercredi {dropped:%d/%m/%Y} – Journée").uncheck()
-    page.get_by_role("button", name="Valider et voir le récapitulatif").click()
+    page.get_by_role("button", name="Voir mes réservations à confirmer").click()
     axe_check(page)
     kept = len(wednesdays) - 1
     total = f"{Decimal('8.50') * kept:.2f}".replace(".", ",")
     expect(page.locator("#total")).to_have_text(f"{total} €")
     expect(page.locator("table")).not_to_contain_text(f"{dropped:%d/%m/%Y}")
-    page.get_by_role("button", name="Terminer").click()
-    expect(page.get_by_text(f"{kept} réservation(s)")).to_be_visible()
+    page.get_by_role("button", name="Confirmer mes réservations").click()
+    expect(page.get_by_role("heading", name="Vos réservations sont enregistrées")).to_be_visible()
+    expect(page.get_by_text(f"{kept} jours réservés")).to_be_visible()
+    expect(page.locator("#total")).to_have_text(f"{total} €")
     axe_check(page)
 
     assert Booking.objects.filter(child=child, state="reserved").count() == kept

@@ -264,3 +264,21 @@ class TestDeadlineSentences:
         # At 12:00 CEST on the 30th (10:00 UTC) that Wednesday is closed: the next one is named.
         at = datetime.datetime(2026, 3, 30, 10, 0, tzinfo=UTC)
         assert rules.deadline_sentences(policy, self.WEDNESDAYS, at)[0].startswith("Pour le mercredi 8 avril")
+
+
+class TestUnitRuleWords:
+    NAMES = {1: "Journée", 2: "Matin", 3: "Après-midi", 4: "Repas"}
+    INCOMPATIBLE = {1: {2, 3}, 2: {1}, 3: {1}}
+    REQUIRED = {4: {1, 2, 3}}
+
+    def test_statements_said_before_ticking(self):
+        assert rules.unit_rule_statements([1, 2, 3, 4], self.INCOMPATIBLE, self.REQUIRED, self.NAMES) == [
+            "« Journée » ne se réserve pas avec « Matin » ou « Après-midi ».",
+            "« Repas » se réserve avec « Journée », « Matin » ou « Après-midi »."]
+
+    def test_problems_of_a_day(self):
+        assert rules.unit_rule_problems({1, 4}, self.INCOMPATIBLE, self.REQUIRED, self.NAMES) == []
+        assert rules.unit_rule_problems({1, 2}, self.INCOMPATIBLE, self.REQUIRED, self.NAMES) == [
+            "« Journée » et « Matin » ne peuvent pas être réservés le même jour."]
+        assert rules.unit_rule_problems({4}, self.INCOMPATIBLE, self.REQUIRED, self.NAMES) == [
+            "« Repas » nécessite aussi « Journée », « Matin » ou « Après-midi » ce jour-là."]

@@ -551,13 +551,15 @@ def test_recap_email_row_is_the_one_email_queue_records(setup):
     result = services.booking_commit(family=family, by=user, now=NOW, changes=[Change(D(2025, 12, 3), child.id,
                                                                                        unit.id, BOOK)])
     bulk = OutboundEmail.objects.get(template="booking_recap")
-    lines = [(D(2025, 12, 3), child.first_name, activity.name, unit.name, "Réservation")]
-    single = email_queue(to=bulk.to, template="booking_recap", context={"family": family, "lines": lines},
+    from enrolment.selectors import booking_confirmation
+
+    recap = booking_confirmation(family=family, booked=result["booked"], cancelled=[])
+    single = email_queue(to=bulk.to, template="booking_recap", context={"family": family, "recap": recap},
                          related=family)
     fields = ("to", "subject", "body_text", "body_html", "template", "related_label", "related_type", "related_id",
               "status", "attempts", "last_error", "sent_at", "next_attempt_at", "body_purged_at")
     assert [getattr(bulk, f) for f in fields] == [getattr(single, f) for f in fields]
-    assert bulk.created_at is not None and bulk.queued_at is not None and "mercredi 03/12/2025" in bulk.body_text
+    assert bulk.created_at is not None and bulk.queued_at is not None and "Mercredi 03/12/2025" in bulk.body_text
     assert result["emails"] == [bulk.to]
 
 
