@@ -36,7 +36,7 @@ class RequestStepForm(forms.Form):
         self.fields["activity_type"].choices = [("", "— Choisir —")] + [(k, t.name) for k, t in types.items()]
         activity_type = types.get(data.get("activity_type", ""))
         activities = {str(a.id): a for a in activity_type.activities.all()} if activity_type else {}
-        self.fields["activity"].choices = [("", "— Choisir —")] + [(k, a.name) for k, a in activities.items()]
+        self.fields["activity"].choices = [("", "— Choisir —")] + [(k, a.parent_name) for k, a in activities.items()]
         self.selected = {"structure": structure, "activity_type": activity_type,
                          "activity": activities.get(data.get("activity", ""))}
 

@@ -400,7 +400,7 @@ def basket_recap(*, family, items):
             "date": day, "child_name": child_name, "unit": unit, "action": action, "price": price, "cost": cost,
             "key": f"{child_id}:{unit_id}:{day.isoformat()}",
             "day_text": f"{rules.WEEKDAYS_FR[day.weekday()].capitalize()} {short}",
-            "label": f"{unit.activity.name} – {unit.name}",
+            "label": f"{unit.activity.parent_name} – {unit.name}",
             "action_text": "Sera réservé" if action == "book" else "Sera annulé", "price_text": _euros(price),
             "cost_text": _euros(cost), "remove_text": f" la ligne du {short}, {unit.name}",
         })

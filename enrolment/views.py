@@ -130,9 +130,9 @@ def _send_requests(request, activity, requests):
         if r.error:
             messages.error(request, r.error)
         elif r.enrolment.status == Enrolment.Status.VALIDATED:
-            messages.success(request, f"Inscription de {r.child.first_name} à « {activity.name} » validée.")
+            messages.success(request, f"Inscription de {r.child.first_name} à « {activity.parent_name} » validée.")
         else:
-            messages.success(request, f"Demande d'inscription de {r.child.first_name} à « {activity.name} » "
+            messages.success(request, f"Demande d'inscription de {r.child.first_name} à « {activity.parent_name} » "
                                       f"envoyée : elle attend la validation du service.")
     return any(r.enrolment for r in results)
 
@@ -531,7 +531,7 @@ def feed(request, token):
     for b in selectors.upcoming_bookings_for_feed(family=cal_feed.family, today=_today()):
         ev = Event()
         ev.add("uid", f"booking-{b.pk}@portail-familles")
-        ev.add("summary", f"{b.child.first_name} – {b.unit.activity.name} ({b.unit.name})"
+        ev.add("summary", f"{b.child.first_name} – {b.unit.activity.parent_name} ({b.unit.name})"
                           + (" – demande en attente" if b.state == "requested" else ""))
         if b.unit.start_time and b.unit.end_time:
             ev.add("dtstart", datetime.datetime.combine(b.date, b.unit.start_time, tzinfo=rules.PARIS))
