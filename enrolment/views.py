@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from families.access import child_get_for_user, family_scoped, parent_required, scoped_get
 from families.models import Child
 from portal.errors import DomainError
-from portal.templatetags.portal_text import plural_s
+from portal.templatetags.portal_text import de, plural_s
 
 from . import calendar_html, loaders, rules, selectors, services
 from .basket import Basket, basket_apply_pattern, basket_apply_ticks, basket_tick_unit
@@ -130,9 +130,9 @@ def _send_requests(request, activity, requests):
         if r.error:
             messages.error(request, r.error)
         elif r.enrolment.status == Enrolment.Status.VALIDATED:
-            messages.success(request, f"Inscription de {r.child.first_name} à « {activity.parent_name} » validée.")
+            messages.success(request, f"Inscription {de(r.child.first_name)} à « {activity.parent_name} » validée.")
         else:
-            messages.success(request, f"Demande d'inscription de {r.child.first_name} à « {activity.parent_name} » "
+            messages.success(request, f"Demande d'inscription {de(r.child.first_name)} à « {activity.parent_name} » "
                                       f"envoyée : elle attend la validation du service.")
     return any(r.enrolment for r in results)
 
