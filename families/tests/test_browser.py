@@ -102,9 +102,9 @@ def test_guardian_edit_with_a_malformed_stored_phone(page, live_server, browser_
     type(guardian).objects.filter(pk=guardian.pk).update(mobile_phone="061234567890")  # as imported
     browser_login(page, user)
     page.goto(f"{live_server.url}/famille/modifier/responsable/{guardian.pk}/")
-    expect(page.get_by_label("Profession")).to_be_visible()
+    expect(page.get_by_label("Profession", exact=True)).to_be_visible()
     axe_check(page)
-    page.get_by_label("Profession").fill("Infirmière")
+    page.get_by_label("Profession", exact=True).fill("Infirmière")
     page.get_by_role("button", name="Envoyer la demande").click()
     expect(page.get_by_text("Votre demande a été transmise au service")).to_be_visible()
     axe_check(page)
