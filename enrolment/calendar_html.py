@@ -28,10 +28,14 @@ def legend(symbols):
 
 # --------------------------------------------------------------------------- month calendar (reading)
 def month_day_cell(cell):
-    """« ✓ Journée : Réservé », « + Journée : ajout dans le panier », « Journée : libre (3 pl.) »."""
+    """« ✓ Journée : Réservé », « + Journée : sera réservé (à confirmer) », « Journée : libre (3 pl.) »; a
+    booked day to come links to its absence form."""
+    absence = (f' <a class="cal-absence" href="{escape(cell.absence_url)}">Déclarer une absence<span '
+               f'class="visually-hidden"> – {escape(cell.sr)}</span></a>' if cell.absence_url else "")
     if cell.sym:
-        return f'<li><span class="cal-sym" aria-hidden="true">{escape(cell.sym)}</span> {escape(cell.text)}</li>'
-    return f"<li>{escape(cell.text)}</li>"
+        return (f'<li><span class="cal-sym" aria-hidden="true">{escape(cell.sym)}</span> {escape(cell.text)}'
+                f"{absence}</li>")
+    return f"<li>{escape(cell.text)}{absence}</li>"
 
 
 def month_day(day, offset=0):

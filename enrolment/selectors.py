@@ -7,7 +7,7 @@ import functools
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, CharField, Prefetch, Q, Value
+from django.db.models import BigIntegerField, Case, CharField, F, Prefetch, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ STATE_DISPLAY = {
     "refused": ("✗", "Refusé"),
     "excused": ("AE", "Absent excusé"),
     "absent_billed": ("AF", "Absent facturé"),
+    "examined": ("AE?", "Absence : justificatif en cours d'examen"),
     "present": ("P", "Présent"),
 }
 DAY_DISPLAY = {
@@ -35,11 +36,15 @@ DAY_DISPLAY = {
 }
 LEGEND = (
     ("✓", "Réservé"), ("?", "En attente de réponse du service"), ("✗", "Refusé"), ("—", "Fermé"), ("F", "Férié"),
-    ("V", "Vacances"), ("AE", "Absent excusé"), ("AF", "Absent facturé"), ("P", "Présent"), ("C", "Complet"),
+    ("V", "Vacances"), ("AE", "Absent excusé"), ("AE?", "Absence en cours d'examen"), ("AF", "Absent facturé"), ("P", "Présent"), ("C", "Complet"),
     ("⊘", "Hors délai (non modifiable)"), ("LA", "Sur liste d'attente"), ("+", "Sera réservé (à confirmer)"),
     ("−", "Sera annulé (à confirmer)"),
 )
-LOCKED_STATES = ("present", "absent_billed", "excused")
+LOCKED_STATES = ("present", "absent_billed", "excused", "examined")
+# A billed absence whose certificate staff have still to examine reads as its own state (« en cours
+# d'examen »): the booking's state as the calendars show it.
+SHOWN_STATE = Case(When(state="absent_billed", excuse="requested", then=Value("examined")), default=F("state"),
+                   output_field=CharField())
 
 
 # --------------------------------------------------------------------------- enrolments
@@ -92,17 +97,18 @@ class Cell:
     template logic): ``sym``/``text`` for reading, ``mode``/``note``/``places``/``sr`` for edit mode."""
 
     __slots__ = ("unit", "state", "symbol", "label", "places_left", "full", "waiting", "basket", "booking_id",
-                 "sym", "text", "key", "box_id", "mode", "note", "places", "sr")
+                 "sym", "text", "key", "box_id", "mode", "note", "places", "sr", "absence_url")
 
     def __init__(self, unit):
         self.unit = unit
         self.state = self.symbol = self.label = self.basket = ""  # state: booking state, "" when not booked
         self.places_left = self.waiting = self.booking_id = None  # waiting: the active waiting-list entry id
         self.full = False
+        self.absence_url = ""
 
     @property
     def booked(self):
-        return self.state in Booking.HOLDING_STATES
+        return self.state in Booking.HOLDING_STATES or self.state == "examined"
 
     @property
     def checked(self):
@@ -180,7 +186,7 @@ def _child_day_rows(child_id, unit_ids, start, end, counter_groups):
     # Typed constants: PostgreSQL matches a UNION's columns pairwise, and an untyped NULL would become text.
     no_state, no_group = Value("", output_field=CharField()), Cast(None, output_field=BigIntegerField())
     bookings = Booking.objects.filter(child_id=child_id, unit_id__in=unit_ids, date__range=span).order_by().values_list(
-        Value("b"), "id", "unit_id", "date", "state", no_group)
+        Value("b"), "id", "unit_id", "date", SHOWN_STATE, no_group)
     entries = WaitingListEntry.objects.filter(
         child_id=child_id, unit_id__in=unit_ids, date__range=span, status__in=WaitingListEntry.ACTIVE_STATUSES,
     ).order_by().values_list(Value("w"), "id", "unit_id", "date", no_state, no_group)
@@ -301,7 +307,7 @@ def month_calendar(*, enrolment, year, month, now=None, basket=(), cat=None):
 def _child_bookings_between(*, child_id, start, end):
     """(unit_id, date, state) of the child's bookings in [start, end]."""
     return Booking.objects.filter(child_id=child_id, date__range=(start, end)).order_by().values_list(
-        "unit_id", "date", "state")
+        "unit_id", "date", SHOWN_STATE)
 
 
 def pattern_targets(*, enrolment, start, end, pattern, now=None, cat=None):

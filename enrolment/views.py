@@ -266,8 +266,14 @@ def _month_markup(enrolment, cal, edit):
         return {"edit_rows": calendar_html.edit_rows(cal["days"], len(cal["units"]))}
     # Each day links to its week: the URL is reversed once, not per day.
     week = reverse("enrolment:week", args=[enrolment.pk, 2000, 1, 1])[:-len("2000/1/1/")]
+    absence = reverse("enrolment:absence", args=[0])[:-len("0/")]
+    today = _today()
     for d in cal["days"]:
         d.url = f"{week}{d.date.year}/{d.date.month}/{d.date.day}/"
+        if d.date >= today:  # absences can be declared from the month too, not only from the week
+            for cell in d.cells:
+                if cell.state in ("reserved", "requested") and cell.basket != "cancel":
+                    cell.absence_url = f"{absence}{cell.booking_id}/"
     return {"month_days": calendar_html.month_days(cal["days"], cal["offset"])}
 
 

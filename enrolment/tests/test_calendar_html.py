@@ -102,8 +102,13 @@ def test_month_reading_states_in_symbols_and_words(world):
     client, child, enrolment, day_unit, meal = world
     html = client.get(reverse("enrolment:month", args=[enrolment.pk, 2025, 12])).content.decode()
     meal_name = "Repas &lt;b&gt;&amp;&#x27;"
-    assert "<li>" + SYM.format("✓") + "Journée : Réservé</li>" in html
-    assert "<li>" + SYM.format("?") + "Journée : En attente de réponse du service</li>" in html
+    # A booked day to come links to its absence form, from the month too.
+    absence = '<a class="cal-absence" href="{}">Déclarer une absence<span class="visually-hidden"> – {}</span></a>'
+    booked, asked = (Booking.objects.get(child=child, date=D(2025, 12, d)) for d in (3, 10))
+    assert ("<li>" + SYM.format("✓") + "Journée : Réservé " + absence.format(
+        reverse("enrolment:absence", args=[booked.pk]), "mercredi 03/12/2025 – Journée") + "</li>") in html
+    assert ("<li>" + SYM.format("?") + "Journée : En attente de réponse du service " + absence.format(
+        reverse("enrolment:absence", args=[asked.pk]), "mercredi 10/12/2025 – Journée") + "</li>") in html
     assert "<li>" + SYM.format("+") + f"{meal_name} : sera réservé (à confirmer) (1 pl.)</li>" in html  # 10/12
     assert "<li>" + SYM.format("C") + "Journée : Complet</li>" in html  # 17/12, full
     assert "<li>" + SYM.format("LA") + f"{meal_name} : Sur liste d&#x27;attente</li>" in html  # 17/12
