@@ -118,6 +118,28 @@ def planning_cells(cells):
     return mark_safe("".join([planning_cell(sym, label) for sym, label in cells]))
 
 
+CLOSED_LABELS = frozenset(("Fermé", "Férié", "Vacances"))
+
+
+def planning_days(dates, rows):
+    """The same grid as a list of days, for phones (a month of columns is 1,400 px wide): each day on which
+    an activity is open, with each unit's state in words; closed days are left out."""
+    out = []
+    for i, (_, _, long) in enumerate(dates):
+        items = []
+        for row in rows:
+            sym, label = row["cells"][i]
+            if label in CLOSED_LABELS:
+                continue
+            symbol = f'<span class="cal-sym" aria-hidden="true">{escape(sym)}</span> ' if sym else ""
+            items.append(f"<li>{symbol}{escape(row['enrolment'].activity.parent_name)} – {escape(row['unit'].name)} : "
+                         f"{escape(label)}</li>")
+        if items:
+            out.append(f'<li class="cal-day"><h3 class="h6 mb-1 text-capitalize">{escape(long)}</h3>'
+                       f'<ul class="small list-unstyled mb-0">{"".join(items)}</ul></li>')
+    return mark_safe(f'<ol class="list-unstyled planning-days d-md-none">{"".join(out)}</ol>' if out else "")
+
+
 def planning_head(dates):
     """The day columns' headers: « Lu 03 » abbreviating « lundi 03/11/2026 »."""
     return mark_safe("".join([f'<th scope="col" class="text-center"><abbr title="{escape(long)}">{escape(short)}'

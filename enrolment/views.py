@@ -440,6 +440,7 @@ def child_month(request, child_id, year, month):
     grid["head"] = calendar_html.planning_head(grid["dates"])
     for row in grid["rows"]:
         row["cells_html"] = calendar_html.planning_cells(row["cells"])
+    grid["days_html"] = calendar_html.planning_days(grid["dates"], grid["rows"])
     return render(request, "enrolment/child_month.html", {"child": child, "grid": grid,
                                                           "legend_html": calendar_html.legend(selectors.LEGEND)})
 

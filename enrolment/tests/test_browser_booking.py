@@ -166,3 +166,22 @@ def test_keyboard_books_two_days_in_few_tab_presses(page, live_server, browser_l
     assert sorted(Booking.objects.filter(child=child, state="reserved").values_list("date", flat=True)) == [first, second]
     # 113 before issue 20; now 27 on a desktop, 34 on a phone (its menu button and the basket's stacked rows).
     assert presses <= 40, presses
+
+
+def test_child_month_is_a_list_of_days_on_a_phone(page, live_server, browser_login, axe_check, leisure, screen):
+    user, child, enrolment, units, today = leisure
+    month, _ = _expected(today)
+    day = _wednesdays(month)[0]
+    Booking.objects.create(child=child, unit=units["day"], date=day, enrolment=enrolment, state="reserved")
+    browser_login(page, user)
+    page.goto(f"{live_server.url}/inscriptions/enfant/{child.pk}/{month.year}/{month.month}/")
+    entry = page.locator(".planning-days li.cal-day").filter(has_text=f"{day:%d/%m/%Y}")
+    grid = page.get_by_role("table")
+    if screen == "phone":
+        expect(entry).to_contain_text("Mercredis au centre de loisirs – Journée : Réservé")
+        expect(grid).to_be_hidden()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    else:
+        expect(grid).to_be_visible()
+        expect(entry).to_be_hidden()
+    axe_check(page)
