@@ -62,7 +62,9 @@ def month_days(days, offset):
 # --------------------------------------------------------------------------- month calendar (edit mode)
 def edit_cell(cell):
     """A checkbox named by day and unit (with the basket's change or the few places left), or the
-    locked state / « Complet » when it cannot be ticked."""
+    locked state / « Complet » when it cannot be ticked. ``data-label``: the unit's name, written before
+    the cell on phones, where the table becomes one block per day (a11y.css)."""
+    unit = escape(cell.unit.name)
     if cell.mode == "box":
         box = escape(cell.box_id)
         # The note says what the box will do (« sera réservé », « sera annulé »); calendar.js rewrites it as
@@ -71,14 +73,15 @@ def edit_cell(cell):
         plain = escape(cell.label if cell.state else "")
         note = f'<span class="small cal-note" data-plain="{plain}">{" " + escape(cell.note) if cell.note else ""}</span>'
         places = f' <span class="small">{escape(cell.places)}</span>' if cell.places else ""
-        return (f'<td><div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" '
+        return (f'<td data-label="{unit}"><div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" '
                 f'value="{escape(cell.key)}" id="{box}"{" checked" if cell.checked else ""}'
                 f'{" data-booked" if held else ""}>'
                 f'<label class="form-check-label" for="{box}"><span class="visually-hidden">{escape(cell.sr)}</span>'
                 f"{note}{places}</label></div></td>")
     if cell.mode == "full":
-        return '<td><span class="cal-sym" aria-hidden="true">C</span> Complet</td>'
-    return f'<td><span class="cal-sym" aria-hidden="true">{escape(cell.symbol)}</span> {escape(cell.note)}</td>'
+        return f'<td data-label="{unit}"><span class="cal-sym" aria-hidden="true">C</span> Complet</td>'
+    return (f'<td data-label="{unit}"><span class="cal-sym" aria-hidden="true">{escape(cell.symbol)}</span> '
+            f'{escape(cell.note)}</td>')
 
 
 def edit_row(day, unit_count):

@@ -30,7 +30,7 @@ EDIT_LOOP = Template(
     """{% for day in days %}{% if day.is_open %}
     <tr><th scope="row" class="fw-normal text-nowrap">{{ day.short }}</th>
       {% if day.editable %}{% for cell in day.cells %}
-      <td>{% if cell.mode == "box" %}<div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" value="{{ cell.key }}" id="{{ cell.box_id }}"{% if cell.checked %} checked{% endif %}{% if cell.state == "reserved" or cell.state == "requested" %} data-booked{% endif %}><label class="form-check-label" for="{{ cell.box_id }}"><span class="visually-hidden">{{ cell.sr }}</span><span class="small cal-note" data-plain="{% if cell.state %}{{ cell.label }}{% endif %}">{% if cell.note %} {{ cell.note }}{% endif %}</span>{% if cell.places %} <span class="small">{{ cell.places }}</span>{% endif %}</label></div>{% elif cell.mode == "full" %}<span class="cal-sym" aria-hidden="true">C</span> Complet{% else %}<span class="cal-sym" aria-hidden="true">{{ cell.symbol }}</span> {{ cell.note }}{% endif %}</td>
+      <td data-label="{{ cell.unit.name }}">{% if cell.mode == "box" %}<div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" value="{{ cell.key }}" id="{{ cell.box_id }}"{% if cell.checked %} checked{% endif %}{% if cell.state == "reserved" or cell.state == "requested" %} data-booked{% endif %}><label class="form-check-label" for="{{ cell.box_id }}"><span class="visually-hidden">{{ cell.sr }}</span><span class="small cal-note" data-plain="{% if cell.state %}{{ cell.label }}{% endif %}">{% if cell.note %} {{ cell.note }}{% endif %}</span>{% if cell.places %} <span class="small">{{ cell.places }}</span>{% endif %}</label></div>{% elif cell.mode == "full" %}<span class="cal-sym" aria-hidden="true">C</span> Complet{% else %}<span class="cal-sym" aria-hidden="true">{{ cell.symbol }}</span> {{ cell.note }}{% endif %}</td>
       {% endfor %}{% else %}
       <td colspan="{{ units|length }}"><span class="cal-sym" aria-hidden="true">⊘</span> {{ day.locked_text }}</td>
       {% endif %}
@@ -137,9 +137,9 @@ def test_month_edit_mode_boxes_full_and_locked(world):
     assert (f'id="c-2025-12-10-{meal.pk}" checked><label class="form-check-label" for="c-2025-12-10-{meal.pk}">'
             '<span class="visually-hidden">mercredi 10/12/2025 – Repas &lt;b&gt;&amp;&#x27;</span>'
             '<span class="small cal-note" data-plain=""> sera réservé</span>') in html  # the basket's change
-    assert "<td>" + SYM.format("C") + "Complet</td>" in html  # 17/12 Journée: full, no box
+    assert '<td data-label="Journée">' + SYM.format("C") + "Complet</td>" in html  # 17/12 Journée: full, no box
     assert f"c-2025-12-17-{day_unit.pk}" not in html
-    assert "<td>" + SYM.format("P") + "Présent</td>" in html  # 31/12: presence recorded, locked
+    assert '<td data-label="Journée">' + SYM.format("P") + "Présent</td>" in html  # 31/12: presence recorded, locked
     assert "2025-12-24" not in html  # closed: no row
     assert '<span class="small">1 pl.</span>' in html  # few places left on a free cell
     # November: one cell per day saying why it cannot change, across both units.
