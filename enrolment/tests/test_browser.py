@@ -51,16 +51,12 @@ def test_enrol_mass_select_untick_recap_commit(page, live_server, browser_login,
     child = family.children.get()
     browser_login(page, user)
 
-    # Enrol the child: child → structure → type → activity → group, without any script.
+    # Enrol the child in two steps (child and activity, then group), without any script.
     page.goto(f"{live_server.url}/inscriptions/")
     axe_check(page)
     page.get_by_role("link", name="Nouvelle inscription").click()
     axe_check(page)
     page.get_by_label(child.first_name).check()
-    page.get_by_label("Équipement").select_option(label="Accueil de loisirs Les Castors")
-    page.get_by_role("button", name="Continuer").click()
-    page.get_by_label("Type d'activité").select_option(label="Centre de loisirs")
-    page.get_by_role("button", name="Continuer").click()
     page.get_by_label("Activité", exact=True).select_option(label="CL Mercredis Élémentaire")
     page.get_by_role("button", name="Continuer").click()
     axe_check(page)

@@ -11,7 +11,7 @@ from enrolment.services import BOOK, Change
 from families.tests.factories import ChildFactory, parent_with_family
 from portal.models import OutboundEmail
 
-from .factories import enrol, wednesdays_activity
+from .factories import ActivityFactory, GroupFactory, enrol, wednesdays_activity
 
 pytestmark = pytest.mark.django_db
 P = datetime.timezone(datetime.timedelta(hours=1))
@@ -408,3 +408,18 @@ def test_mass_selection_skips_locked_days_and_cancels_only_active_bookings(world
     client.post(reverse("enrolment:basket"), {"action": "clear"})
     client.post(url, dict(data, action="cancel"))
     assert [(i[2], i[3]) for i in client.session[SESSION_KEY]] == [("2025-12-03", "cancel")]
+
+
+def test_enrolment_request_takes_two_steps(world):
+    """Step 1: the child and the activity (every activity, grouped by équipement – type); step 2: send."""
+    client, user, family, child, activity, group, unit, enrolment = world
+    other = ActivityFactory(name="Vacances d'hiver", auto_validate=True)
+    GroupFactory(activity=other, name="Tous")
+    page = client.get(reverse("enrolment:request")).content.decode()
+    assert f'<optgroup label="{other.activity_type.structure.name} – {other.activity_type.name}">' in page
+    step = client.get(reverse("enrolment:request"), {"children": [child.pk], "activity": other.pk}).content.decode()
+    assert "2. Groupe – Vacances d&#x27;hiver" in step
+    response = client.post(reverse("enrolment:request"), {"children": [child.pk], "activity": other.pk,
+                                                           "envoyer": "1"})
+    assert response.status_code == 302
+    assert Enrolment.objects.filter(child=child, activity=other, status="validated").exists()
