@@ -79,7 +79,8 @@
   function errorsAndFocus() {
     var summary = buildSummary();
     if (summary && !/^Erreur/.test(document.title)) { document.title = "Erreur : " + document.title; }
-    var target = summary || document.querySelector("[data-focus-on-load]");
+    // After an action the focus goes to its message, unless the address names where to go (#calendrier).
+    var target = summary || (location.hash.length > 1 ? null : document.querySelector("[data-focus-on-load]"));
     if (target) {
       if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
       target.focus();
