@@ -16,6 +16,7 @@ from .models import (
     CreditNote, DirectDebitBatch, DirectDebitItem, DirectDebitMandate, FamilyPayer, Invoice, InvoiceLine, NumberSequence,
     OnlineTransaction, Payment, PaymentAllocation, PaymentNotification, Regie, Tariff, TariffBracket,
 )
+from .pricing import euros
 from .services.direct_debit import debit_batch_record_payments, debit_candidates, debit_export, mandate_decide, next_business_day
 from .services.invoicing import credit_note_issue, invoice_issue_period, previous_month
 from .services.payments import payment_record
@@ -181,7 +182,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     @admin.display(description="Reste à payer")
     def remaining_display(self, obj):
-        return f"{obj.remaining:.2f} €"
+        return f"{euros(obj.remaining)} €"
 
     @admin.display(description="PDF")
     def pdf_link(self, obj):
@@ -218,7 +219,7 @@ class InvoiceAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
         return _form_page(
             request, self.admin_site, title=f"Établir un avoir – facture {invoice.number}", form=form, submit="Établir l'avoir",
-            intro=f"Reste à payer : {invoice.remaining:.2f} €. La facture émise n'est pas modifiée ; l'avoir réduit ce qui est dû.",
+            intro=f"Reste à payer : {euros(invoice.remaining)} €. La facture émise n'est pas modifiée ; l'avoir réduit ce qui est dû.",
             obj=invoice, opts=self.model._meta,
         )
 
@@ -256,7 +257,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Affecté à")
     def allocated(self, obj):
-        return ", ".join(f"{a.invoice.number} ({a.amount:.2f} €)" for a in obj.allocations.all()) or "crédit"
+        return ", ".join(f"{a.invoice.number} ({euros(a.amount)} €)" for a in obj.allocations.all()) or "crédit"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("allocations__invoice")

@@ -3,10 +3,12 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from portal.errors import BillingError
 
 from .models import Invoice, Payment, Regie
+from .pricing import euros
 from .services.direct_debit import iban_clean
 
 
@@ -48,13 +50,24 @@ class MandateForm(forms.Form):
 class IssuePeriodForm(forms.Form):
     """Admin: issue the invoices of one period for the selected régies."""
 
-    period_start = forms.DateField(label="Période du", widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label="Période du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    period_end = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    not_over = forms.BooleanField(
+        label="Émettre quand même : je sais que des jours de la période ne sont pas encore passés", required=False)
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
 
     def clean(self):
         data = super().clean()
         if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:
             raise ValidationError("La fin de la période précède son début.")
+        # Days still to come may yet be cancelled, excused or pointed: invoicing them is a decision.
+        if data.get("period_end") and data["period_end"] >= self.today and not data.get("not_over"):
+            self.add_error("not_over", f"La période se termine le {data['period_end']:%d/%m/%Y} : des jours ne sont pas "
+                                       f"encore passés (les réservations peuvent encore changer). Cochez cette case "
+                                       f"pour émettre quand même.")
         return data
 
 
@@ -64,7 +77,7 @@ class CreditNoteForm(forms.Form):
 
 
 class DebitExportForm(forms.Form):
-    collection_date = forms.DateField(label="Date de prélèvement", widget=forms.DateInput(attrs={"type": "date"}))
+    collection_date = forms.DateField(label="Date de prélèvement", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean_collection_date(self):
         day = self.cleaned_data["collection_date"]
@@ -87,7 +100,7 @@ class ManualPaymentForm(forms.ModelForm):
         model = Payment
         fields = ["family", "regie", "mode", "amount", "received_on", "payer", "reference", "bank", "note"]
         # Identifiers rather than drop-downs of every family and guardian (thousands of rows).
-        widgets = {"family": forms.NumberInput, "payer": forms.NumberInput, "received_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"family": forms.NumberInput, "payer": forms.NumberInput, "received_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         labels = {"family": "Famille (identifiant)", "payer": "Tiers payeur (identifiant du responsable, facultatif)"}
 
     def __init__(self, *args, **kwargs):
@@ -98,7 +111,7 @@ class ManualPaymentForm(forms.ModelForm):
         qs = Invoice.objects.filter(status=Invoice.Status.DUE).select_related("regie").order_by("due_on")
         self.fields["invoices"].queryset = qs.filter(family_id=family_id) if family_id else qs.none()
         self.fields["invoices"].label_from_instance = lambda inv: (
-            f"{inv.number} – {inv.family_name} – reste {inv.remaining:.2f} € (échéance {inv.due_on:%d/%m/%Y})"
+            f"{inv.number} – {inv.family_name} – reste {euros(inv.remaining)} € (échéance {inv.due_on:%d/%m/%Y})"
         )
 
     def clean(self):

@@ -69,26 +69,29 @@ class _UrlFor:
         return f"{self.head}{pk}{self.tail}"
 
 
-def _invoice_badge(invoice):
-    """The state badge of an invoice row: (Bootstrap class, label), as billing/_status.html shows it."""
+def _invoice_badge(invoice, today=None):
+    """The state badge of an invoice row: (Bootstrap class, label), as billing/_status.html shows it; an
+    invoice still due after its due date is « En retard »."""
     if invoice.payment_in_progress:
         return "text-bg-info", "Paiement en cours"
     if invoice.status == Invoice.Status.PAID:
         return "text-bg-success", "Payée"
     if invoice.status == Invoice.Status.CANCELLED:
         return "text-bg-secondary", "Annulée par avoir"
+    late = invoice.due_on and today and invoice.due_on < today
     if invoice.paid_amount:
-        return "text-bg-warning", "Partiellement payée"
-    return "text-bg-danger", "À payer"
+        return ("text-bg-danger", "Partiellement payée – en retard") if late else ("text-bg-warning", "Partiellement payée")
+    return "text-bg-danger", "En retard" if late else "À payer"
 
 
 def invoice_rows(invoices):
     """What the invoices table prints, computed in Python (one template loop without filters or tags)."""
     pdf_url, pay_url = _UrlFor("billing:invoice_pdf"), _UrlFor("billing:pay")
     rows = []
+    today = timezone.localdate()
     for invoice in invoices:
         remaining = invoice.remaining
-        badge_class, badge = _invoice_badge(invoice)
+        badge_class, badge = _invoice_badge(invoice, today)
         rows.append({
             "number": invoice.number, "issued_on": f"{invoice.issued_on:%d/%m/%Y}", "payer_name": invoice.payer_name,
             "regie": invoice.regie.name, "total": euros(invoice.total), "paid": euros(invoice.paid_amount),

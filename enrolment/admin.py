@@ -73,10 +73,10 @@ class ActivityAdmin(admin.ModelAdmin):
     list_display = ("name", "activity_type", "season_start", "season_end", "booking_rule", "auto_validate",
                     "is_active")
     list_filter = ("activity_type__structure", "booking_rule", "auto_validate", "is_active")
-    search_fields = ("name",)
+    search_fields = ("name", "public_name")
     inlines = [GroupInline, UnitInline, OpeningPeriodInline, BookingWindowInline, ClosureDayInline]
     fieldsets = (
-        (None, {"fields": ("activity_type", "name", "description", ("season_start", "season_end"), "is_active",
+        (None, {"fields": ("activity_type", "name", "public_name", "description", ("season_start", "season_end"), "is_active",
                            "color")}),
         ("Inscriptions", {"fields": (("enrolment_opens", "enrolment_closes"), "auto_validate", "prebook_regular",
                                      "requires_complete_file")}),

@@ -28,10 +28,14 @@ def legend(symbols):
 
 # --------------------------------------------------------------------------- month calendar (reading)
 def month_day_cell(cell):
-    """« ✓ Journée : Réservé », « + Journée : ajout dans le panier », « Journée : libre (3 pl.) »."""
+    """« ✓ Journée : Réservé », « + Journée : sera réservé (à confirmer) », « Journée : libre (3 pl.) »; a
+    booked day to come links to its absence form."""
+    absence = (f' <a class="cal-absence" href="{escape(cell.absence_url)}">Déclarer une absence<span '
+               f'class="visually-hidden"> – {escape(cell.sr)}</span></a>' if cell.absence_url else "")
     if cell.sym:
-        return f'<li><span class="cal-sym" aria-hidden="true">{escape(cell.sym)}</span> {escape(cell.text)}</li>'
-    return f"<li>{escape(cell.text)}</li>"
+        return (f'<li><span class="cal-sym" aria-hidden="true">{escape(cell.sym)}</span> {escape(cell.text)}'
+                f"{absence}</li>")
+    return f"<li>{escape(cell.text)}{absence}</li>"
 
 
 def month_day(day, offset=0):
@@ -58,18 +62,26 @@ def month_days(days, offset):
 # --------------------------------------------------------------------------- month calendar (edit mode)
 def edit_cell(cell):
     """A checkbox named by day and unit (with the basket's change or the few places left), or the
-    locked state / « Complet » when it cannot be ticked."""
+    locked state / « Complet » when it cannot be ticked. ``data-label``: the unit's name, written before
+    the cell on phones, where the table becomes one block per day (a11y.css)."""
+    unit = escape(cell.unit.name)
     if cell.mode == "box":
         box = escape(cell.box_id)
-        note = f'<span class="small">{escape(cell.note)}</span>' if cell.note else ""
+        # The note says what the box will do (« sera réservé », « sera annulé »); calendar.js rewrites it as
+        # the box changes, from the booked state (data-booked) and the note of a box left as it is.
+        held = cell.state in ("reserved", "requested")
+        plain = escape(cell.label if cell.state else "")
+        note = f'<span class="small cal-note" data-plain="{plain}">{" " + escape(cell.note) if cell.note else ""}</span>'
         places = f' <span class="small">{escape(cell.places)}</span>' if cell.places else ""
-        return (f'<td><div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" '
-                f'value="{escape(cell.key)}" id="{box}"{" checked" if cell.checked else ""}>'
+        return (f'<td data-label="{unit}"><div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" '
+                f'value="{escape(cell.key)}" id="{box}"{" checked" if cell.checked else ""}'
+                f'{" data-booked" if held else ""}>'
                 f'<label class="form-check-label" for="{box}"><span class="visually-hidden">{escape(cell.sr)}</span>'
                 f"{note}{places}</label></div></td>")
     if cell.mode == "full":
-        return '<td><span class="cal-sym" aria-hidden="true">C</span> Complet</td>'
-    return f'<td><span class="cal-sym" aria-hidden="true">{escape(cell.symbol)}</span> {escape(cell.note)}</td>'
+        return f'<td data-label="{unit}"><span class="cal-sym" aria-hidden="true">C</span> Complet</td>'
+    return (f'<td data-label="{unit}"><span class="cal-sym" aria-hidden="true">{escape(cell.symbol)}</span> '
+            f'{escape(cell.note)}</td>')
 
 
 def edit_row(day, unit_count):
@@ -107,6 +119,28 @@ def planning_cell(sym, label):
 def planning_cells(cells):
     """The ``<td>`` of one row of the grid (one per day of the month)."""
     return mark_safe("".join([planning_cell(sym, label) for sym, label in cells]))
+
+
+CLOSED_LABELS = frozenset(("Fermé", "Férié", "Vacances"))
+
+
+def planning_days(dates, rows):
+    """The same grid as a list of days, for phones (a month of columns is 1,400 px wide): each day on which
+    an activity is open, with each unit's state in words; closed days are left out."""
+    out = []
+    for i, (_, _, long) in enumerate(dates):
+        items = []
+        for row in rows:
+            sym, label = row["cells"][i]
+            if label in CLOSED_LABELS:
+                continue
+            symbol = f'<span class="cal-sym" aria-hidden="true">{escape(sym)}</span> ' if sym else ""
+            items.append(f"<li>{symbol}{escape(row['enrolment'].activity.parent_name)} – {escape(row['unit'].name)} : "
+                         f"{escape(label)}</li>")
+        if items:
+            out.append(f'<li class="cal-day"><h3 class="h6 mb-1 text-capitalize">{escape(long)}</h3>'
+                       f'<ul class="small list-unstyled mb-0">{"".join(items)}</ul></li>')
+    return mark_safe(f'<ol class="list-unstyled planning-days d-md-none">{"".join(out)}</ol>' if out else "")
 
 
 def planning_head(dates):

@@ -66,7 +66,8 @@ def _leisure_units(activity, prefix, capacity):
         (f"{prefix}-R", "Repas", T(12, 0), T(13, 30), capacity, False),
     ])
     u[f"{prefix}-J"].incompatible_units.set([u[f"{prefix}-M"], u[f"{prefix}-AM"]])
-    u[f"{prefix}-R"].required_units.set([u[f"{prefix}-M"], u[f"{prefix}-AM"]])
+    # A meal goes with a presence: the morning, the afternoon or the whole day (« Journée + Repas »).
+    u[f"{prefix}-R"].required_units.set([u[f"{prefix}-J"], u[f"{prefix}-M"], u[f"{prefix}-AM"]])
     return u
 
 
@@ -81,7 +82,8 @@ def populate(*, stdout, rng):
                                     kind=Structure.Kind.AFTER_SCHOOL, phone="04 75 32 10 21")
     castors = Structure.objects.create(name="Accueil de loisirs Les Castors", kind=Structure.Kind.LEISURE,
                                        address="Chemin de la Lombardière, 07100 Annonay", phone="04 75 32 10 22")
-    t_alae = ActivityType.objects.create(structure=peri, name="ALAE", kind=ActivityType.Kind.ALAE)
+    t_alae = ActivityType.objects.create(structure=peri, name="Accueil périscolaire",
+                                         kind=ActivityType.Kind.ALAE)
     t_rest = ActivityType.objects.create(structure=peri, name="Restauration scolaire",
                                          kind=ActivityType.Kind.CATERING)
     t_gard = ActivityType.objects.create(structure=peri, name="Garderie", kind=ActivityType.Kind.DAYCARE)
@@ -91,19 +93,22 @@ def populate(*, stdout, rng):
     enrol_window = {"enrolment_opens": datetime.date(y, 3, 10), "enrolment_closes": datetime.date(y + 1, 6, 30)}
 
     regular = {}
-    for key, atype, name, specs, cap in [
-        ("alae_m", t_alae, "ALAE Matin", [("ALAE-M", "Matin 7h30-8h30", T(7, 30), T(8, 30), 40, True)], 40),
-        ("alae_s", t_alae, "ALAE Soir", [("ALAE-S", "Soir 16h30-18h30", T(16, 30), T(18, 30), 40, True)], 40),
-        ("rest", t_rest, "Restauration scolaire", [("REPAS", "Repas", T(11, 30), T(13, 30), 120, True)], 120),
+    for key, atype, name, public, specs, cap in [
+        ("alae_m", t_alae, "ALAE Matin", "Accueil du matin avant l'école",
+         [("ALAE-M", "Matin 7 h 30 – 8 h 30", T(7, 30), T(8, 30), 40, True)], 40),
+        ("alae_s", t_alae, "ALAE Soir", "Accueil du soir après l'école",
+         [("ALAE-S", "Soir 16 h 30 – 18 h 30", T(16, 30), T(18, 30), 40, True)], 40),
+        ("rest", t_rest, "Restauration scolaire", "Cantine", [("REPAS", "Repas", T(11, 30), T(13, 30), 120, True)],
+         120),
     ]:
         a = _activity(atype, f"{season} - {name}", start, end, auto_validate=True, prebook_regular=True,
-                      **enrol_window)
+                      public_name=public, **enrol_window)
         OpeningPeriod.objects.create(activity=a, start_date=start, end_date=end, **{d: True for d in WEEK})
         Group.objects.create(activity=a, name="Tous niveaux", min_age=2, max_age=11)
         _units(a, specs)
         regular[key] = a
     garderie = _activity(t_gard, f"{season} - Garderie du mercredi", start, end, auto_validate=True,
-                         **enrol_window)
+                         public_name="Garderie du mercredi matin", **enrol_window)
     OpeningPeriod.objects.create(activity=garderie, start_date=start, end_date=end, wednesday=True)
     Group.objects.create(activity=garderie, name="Tous niveaux")
     _units(garderie, [("GARD-MER", "Garderie 7h30-8h30", T(7, 30), T(8, 30), 20, False)])
@@ -112,7 +117,8 @@ def populate(*, stdout, rng):
     for key, name, stage, cap in [("mat", "CL Maternel Mercredis", "maternelle", 24),
                                   ("elem", "CL Élémentaire Mercredis", "elementaire", 36)]:
         a = _activity(t_cl, f"{season} - {name}", start, end, auto_validate=False, notice_days=2,
-                      notice_time=T(12, 0), **enrol_window)
+                      notice_time=T(12, 0), public_name=f"Mercredis au centre de loisirs – {stage.replace('elem', 'élém')}",
+                      **enrol_window)
         OpeningPeriod.objects.create(activity=a, start_date=start, end_date=end, wednesday=True)
         Group.objects.create(activity=a, name="Maternelle" if stage == "maternelle" else "Élémentaire +6 ans",
                              school_stage=stage)
@@ -130,16 +136,18 @@ def populate(*, stdout, rng):
     for label, (hname, hs, he), (opens, closes) in zip(labels, holidays[:5], window_dates):
         period_end = min(he, hs + datetime.timedelta(days=40))
         a = _activity(t_cl, f"{season} - CLV {label}", hs, period_end, auto_validate=True,
+                      public_name=f"{hname} au centre de loisirs",
                       booking_rule=Activity.BookingRule.WINDOW, enrolment_opens=datetime.date(y, 3, 10),
                       enrolment_closes=closes)
         OpeningPeriod.objects.create(activity=a, name=hname, start_date=hs, end_date=period_end,
                                      skip_school_holidays=False, **{d: True for d in WEEK + ("wednesday",)})
-        BookingWindow.objects.create(activity=a, name=f"{label} {hs.year}", period_start=hs, period_end=period_end,
+        BookingWindow.objects.create(activity=a, name=hname, period_start=hs, period_end=period_end,
                                      opens_on=opens, closes_on=closes)
         Group.objects.create(activity=a, name="Maternelle", school_stage="maternelle")
         Group.objects.create(activity=a, name="Élémentaire +6 ans", school_stage="elementaire")
         _leisure_units(a, f"CLV{label[:2].upper()}", 48)
-    bus = _activity(t_bus, f"{season} - Bus du centre", start, end, auto_validate=True, **enrol_window)
+    bus = _activity(t_bus, f"{season} - Bus du centre", start, end, auto_validate=True,
+                    public_name="Bus du centre de loisirs", **enrol_window)
     OpeningPeriod.objects.create(activity=bus, start_date=start, end_date=end, wednesday=True)
     Group.objects.create(activity=bus, name="Tous niveaux")
     _units(bus, [("BUS-M", "Transport matin", T(8, 0), T(8, 30), 30, False),

@@ -18,7 +18,9 @@ class DateInput(forms.DateInput):
 
 
 class RequestStepForm(forms.Form):
-    """Enrolment request, step by step: children → structure → activity type → activity (filtered selects)."""
+    """Enrolment request, first of two steps: the children and the activity, one select of every activity
+    grouped by « équipement – type » (the second step chooses each child's group and sends). A ``structure``
+    and ``activity_type`` sent along (older links) only narrow the list."""
 
     children = forms.MultipleChoiceField(label="Enfant(s) à inscrire", widget=forms.CheckboxSelectMultiple)
     structure = forms.ChoiceField(label="Équipement", required=False)
@@ -32,13 +34,20 @@ class RequestStepForm(forms.Form):
         self.fields["structure"].choices = [("", "— Choisir —")] + [(k, s.name) for k, s in self.structures.items()]
         data = self.data if self.is_bound else {}
         structure = self.structures.get(data.get("structure", ""))
-        types = {str(t.id): t for t in structure.activity_types.all()} if structure else {}
+        types = {str(t.id): t for s in ([structure] if structure else self.structures.values())
+                 for t in s.activity_types.all()}
         self.fields["activity_type"].choices = [("", "— Choisir —")] + [(k, t.name) for k, t in types.items()]
         activity_type = types.get(data.get("activity_type", ""))
-        activities = {str(a.id): a for a in activity_type.activities.all()} if activity_type else {}
-        self.fields["activity"].choices = [("", "— Choisir —")] + [(k, a.name) for k, a in activities.items()]
-        self.selected = {"structure": structure, "activity_type": activity_type,
-                         "activity": activities.get(data.get("activity", ""))}
+        found, groups = {}, []
+        for t in ([activity_type] if activity_type else types.values()):
+            activities = list(t.activities.all())
+            if activities:
+                groups.append((f"{t.structure.name} – {t.name}", [(str(a.id), a.parent_name) for a in activities]))
+                found.update({str(a.id): (t, a) for a in activities})
+        self.fields["activity"].choices = [("", "— Choisir —")] + groups
+        chosen_type, activity = found.get(data.get("activity", ""), (None, None))
+        self.selected = {"structure": chosen_type.structure if chosen_type else structure,
+                         "activity_type": chosen_type or activity_type, "activity": activity}
 
 
 class GroupChoiceForm(forms.Form):

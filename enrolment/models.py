@@ -77,6 +77,10 @@ class Activity(models.Model):
         ActivityType, verbose_name="type d'activité", on_delete=models.PROTECT, related_name="activities"
     )
     name = models.CharField("nom", max_length=200)
+    public_name = models.CharField(
+        "nom pour les familles", max_length=200, blank=True,
+        help_text="Le nom que lisent les parents (« Mercredis au centre de loisirs – maternelle »). Vide : le nom.",
+    )
     description = models.TextField("description", blank=True)
     season_start = models.DateField("début de saison")
     season_end = models.DateField("fin de saison")
@@ -127,6 +131,11 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def parent_name(self):
+        """The name parent pages show: the parent-facing name, else the staff name."""
+        return self.public_name or self.name
 
     @property
     def structure(self):

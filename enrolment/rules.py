@@ -160,6 +160,100 @@ def cancellation_is_free(day, policy, now):
     return now < cancellation_deadline(day, policy)
 
 
+def fr_day_month(day, *, year_of=None):
+    """« 20 janvier », « 1er février »; the year is added when it differs from ``year_of``."""
+    text = f"{'1er' if day.day == 1 else day.day} {MONTHS_FR[day.month - 1]}"
+    return text if year_of == day.year else f"{text} {day.year}"
+
+
+def fr_time(moment):
+    local = moment.astimezone(PARIS)
+    return f"{local.hour} h {local.minute:02d}"
+
+
+def _span_text(start, end, year_of):
+    """« du 5 au 25 janvier », « du 5 janvier au 4 février »."""
+    if start.year == end.year and start.month == end.month:
+        return f"du {'1er' if start.day == 1 else start.day} au {fr_day_month(end, year_of=year_of)}"
+    return f"du {fr_day_month(start, year_of=end.year if start.year == end.year else None)} au " \
+           f"{fr_day_month(end, year_of=year_of)}"
+
+
+def _months_from(first, last):
+    """The first day of each month from ``first``'s month to ``last``'s."""
+    day = first.replace(day=1)
+    while day <= last:
+        yield day
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+
+
+def first_changeable_day(policy, calendar, now):
+    """The first opening day a parent may still book or cancel at ``now`` (None: none left this season)."""
+    today = now.astimezone(PARIS).date()
+    start = max(today, calendar.season_start)
+    for month_first in _months_from(start, calendar.season_end):
+        if policy.rule == MONTHLY and now >= booking_closes_at(month_first, policy):
+            continue  # the whole month is locked: no need to look at its days
+        _, month_last = month_bounds(month_first.year, month_first.month)
+        for day in calendar.open_days(max(month_first, start), month_last):
+            if can_change(day, policy, now).ok:
+                return day
+    return None
+
+
+def first_changeable_month(policy, calendar, now):
+    """(year, month) the calendars open on: the first month with a day that can still change, else the
+    current month (clamped to the season)."""
+    day = first_changeable_day(policy, calendar, now)
+    if day is None:
+        today = now.astimezone(PARIS).date()
+        day = min(max(today, calendar.season_start), calendar.season_end)
+    return day.year, day.month
+
+
+def deadline_sentences(policy, calendar, now, *, limit=2):
+    """The next booking deadline(s) in words, from the booking rules (Europe/Paris, DST-aware):
+
+    - monthly: « Réservations pour février possibles jusqu'au 20 janvier à 23 h 59 » (the first month that
+      can still change);
+    - windows: « Vacances d'hiver : réservations du 5 au 25 janvier » for each window not yet closed
+      (up to ``limit``), « … jusqu'au 25 janvier à 23 h 59 » when it is open now;
+    - notice: « Pour mercredi 9 décembre : réservations et annulations possibles jusqu'au 7 décembre à
+      12 h 00 » (the next opening day that can still change).
+
+    An empty list when nothing can be booked any more this season.
+    """
+    year = now.astimezone(PARIS).year
+    if policy.rule == WINDOW:
+        out = []
+        for w in policy.windows:
+            closes = paris_midnight(w.closes_on + datetime.timedelta(days=1))
+            if now >= closes or w.period_end < calendar.season_start or w.period_start > calendar.season_end:
+                continue
+            name = w.name or f"Période {_span_text(w.period_start, w.period_end, year)}"
+            opens = paris_midnight(w.opens_on) if w.opens_on else None
+            if opens is None or now >= opens:
+                last = closes - datetime.timedelta(minutes=1)
+                out.append(f"{name} : réservations possibles jusqu'au "
+                           f"{fr_day_month(last.astimezone(PARIS).date(), year_of=year)} à {fr_time(last)}")
+            else:
+                out.append(f"{name} : réservations {_span_text(w.opens_on, w.closes_on, year)}")
+            if len(out) >= limit:
+                break
+        return out
+    day = first_changeable_day(policy, calendar, now)
+    if day is None:
+        return []
+    if policy.rule == MONTHLY:
+        last = booking_closes_at(day, policy) - datetime.timedelta(minutes=1)
+        month = MONTHS_FR[day.month - 1] + ("" if day.year == year else f" {day.year}")
+        return [f"Réservations pour {month} possibles jusqu'au "
+                f"{fr_day_month(last.astimezone(PARIS).date(), year_of=year)} à {fr_time(last)}"]
+    closes = cancellation_deadline(day, policy)
+    return [f"Pour le {WEEKDAYS_FR[day.weekday()]} {fr_day_month(day, year_of=year)} : réservations et "
+            f"annulations possibles jusqu'au {fr_day_month(closes.date(), year_of=year)} à {fr_time(closes)}"]
+
+
 # --------------------------------------------------------------------------- units
 def unit_conflicts(unit_ids, incompatible):
     """Pairs (a, b), a < b, of units booked the same day that exclude each other.
@@ -179,6 +273,42 @@ def missing_requirements(unit_ids, required):
     """Units of ``unit_ids`` needing one of their required units that is not booked the same day."""
     ids = set(unit_ids)
     return sorted(u for u in ids if required.get(u) and not (set(required[u]) & ids))
+
+
+def _either(names):
+    """« « Matin » », « « Matin » ou « Après-midi » », « « Journée », « Matin » ou « Après-midi » »."""
+    quoted = [f"« {n} »" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " ou " + quoted[-1]
+
+
+def unit_rule_problems(unit_ids, incompatible, required, names):
+    """The same-day unit rules broken by ``unit_ids`` (one child, one day), in French: the one check the
+    commit and the calendar's live message share. ``names``: {unit_id: name}."""
+    problems = [f"« {names[a]} » et « {names[b]} » ne peuvent pas être réservés le même jour."
+                for a, b in unit_conflicts(unit_ids, incompatible)]
+    for u in missing_requirements(unit_ids, required):
+        problems.append(f"« {names[u]} » nécessite aussi {_either([names[r] for r in sorted(required[u])])} "
+                        f"ce jour-là.")
+    return problems
+
+
+def unit_rule_statements(unit_ids, incompatible, required, names):
+    """The rules between the units of an activity, said before a box is ticked: « « Journée » ne se réserve
+    pas avec « Matin » ou « Après-midi » », « « Repas » se réserve avec « Journée », « Matin » ou
+    « Après-midi » ». ``unit_ids`` in display order; ``names``: {unit_id: name}."""
+    order = {u: i for i, u in enumerate(unit_ids)}
+    pairs = {tuple(sorted((a, b), key=order.get)) for a in unit_ids for b in incompatible.get(a, ())
+             if b in order and b != a}
+    out = []
+    for u in unit_ids:
+        excluded = sorted((b for a, b in pairs if a == u), key=order.get)
+        if excluded:
+            out.append(f"« {names[u]} » ne se réserve pas avec {_either([names[v] for v in excluded])}.")
+    for u in unit_ids:
+        needed = sorted((r for r in required.get(u, ()) if r in order), key=order.get)
+        if needed:
+            out.append(f"« {names[u]} » se réserve avec {_either([names[r] for r in needed])}.")
+    return out
 
 
 # --------------------------------------------------------------------------- eligibility

@@ -7,7 +7,7 @@ import functools
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Prefetch, Q, Value
+from django.db.models import BigIntegerField, Case, CharField, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -24,10 +24,11 @@ FEW_PLACES = 5
 
 STATE_DISPLAY = {
     "reserved": ("✓", "Réservé"),
-    "requested": ("?", "Demande en attente"),
+    "requested": ("?", "En attente de réponse du service"),
     "refused": ("✗", "Refusé"),
     "excused": ("AE", "Absent excusé"),
     "absent_billed": ("AF", "Absent facturé"),
+    "examined": ("AE?", "Absence : justificatif en cours d'examen"),
     "present": ("P", "Présent"),
     # Not a booking state: a day asked for during a window's request phase (requests.py), holding no place.
     "asked": ("D", "Demande enregistrée"),
@@ -40,12 +41,16 @@ DAY_DISPLAY = {
     rules.SCHOOL_HOLIDAY: ("V", "Vacances"),
 }
 LEGEND = (
-    ("✓", "Réservé"), ("?", "Demande en attente"), ("✗", "Refusé"), ("—", "Fermé"), ("F", "Férié"),
-    ("V", "Vacances"), ("AE", "Absent excusé"), ("AF", "Absent facturé"), ("P", "Présent"), ("C", "Complet"),
-    ("⊘", "Hors délai (non modifiable)"), ("LA", "Sur liste d'attente"), ("+", "Ajout dans le panier"),
-    ("−", "Annulation dans le panier"), ("D", "Demande enregistrée (phase de demandes, aucune place prise)"),
+    ("✓", "Réservé"), ("?", "En attente de réponse du service"), ("✗", "Refusé"), ("—", "Fermé"), ("F", "Férié"),
+    ("V", "Vacances"), ("AE", "Absent excusé"), ("AE?", "Absence en cours d'examen"), ("AF", "Absent facturé"), ("P", "Présent"), ("C", "Complet"),
+    ("⊘", "Hors délai (non modifiable)"), ("LA", "Sur liste d'attente"), ("+", "Sera réservé (à confirmer)"),
+    ("−", "Sera annulé (à confirmer)"), ("D", "Demande enregistrée (phase de demandes, aucune place prise)"),
 )
-LOCKED_STATES = ("present", "absent_billed", "excused")
+LOCKED_STATES = ("present", "absent_billed", "excused", "examined")
+# A billed absence whose certificate staff have still to examine reads as its own state (« en cours
+# d'examen »): the booking's state as the calendars show it.
+SHOWN_STATE = Case(When(state="absent_billed", excuse="requested", then=Value("examined")), default=F("state"),
+                   output_field=CharField())
 
 
 # --------------------------------------------------------------------------- enrolments
@@ -98,17 +103,18 @@ class Cell:
     template logic): ``sym``/``text`` for reading, ``mode``/``note``/``places``/``sr`` for edit mode."""
 
     __slots__ = ("unit", "state", "symbol", "label", "places_left", "full", "waiting", "basket", "booking_id",
-                 "sym", "text", "key", "box_id", "mode", "note", "places", "sr")
+                 "sym", "text", "key", "box_id", "mode", "note", "places", "sr", "absence_url")
 
     def __init__(self, unit):
         self.unit = unit
         self.state = self.symbol = self.label = self.basket = ""  # state: booking state, "" when not booked
         self.places_left = self.waiting = self.booking_id = None  # waiting: the active waiting-list entry id
         self.full = False
+        self.absence_url = ""
 
     @property
     def booked(self):
-        return self.state in Booking.HOLDING_STATES
+        return self.state in Booking.HOLDING_STATES or self.state == "examined"
 
     @property
     def checked(self):
@@ -186,7 +192,7 @@ def _child_day_rows(child_id, unit_ids, start, end, counter_groups):
     # Typed constants: PostgreSQL matches a UNION's columns pairwise, and an untyped NULL would become text.
     no_state, no_group = Value("", output_field=CharField()), Cast(None, output_field=BigIntegerField())
     bookings = Booking.objects.filter(child_id=child_id, unit_id__in=unit_ids, date__range=span).order_by().values_list(
-        Value("b"), "id", "unit_id", "date", "state", no_group)
+        Value("b"), "id", "unit_id", "date", SHOWN_STATE, no_group)
     entries = WaitingListEntry.objects.filter(
         child_id=child_id, unit_id__in=unit_ids, date__range=span, status__in=WaitingListEntry.ACTIVE_STATUSES,
     ).order_by().values_list(Value("w"), "id", "unit_id", "date", no_state, no_group)
@@ -276,9 +282,9 @@ def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, uni
             cell.basket = basket_map.get((uid, d.key), "")
             # Reading: « ✓ Journée : Réservé », « + Journée : ajout dans le panier », « Journée : libre (3 pl.) ».
             if cell.basket == "book":
-                cell.sym, cell.text = "+", f"{name} : ajout dans le panier"
+                cell.sym, cell.text = "+", f"{name} : sera réservé (à confirmer)"
             elif cell.basket == "cancel":
-                cell.sym, cell.text = "−", f"{name} : annulation dans le panier"
+                cell.sym, cell.text = "−", f"{name} : sera annulé (à confirmer)"
             elif cell.label:
                 cell.sym, cell.text = cell.symbol, f"{name} : {cell.label}"
             else:
@@ -294,7 +300,7 @@ def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, uni
                 cell.mode, cell.note = "full", "Complet"
             else:
                 cell.mode = "box"
-                cell.note = ("+ panier" if cell.basket == "book" else "− panier" if cell.basket == "cancel"
+                cell.note = ("sera réservé" if cell.basket == "book" else "sera annulé" if cell.basket == "cancel"
                              else cell.label if cell.state else "")
                 if left is not None and left <= few and not cell.state:
                     cell.places = f"{left} pl."
@@ -327,7 +333,7 @@ def month_calendar(*, enrolment, year, month, now=None, basket=(), cat=None):
 def _child_bookings_between(*, child_id, start, end):
     """(unit_id, date, state) of the child's bookings in [start, end]."""
     return Booking.objects.filter(child_id=child_id, date__range=(start, end)).order_by().values_list(
-        "unit_id", "date", "state")
+        "unit_id", "date", SHOWN_STATE)
 
 
 def pattern_targets(*, enrolment, start, end, pattern, now=None, cat=None):
@@ -408,7 +414,7 @@ def _request_window(cat, unit, day):
 
 def _action_text(action, window):
     if window is None:
-        return "Réservation" if action == "book" else "Annulation"
+        return "Sera réservé" if action == "book" else "Sera annulé"
     return (f"Demande ({rules.request_phase_note(window).split(' — ')[1]})" if action == "book"
             else "Retrait de la demande")
 
@@ -448,11 +454,66 @@ def basket_recap(*, family, items):
             "date": day, "child_name": child_name, "unit": unit, "action": action, "price": price, "cost": cost,
             "key": f"{child_id}:{unit_id}:{day.isoformat()}",
             "day_text": f"{rules.WEEKDAYS_FR[day.weekday()].capitalize()} {short}",
-            "label": f"{unit.activity.name} – {unit.name}",
+            "label": f"{unit.activity.parent_name} – {unit.name}",
             "action_text": _action_text(action, window), "price_text": _euros(price),
             "cost_text": _euros(cost), "remove_text": f" la ligne du {short}, {unit.name}",
         })
     return {"lines": lines, "total": total, "total_text": _euros(total), "priced": prices is not None}
+
+
+# --------------------------------------------------------------------------- booking confirmation
+CONFIRMED_TEXT = {"reserved": "Réservé", "requested": "En attente de réponse du service", "cancelled": "Annulé"}
+
+
+def _period_totals(*, family, months):
+    """[(« février 2027 », total text)] of the family's held bookings in each month of ``months`` ({(year,
+    month)}), priced through prices.py: one query (the tariffs come from the cache)."""
+    if not months:
+        return []
+    q = Q()
+    for year, month in months:
+        q |= Q(date__range=rules.month_bounds(year, month))
+    held = list(Booking.objects.for_family(family).filter(q, state__in=Booking.HOLDING_STATES).order_by()
+                .values_list("unit_id", "date"))
+    cat = loaders.catalogue()
+    billable = sorted({u for u, _ in held if u not in cat.units or cat.units[u].billable})
+    prices = unit_prices(family=family, unit_ids=billable, days={d for _, d in held})
+    if prices is None:
+        return []
+    out = []
+    for year, month in sorted(months):
+        total = sum((prices.get((u, d), Decimal("0.00")) for u, d in held
+                     if (d.year, d.month) == (year, month) and u in billable), Decimal("0.00"))
+        out.append((rules.month_label(year, month), _euros(total)))
+    return out
+
+
+def booking_confirmation(*, family, booked, cancelled):
+    """What a commit booked and cancelled, each with its price, the total of the changes and the total of
+    each month touched (the bookings held that month after the commit). ``booked``/``cancelled``: Bookings
+    with their ``child`` and ``unit`` (with its activity) set, as ``booking_commit`` returns them. Two
+    queries at most (the month totals; the tariffs of units outside the cached catalogue)."""
+    changes = [(b, "book") for b in booked] + [(b, "cancel") for b in cancelled]
+    prices = unit_prices(family=family, unit_ids=sorted({b.unit_id for b, _ in changes if b.unit.billable}),
+                         days={b.date for b, _ in changes})
+    lines, total = [], Decimal("0.00")
+    for b, action in sorted(changes, key=lambda c: (c[0].date, c[0].child.first_name, c[0].unit.order, c[1])):
+        price = None
+        if prices is not None:
+            price = prices.get((b.unit_id, b.date), Decimal("0.00")) if b.unit.billable else Decimal("0.00")
+        cost = None if price is None else (price if action == "book" else -price)
+        if cost is not None:
+            total += cost
+        lines.append({
+            "date": b.date, "day_text": f"{rules.WEEKDAYS_FR[b.date.weekday()].capitalize()} {b.date:%d/%m/%Y}",
+            "child_name": b.child.first_name, "label": f"{b.unit.activity.parent_name} – {b.unit.name}",
+            "action": action, "state_text": CONFIRMED_TEXT.get(b.state if action == "book" else "cancelled", ""),
+            "price_text": _euros(price), "cost_text": _euros(cost),
+        })
+    months = {(b.date.year, b.date.month) for b, _ in changes}
+    return {"lines": lines, "total_text": _euros(total), "priced": prices is not None,
+            "booked": len(booked), "cancelled": len(cancelled),
+            "periods": _period_totals(family=family, months=months)}
 
 
 # --------------------------------------------------------------------------- staff

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from families.access import child_get_for_user, family_scoped, parent_required, scoped_get
 from families.models import Child
 from portal.errors import DomainError
+from portal.templatetags.portal_text import de, plural_s
 
 from . import calendar_html, loaders, rules, selectors, services
 from .index_sections import index_sections
@@ -111,9 +112,10 @@ def request_enrolment(request):
             messages.error(request, " ".join(choice.non_field_errors()))
         elif _send_requests(request, activity, choice.cleaned_data["requests"]):
             return redirect("enrolment:index")
+    deadlines = _deadlines(loaders.catalogue_for([activity.pk]), activity.pk) if activity else []
     return render(request, "enrolment/request.html", {
         "form": form, "activity": activity, "groups_by_child": groups_by_child, "chosen": chosen,
-        "bound": data is not None,
+        "bound": data is not None, "deadlines": deadlines,
     })
 
 
@@ -130,9 +132,9 @@ def _send_requests(request, activity, requests):
         if r.error:
             messages.error(request, r.error)
         elif r.enrolment.status == Enrolment.Status.VALIDATED:
-            messages.success(request, f"Inscription de {r.child.first_name} à « {activity.name} » validée.")
+            messages.success(request, f"Inscription {de(r.child.first_name)} à « {activity.parent_name} » validée.")
         else:
-            messages.success(request, f"Demande d'inscription de {r.child.first_name} à « {activity.name} » "
+            messages.success(request, f"Demande d'inscription {de(r.child.first_name)} à « {activity.parent_name} » "
                                       f"envoyée : elle attend la validation du service.")
     return any(r.enrolment for r in results)
 
@@ -158,7 +160,9 @@ def planning(request):
     today = _today()
     month_default = reverse("enrolment:month_default", args=[0])[:-len("0/")]
     child_month = reverse("enrolment:child_month_default", args=[0])[:-len("0/")]
-    rows = [{"e": e, "rule": _rule_text(e.activity), "url": f"{month_default}{e.pk}/"} for e in enrolments]
+    cat = loaders.catalogue_for({e.activity_id for e in enrolments})
+    rows = [{"e": e, "rule": _rule_text(e.activity), "deadlines": _deadlines(cat, e.activity_id),
+             "url": f"{month_default}{e.pk}/"} for e in enrolments]
     children = sorted({e.child for e in enrolments}, key=lambda c: (c.birth_date, c.first_name))
     return render(request, "enrolment/planning.html", {
         "enrolments": enrolments, "rows": rows, "basket_count": len(basket), "today": today,
@@ -177,10 +181,15 @@ def _rule_text(activity):
 
 
 def _default_month(enrolment):
-    today = _today()
-    activity = enrolment.activity
-    day = min(max(today, activity.season_start), activity.season_end)
-    return day.year, day.month
+    """The first month that can still be changed (the current one, clamped to the season, if none)."""
+    cat = enrolment.catalogue
+    return rules.first_changeable_month(cat.policies[enrolment.activity_id], cat.calendars[enrolment.activity_id],
+                                        timezone.now())
+
+
+def _deadlines(cat, activity_id):
+    """The next booking deadline(s) of an activity, in words (rules.deadline_sentences)."""
+    return rules.deadline_sentences(cat.policies[activity_id], cat.calendars[activity_id], timezone.now())
 
 
 @parent_required
@@ -202,10 +211,12 @@ def month(request, enrolment_id, year, month):
     cal = selectors.month_calendar(enrolment=enrolment, year=year, month=month, basket=basket.for_child(
         enrolment.child_id), cat=enrolment.catalogue)
     days = cal["days"]
+    editable_days = any(d.editable for d in days if d.is_open)
     return render(request, "enrolment/month.html", {
         "enrolment": enrolment, "cal": cal, "edit": edit, "basket_count": len(basket),
         "legend_html": calendar_html.legend(selectors.LEGEND),
-        "editable_days": any(d.editable for d in days if d.is_open),
+        "unit_rules": _unit_rule_statements(enrolment) if edit else [],
+        "editable_days": editable_days, "deadlines": _deadlines(enrolment.catalogue, enrolment.activity_id),
         "locked_reason": next((d.reason for d in days if d.is_open and not d.editable), ""),
         "urls": _month_urls(enrolment, cal, year, month),
         "request_windows": _request_windows(enrolment, cal),
@@ -223,14 +234,59 @@ def _request_windows(enrolment, cal):
             if w.mode == rules.REQUESTS and w.period_start <= cal["last"] and w.period_end >= cal["first"]]
 
 
+def _unit_names(enrolment):
+    units = enrolment.catalogue.units_of.get(enrolment.activity_id, ())
+    return [u.id for u in units], {u.id: u.name for u in units}
+
+
+def _unit_rule_statements(enrolment):
+    """The unit rules of the activity, said next to the boxes (rules.unit_rule_statements)."""
+    ids, names = _unit_names(enrolment)
+    cat = enrolment.catalogue
+    return rules.unit_rule_statements(ids, cat.incompatible, cat.required, names)
+
+
+def _ticked_problems(enrolment, ticked):
+    """The unit rules broken by the ticked boxes (« YYYY-MM-DD:unit_id »), day by day, in French — the
+    same rule function as the commit's check (rules.unit_rule_problems)."""
+    ids, names = _unit_names(enrolment)
+    per_day = {}
+    for key in ticked:
+        day, _, unit = key.partition(":")
+        try:
+            date, unit_id = datetime.date.fromisoformat(day), int(unit)
+        except ValueError:
+            continue
+        if unit_id in names:
+            per_day.setdefault(date, set()).add(unit_id)
+    cat = enrolment.catalogue
+    return [f"{services.booking.fr_day(day)} : {problem}" for day in sorted(per_day)
+            for problem in rules.unit_rule_problems(per_day[day], cat.incompatible, cat.required, names)]
+
+
+@parent_required
+@require_POST
+def unit_rules_check(request, enrolment_id):
+    """htmx: the unit rules the ticked boxes break, checked as the parent ticks (the partial only)."""
+    enrolment = _enrolment(request, enrolment_id)
+    problems = _ticked_problems(enrolment, request.POST.getlist("case"))
+    return render(request, "enrolment/_unit_rules_live.html", {"problems": problems})
+
+
 def _month_markup(enrolment, cal, edit):
     """The days and cells, written by calendar_html (≈ 400 template nodes less per page)."""
     if edit:
         return {"edit_rows": calendar_html.edit_rows(cal["days"], len(cal["units"]))}
     # Each day links to its week: the URL is reversed once, not per day.
     week = reverse("enrolment:week", args=[enrolment.pk, 2000, 1, 1])[:-len("2000/1/1/")]
+    absence = reverse("enrolment:absence", args=[0])[:-len("0/")]
+    today = _today()
     for d in cal["days"]:
         d.url = f"{week}{d.date.year}/{d.date.month}/{d.date.day}/"
+        if d.date >= today:  # absences can be declared from the month too, not only from the week
+            for cell in d.cells:
+                if cell.state in ("reserved", "requested") and cell.basket != "cancel":
+                    cell.absence_url = f"{absence}{cell.booking_id}/"
     return {"month_days": calendar_html.month_days(cal["days"], cal["offset"])}
 
 
@@ -249,13 +305,17 @@ def _month_post(request, enrolment, year, month, basket):
     if request.POST.get("tout_cocher"):
         count = basket_tick_unit(basket, enrolment=enrolment, year=year, month=month,
                                  unit_id=request.POST["tout_cocher"])
-        messages.info(request, f"{count} jour(s) ajouté(s) au panier.")
-        return redirect(_month_url(enrolment, first, edit=True))
-    basket_apply_ticks(basket, enrolment=enrolment, year=year, month=month, ticked=set(request.POST.getlist("case")))
+        messages.info(request, f"{count} jour{plural_s(count)} ajouté{plural_s(count)} à vos réservations à "
+                               f"confirmer.")
+        return redirect(_month_url(enrolment, first, edit=True) + "#calendrier")
+    ticked = set(request.POST.getlist("case"))
+    basket_apply_ticks(basket, enrolment=enrolment, year=year, month=month, ticked=ticked)
+    for problem in _ticked_problems(enrolment, ticked):  # said now, not only at the commit
+        messages.warning(request, problem)
     if request.POST.get("suite") == "recap":
         return redirect("enrolment:basket")
-    messages.info(request, "Vos changements sont dans le panier : validez-les depuis le récapitulatif.")
-    return redirect(_month_url(enrolment, first, edit=True))
+    messages.info(request, "Vos choix sont gardés : confirmez-les depuis « Mes réservations à confirmer ».")
+    return redirect(_month_url(enrolment, first, edit=True) + "#calendrier")
 
 
 @parent_required
@@ -269,12 +329,15 @@ def week(request, enrolment_id, year, month, day):
         raise Http404 from None
     start = ref - datetime.timedelta(days=ref.weekday())
     end = start + datetime.timedelta(days=6)
+    basket = Basket(request.session)
     days = selectors.calendar_days(enrolment=enrolment, start=start, end=end, cat=enrolment.catalogue,
-                                   basket=Basket(request.session).for_child(enrolment.child_id))
+                                   basket=basket.for_child(enrolment.child_id))
     return render(request, "enrolment/week.html", {
         "enrolment": enrolment, "days": days, "start": start, "end": end, "legend": selectors.LEGEND,
         "prev": start - datetime.timedelta(days=7), "next": start + datetime.timedelta(days=7),
         "units": list(enrolment.catalogue.units_of.get(enrolment.activity_id, ())),
+        "editable_days": any(d.editable for d in days if d.is_open), "basket_count": len(basket),
+        "deadlines": _deadlines(enrolment.catalogue, enrolment.activity_id),
     })
 
 
@@ -295,13 +358,15 @@ def pattern(request, enrolment_id, mode):
             start=data["start"], end=data["end"], pattern=form.pattern(), action=data["action"],
             cat=enrolment.catalogue,
         )
-        text = f"{added} changement(s) ajouté(s) au panier."
+        text = f"{added} changement{plural_s(added)} ajouté{plural_s(added)} à vos réservations à confirmer."
         if skipped:
-            text += f" {skipped} jour(s) non modifiable(s) (hors délai) ignoré(s)."
+            text += (f" {skipped} jour{plural_s(skipped)} non modifiable{plural_s(skipped)} (hors délai) "
+                     f"ignoré{plural_s(skipped)}.")
         messages.success(request, text)
         return redirect(_month_url(enrolment, data["start"], edit=True))
-    return render(request, "enrolment/pattern.html", {"enrolment": enrolment, "form": form, "mode": mode,
-                                                      "units": units})
+    return render(request, "enrolment/pattern.html", {
+        "enrolment": enrolment, "form": form, "mode": mode, "units": units,
+        "deadlines": _deadlines(enrolment.catalogue, enrolment.activity_id)})
 
 
 @parent_required
@@ -317,7 +382,7 @@ def _basket_clear(request, basket):
     """« Tout supprimer »."""
     basket.clear()
     basket.save()
-    messages.info(request, "Le panier a été vidé : aucune modification enregistrée.")
+    messages.info(request, "Vos réservations à confirmer ont été retirées : rien n'a été enregistré.")
     return redirect("enrolment:planning")
 
 
@@ -333,29 +398,50 @@ def _basket_remove(request, basket):
 
 
 def _basket_commit(request, basket):
-    """« Terminer »: every change in one transaction, or none (the recap says why, HTTP 400)."""
+    """« Confirmer mes réservations »: every change in one transaction, or none (the recap says why, HTTP 400)."""
     try:
         result = services.booking_commit(family=request.family, changes=basket.changes(), by=request.user)
     except DomainError as exc:
         return _basket_page(request, basket, error=exc, status=400)
     basket.clear()
     basket.save()
-    if result["booked"] or result["cancelled"]:
-        messages.success(request, f"Modifications enregistrées : {len(result['booked'])} réservation(s), "
-                                  f"{len(result['cancelled'])} annulation(s). Un récapitulatif vous est envoyé par "
-                                  f"e-mail.")
     if result["asked"] or result["withdrawn"]:
         messages.success(request, f"Demandes enregistrées : {result['asked']} jour(s) demandé(s), "
                                   f"{result['withdrawn']} demande(s) retirée(s). Aucune place n'est prise avant "
                                   f"l'attribution : vous pouvez modifier vos demandes jusqu'à la fin de la phase.")
-    return redirect("enrolment:planning")
+    if not (result["booked"] or result["cancelled"]):
+        return redirect("enrolment:planning")
+    request.session[CONFIRMATION_KEY] = {"booked": [b.pk for b in result["booked"]],
+                                         "cancelled": [b.pk for b in result["cancelled"]]}
+    return redirect("enrolment:confirmation")
+
+
+CONFIRMATION_KEY = "enrolment-confirmation"
+
+
+@parent_required
+def confirmation(request):
+    """What the last « Confirmer mes réservations » recorded: each day booked or cancelled, its price, the
+    total and each month's total (the recap e-mail carries the same, selectors.booking_confirmation)."""
+    ids = request.session.get(CONFIRMATION_KEY)
+    if not ids:
+        return redirect("enrolment:planning")
+    bookings = Booking.objects.for_family(request.family).filter(
+        pk__in=ids.get("booked", []) + ids.get("cancelled", [])).select_related("child")
+    cat = loaders.catalogue()
+    booked, cancelled = [], []
+    for b in bookings:
+        b.unit = cat.units[b.unit_id] if b.unit_id in cat.units else b.unit
+        (cancelled if b.pk in ids.get("cancelled", []) else booked).append(b)
+    recap = selectors.booking_confirmation(family=request.family, booked=booked, cancelled=cancelled)
+    return render(request, "enrolment/confirmation.html", {"recap": recap})
 
 
 _BASKET_ACTIONS = {"clear": _basket_clear, "remove": _basket_remove, "commit": _basket_commit}
 
 
 def _basket_page(request, basket, error=None, status=200):
-    """The recap (also answered, with the refusal, when « Terminer » is refused: HTTP 400)."""
+    """The recap (also answered, with the refusal, when « Confirmer mes réservations » is refused: HTTP 400)."""
     recap = selectors.basket_recap(family=request.family, items=basket.items())
     # Every line has its « Retirer » form: the CSRF field is rendered once for all of them.
     csrf_input = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
@@ -373,6 +459,7 @@ def child_month(request, child_id, year, month):
     grid["head"] = calendar_html.planning_head(grid["dates"])
     for row in grid["rows"]:
         row["cells_html"] = calendar_html.planning_cells(row["cells"])
+    grid["days_html"] = calendar_html.planning_days(grid["dates"], grid["rows"])
     return render(request, "enrolment/child_month.html", {"child": child, "grid": grid,
                                                           "legend_html": calendar_html.legend(selectors.LEGEND)})
 
@@ -470,7 +557,7 @@ def feed(request, token):
     for b in selectors.upcoming_bookings_for_feed(family=cal_feed.family, today=_today()):
         ev = Event()
         ev.add("uid", f"booking-{b.pk}@portail-familles")
-        ev.add("summary", f"{b.child.first_name} – {b.unit.activity.name} ({b.unit.name})"
+        ev.add("summary", f"{b.child.first_name} – {b.unit.activity.parent_name} ({b.unit.name})"
                           + (" – demande en attente" if b.state == "requested" else ""))
         if b.unit.start_time and b.unit.end_time:
             ev.add("dtstart", datetime.datetime.combine(b.date, b.unit.start_time, tzinfo=rules.PARIS))

@@ -38,8 +38,11 @@ class ChangeForm(forms.ModelForm):
                 field.widget.attrs["rows"] = 3
 
     def clean(self):
+        """Only the phone numbers the parent changed are checked: a malformed number already stored (a
+        twelve-digit import) must not block the block's other edits."""
         cleaned = super().clean()
-        for name in PHONE_FIELDS & set(self.fields):
+        changed = set(self.changed_data)
+        for name in PHONE_FIELDS & set(self.fields) & changed:
             if name in cleaned and name not in self.errors:
                 try:
                     cleaned[name] = clean_phone(cleaned[name])

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from portal.templatetags.portal_text import de
 from portal.errors import FamilyError
 from portal.models import Organisation
 
@@ -121,7 +122,7 @@ def child_edit(request, child_id):
     child = child_get_for_user(child_id=child_id, user=request.user)
     return _change(
         request, kind=Kind.CHILD, form_class=ChildChangeForm, instance=child, target=child,
-        title=f"Modifier la fiche de {child.first_name}", back=reverse("families:children") + f"#enfant-{child.pk}",
+        title=f"Modifier la fiche {de(child.first_name)}", back=reverse("families:children") + f"#enfant-{child.pk}",
     )
 
 
@@ -131,7 +132,7 @@ def health_edit(request, child_id):
     health = ChildHealth.objects.filter(child=child).first() or ChildHealth(child=child)
     return _change(
         request, kind=Kind.HEALTH, form_class=HealthChangeForm, instance=health, child=child,
-        title=f"Modifier la fiche sanitaire de {child.first_name}",
+        title=f"Modifier la fiche sanitaire {de(child.first_name)}",
         back=reverse("families:children") + f"#enfant-{child.pk}",
     )
 

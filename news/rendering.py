@@ -1,4 +1,6 @@
 """Markdown of news posts: rendered with ``markdown`` then sanitised with ``nh3`` (no script, no style)."""
+import html as _html
+
 import markdown
 import nh3
 
@@ -18,6 +20,7 @@ def render_markdown(text):
 
 
 def excerpt(text, length=220):
-    plain = nh3.clean(markdown.markdown(text or ""), tags=set())
+    # nh3 returns HTML-escaped text (« &gt; »); the template escapes again, so unescape it here once.
+    plain = _html.unescape(nh3.clean(markdown.markdown(text or ""), tags=set()))
     plain = " ".join(plain.split())
     return plain if len(plain) <= length else plain[:length].rsplit(" ", 1)[0] + "…"

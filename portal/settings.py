@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # French text filters on every template (fr_plural, de, fr_size, fr_euros): portal/templatetags.
+            "builtins": ["portal.templatetags.portal_text"],
         },
     },
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .session import session_extend
 from .staff import staff_only
 
 admin.site.site_header = "Portail Familles – administration"
@@ -11,6 +12,7 @@ admin.site.index_title = "Gestion du service enfance"
 urlpatterns = [
     path("", include("families.home")),  # the home page and « Mes données » (the family's)
     path("admin/", admin.site.urls),
+    path("compte/session/prolonger/", session_extend, name="session_extend"),
     path("compte/", include("allauth.urls")),
     path("famille/quotient/", include("identity.quotient_urls")),  # API Particulier, certificate (identity)
     path("famille/", include("families.urls")),

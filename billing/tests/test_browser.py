@@ -76,7 +76,7 @@ def test_parent_refuses_a_payment_and_the_invoice_stays_due(page, live_server, b
     axe_check(page)
     _invoices(page, live_server, axe_check)
     row = _invoice_item(page, invoice)
-    assert "À payer" in row.inner_text() and "45,20 €" in row.inner_text()
+    assert "En retard" in row.inner_text() and "45,20 €" in row.inner_text()  # due on 02/04/2026
     assert page.get_by_role("link", name=f"Payer la facture {invoice.number}").count() == 1
 
 

@@ -34,6 +34,25 @@ def test_admin_issue_view_issues_the_period_once(admin_client, march):
     assert admin_client.get(reverse("admin:billing_invoice_changelist")).status_code == 200
 
 
+def test_admin_forms_prefill_their_dates_and_warn_before_invoicing_days_to_come(admin_client, march):
+    import datetime
+
+    from django.utils import timezone
+
+    url = reverse("admin:billing_regie_issue", args=[march.regie.pk])
+    page = admin_client.get(url).content.decode()
+    start = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    assert f'value="{start.isoformat()}"' in page  # the previous month, in the date field's own format
+    today = timezone.localdate()
+    data = {"period_start": today.replace(day=1).isoformat(), "period_end": today.isoformat()}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200 and "ne sont pas" in response.content.decode()
+    assert not Invoice.objects.exists()
+    assert admin_client.post(url, {**data, "not_over": "on"}).status_code == 302
+    payment = admin_client.get(reverse("admin:billing_payment_add")).content.decode()
+    assert f'value="{today.isoformat()}"' in payment  # the payment's date, filled in
+
+
 def test_admin_credit_note_and_manual_payment(admin_client, issued, staff_user):
     url = reverse("admin:billing_invoice_credit", args=[issued.pk])
     response = admin_client.post(url, {"amount": "100.00", "reason": "Erreur"})

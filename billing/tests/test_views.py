@@ -4,6 +4,7 @@ from io import BytesIO
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from billing.models import DirectDebitMandate, Invoice, OnlineTransaction, Payment
@@ -25,9 +26,19 @@ def test_invoices_page_lists_number_payer_amounts_status_and_links(parent_client
     response = parent_client.get(reverse("billing:index"))
     body = response.content.decode()
     assert response.status_code == 200
-    for text in (issued.number, "02/04/2026", issued.payer_name, "45,20 €", "À payer", "Payer", reverse("billing:invoice_pdf", args=[issued.pk])):
+    # Due on 02/04/2026, long past: « En retard ».
+    for text in (issued.number, "02/04/2026", issued.payer_name, "45,20 €", "En retard", "Payer", reverse("billing:invoice_pdf", args=[issued.pk])):
         assert text in body
     assert "Actualiser l'état des paiements" in body
+
+
+def test_an_invoice_is_late_only_after_its_due_date(parent_client, issued):
+    Invoice.objects.filter(pk=issued.pk).update(due_on=timezone.localdate() + datetime.timedelta(days=1))
+    body = parent_client.get(reverse("billing:index")).content.decode()
+    assert "À payer" in body and "En retard" not in body
+    Invoice.objects.filter(pk=issued.pk).update(due_on=timezone.localdate() - datetime.timedelta(days=1))
+    body = parent_client.get(reverse("billing:index")).content.decode()
+    assert "En retard" in body
 
 
 def test_invoice_pdf_shows_number_lines_and_total(parent_client, issued):

@@ -223,9 +223,11 @@ def booking_cancel_by_staff(*, booking, by, reason, now=None):
 
 
 def booking_excuse(*, booking, accept, by):
-    """Staff excuse (or not) a billed absence for which the family sent a certificate."""
+    """Staff excuse (or not) a billed absence for which the family sent a certificate; the family is
+    e-mailed the decision."""
     with transaction.atomic():
-        booking = Booking.objects.select_for_update(of=("self",)).select_related("child__family", "unit").get(pk=booking.pk)
+        booking = Booking.objects.select_for_update(of=("self",)).select_related(
+            "child__family", "unit__activity").get(pk=booking.pk)
         if booking.state not in (Booking.State.ABSENT_BILLED, Booking.State.EXCUSED):
             raise BookingError("Seule une absence peut être excusée.")
         old = {"state": booking.state, "excuse": booking.excuse}
@@ -238,6 +240,9 @@ def booking_excuse(*, booking, accept, by):
             summary=f"Absence {'excusée' if accept else 'non excusée'} : {booking}"[:300],
             old_values=old, new_values={"state": booking.state, "excuse": booking.excuse},
         )
+        if old["excuse"] != booking.excuse:
+            for to in family_emails(booking.child.family):
+                email_queue(to=to, template="absence_excuse", context={"booking": booking}, related=booking)
     return booking
 
 

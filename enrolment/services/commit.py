@@ -31,6 +31,7 @@ from portal.mail import email_queue_many
 
 from .. import loaders, rules
 from ..requests import request_store
+from ..selectors import booking_confirmation
 from ..models import Booking, Enrolment, Unit, WaitingListEntry
 from .booking import ACTIVE, BOOK, family_emails, fr_day, serve_waiting_lists_after_commit
 from .occupancy import counter_keys, occupancy_lock, occupancy_read, occupancy_save
@@ -221,18 +222,13 @@ def _unit_rule_errors(existing, to_book, to_cancel, children, units, cat):
     for ch, *_ in to_book:
         per_day.setdefault((ch.child_id, ch.date), set()).add(ch.unit_id)
     touched = {(ch.child_id, ch.date) for ch, *_ in to_book + to_cancel}
-    incompatible, required = cat.incompatible, cat.required
     names = _UnitNames(units, cat)
     errors = []
     for key in sorted(touched):
         child_id, day = key
         child = children[child_id]
-        for a, b in rules.unit_conflicts(per_day[key], incompatible):
-            errors.append(f"{fr_day(day)}, {child.first_name} : « {names[a]} » et « {names[b]} » ne peuvent pas "
-                          f"être réservés le même jour.")
-        for u in rules.missing_requirements(per_day[key], required):
-            needed = " ou ".join(f"« {names[r]} »" for r in sorted(required[u]))
-            errors.append(f"{fr_day(day)}, {child.first_name} : « {names[u]} » nécessite aussi {needed} ce jour-là.")
+        errors += [f"{fr_day(day)}, {child.first_name} : {problem}"
+                   for problem in rules.unit_rule_problems(per_day[key], cat.incompatible, cat.required, names)]
     return errors
 
 
@@ -311,17 +307,15 @@ def _pairs_q(triples):
 
 
 def booking_recap_email(*, family, result):
-    lines = sorted(
-        [(b.date, b.child.first_name, b.unit.activity.name, b.unit.name, "Réservation" if b.state == "reserved"
-          else "Demande de réservation") for b in result["booked"]]
-        + [(b.date, b.child.first_name, b.unit.activity.name, b.unit.name, "Annulation") for b in result["cancelled"]]
-    )
-    context = {"family": family, "lines": lines}
+    """The recap e-mail: the same lines, prices and totals as the confirmation page
+    (selectors.booking_confirmation)."""
     emails = result.get("emails")
     if emails is None:  # a result built elsewhere
         emails = family_emails(family)
     if not emails:
         return
+    context = {"family": family, "recap": booking_confirmation(family=family, booked=result["booked"],
+                                                               cancelled=result["cancelled"])}
     # One outbox insert whatever the number of guardians.
     email_queue_many(template="booking_recap", messages=[(to, context, family) for to in emails])
 

@@ -51,16 +51,12 @@ def test_enrol_mass_select_untick_recap_commit(page, live_server, browser_login,
     child = family.children.get()
     browser_login(page, user)
 
-    # Enrol the child: child → structure → type → activity → group, without any script.
+    # Enrol the child in two steps (child and activity, then group), without any script.
     page.goto(f"{live_server.url}/inscriptions/")
     axe_check(page)
     page.get_by_role("link", name="Nouvelle inscription").click()
     axe_check(page)
     page.get_by_label(child.first_name).check()
-    page.get_by_label("Équipement").select_option(label="Accueil de loisirs Les Castors")
-    page.get_by_role("button", name="Continuer").click()
-    page.get_by_label("Type d'activité").select_option(label="Centre de loisirs")
-    page.get_by_role("button", name="Continuer").click()
     page.get_by_label("Activité", exact=True).select_option(label="CL Mercredis Élémentaire")
     page.get_by_role("button", name="Continuer").click()
     axe_check(page)
@@ -84,19 +80,21 @@ def test_enrol_mass_select_untick_recap_commit(page, live_server, browser_login,
     page.get_by_label("Au", exact=True).fill(last.isoformat())
     page.get_by_label("Mercredi").check()
     page.get_by_label("Journée").check()
-    page.get_by_role("button", name="Ajouter au panier").click()
-    expect(page.get_by_text(f"{len(wednesdays)} changement(s) ajouté(s) au panier.")).to_be_visible()
+    page.get_by_role("button", name="Ajouter à mes réservations à confirmer").click()
+    expect(page.get_by_text(f"{len(wednesdays)} changements ajoutés à vos réservations à confirmer.")).to_be_visible()
     axe_check(page)
     dropped = wednesdays[1]
     page.get_by_label(f"mercredi {dropped:%d/%m/%Y} – Journée").uncheck()
-    page.get_by_role("button", name="Valider et voir le récapitulatif").click()
+    page.get_by_role("button", name="Voir mes réservations à confirmer").click()
     axe_check(page)
     kept = len(wednesdays) - 1
     total = f"{Decimal('8.50') * kept:.2f}".replace(".", ",")
     expect(page.locator("#total")).to_have_text(f"{total} €")
     expect(page.locator("table")).not_to_contain_text(f"{dropped:%d/%m/%Y}")
-    page.get_by_role("button", name="Terminer").click()
-    expect(page.get_by_text(f"{kept} réservation(s)")).to_be_visible()
+    page.get_by_role("button", name="Confirmer mes réservations").click()
+    expect(page.get_by_role("heading", name="Vos réservations sont enregistrées")).to_be_visible()
+    expect(page.get_by_text(f"{kept} jours réservés")).to_be_visible()
+    expect(page.locator("#total")).to_have_text(f"{total} €")
     axe_check(page)
 
     assert Booking.objects.filter(child=child, state="reserved").count() == kept

@@ -30,7 +30,7 @@ EDIT_LOOP = Template(
     """{% for day in days %}{% if day.is_open %}
     <tr><th scope="row" class="fw-normal text-nowrap">{{ day.short }}</th>
       {% if day.editable %}{% for cell in day.cells %}
-      <td>{% if cell.mode == "box" %}<div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" value="{{ cell.key }}" id="{{ cell.box_id }}"{% if cell.checked %} checked{% endif %}><label class="form-check-label" for="{{ cell.box_id }}"><span class="visually-hidden">{{ cell.sr }}</span>{% if cell.note %}<span class="small">{{ cell.note }}</span>{% endif %}{% if cell.places %} <span class="small">{{ cell.places }}</span>{% endif %}</label></div>{% elif cell.mode == "full" %}<span class="cal-sym" aria-hidden="true">C</span> Complet{% else %}<span class="cal-sym" aria-hidden="true">{{ cell.symbol }}</span> {{ cell.note }}{% endif %}</td>
+      <td data-label="{{ cell.unit.name }}">{% if cell.mode == "box" %}<div class="form-check mb-0"><input class="form-check-input" type="checkbox" name="case" value="{{ cell.key }}" id="{{ cell.box_id }}"{% if cell.checked %} checked{% endif %}{% if cell.state == "reserved" or cell.state == "requested" %} data-booked{% endif %}><label class="form-check-label" for="{{ cell.box_id }}"><span class="visually-hidden">{{ cell.sr }}</span><span class="small cal-note" data-plain="{% if cell.state %}{{ cell.label }}{% endif %}">{% if cell.note %} {{ cell.note }}{% endif %}</span>{% if cell.places %} <span class="small">{{ cell.places }}</span>{% endif %}</label></div>{% elif cell.mode == "full" %}<span class="cal-sym" aria-hidden="true">C</span> Complet{% else %}<span class="cal-sym" aria-hidden="true">{{ cell.symbol }}</span> {{ cell.note }}{% endif %}</td>
       {% endfor %}{% else %}
       <td colspan="{{ units|length }}"><span class="cal-sym" aria-hidden="true">⊘</span> {{ day.locked_text }}</td>
       {% endif %}
@@ -102,9 +102,14 @@ def test_month_reading_states_in_symbols_and_words(world):
     client, child, enrolment, day_unit, meal = world
     html = client.get(reverse("enrolment:month", args=[enrolment.pk, 2025, 12])).content.decode()
     meal_name = "Repas &lt;b&gt;&amp;&#x27;"
-    assert "<li>" + SYM.format("✓") + "Journée : Réservé</li>" in html
-    assert "<li>" + SYM.format("?") + "Journée : Demande en attente</li>" in html
-    assert "<li>" + SYM.format("+") + f"{meal_name} : ajout dans le panier (1 pl.)</li>" in html  # 10/12
+    # A booked day to come links to its absence form, from the month too.
+    absence = '<a class="cal-absence" href="{}">Déclarer une absence<span class="visually-hidden"> – {}</span></a>'
+    booked, asked = (Booking.objects.get(child=child, date=D(2025, 12, d)) for d in (3, 10))
+    assert ("<li>" + SYM.format("✓") + "Journée : Réservé " + absence.format(
+        reverse("enrolment:absence", args=[booked.pk]), "mercredi 03/12/2025 – Journée") + "</li>") in html
+    assert ("<li>" + SYM.format("?") + "Journée : En attente de réponse du service " + absence.format(
+        reverse("enrolment:absence", args=[asked.pk]), "mercredi 10/12/2025 – Journée") + "</li>") in html
+    assert "<li>" + SYM.format("+") + f"{meal_name} : sera réservé (à confirmer) (1 pl.)</li>" in html  # 10/12
     assert "<li>" + SYM.format("C") + "Journée : Complet</li>" in html  # 17/12, full
     assert "<li>" + SYM.format("LA") + f"{meal_name} : Sur liste d&#x27;attente</li>" in html  # 17/12
     assert "<li>" + SYM.format("P") + "Journée : Présent</li>" in html  # 31/12
@@ -125,15 +130,16 @@ def test_month_edit_mode_boxes_full_and_locked(world):
     url = reverse("enrolment:month", args=[enrolment.pk, 2025, 12]) + "?modifier=1"
     html = _tight(client.get(url).content.decode())
     box = f'id="c-2025-12-03-{day_unit.pk}"'
-    assert f'value="2025-12-03:{day_unit.pk}" {box} checked>' in html  # booked: ticked
+    assert f'value="2025-12-03:{day_unit.pk}" {box} checked data-booked>' in html  # booked: ticked
     assert (f'<label class="form-check-label" for="c-2025-12-03-{day_unit.pk}"><span class="visually-hidden">'
-            "mercredi 03/12/2025 – Journée</span><span class=\"small\">Réservé</span></label>") in html
+            "mercredi 03/12/2025 – Journée</span><span class=\"small cal-note\" data-plain=\"Réservé\"> Réservé"
+            "</span></label>") in html
     assert (f'id="c-2025-12-10-{meal.pk}" checked><label class="form-check-label" for="c-2025-12-10-{meal.pk}">'
             '<span class="visually-hidden">mercredi 10/12/2025 – Repas &lt;b&gt;&amp;&#x27;</span>'
-            '<span class="small">+ panier</span>') in html  # the basket's change, ticked
-    assert "<td>" + SYM.format("C") + "Complet</td>" in html  # 17/12 Journée: full, no box
+            '<span class="small cal-note" data-plain=""> sera réservé</span>') in html  # the basket's change
+    assert '<td data-label="Journée">' + SYM.format("C") + "Complet</td>" in html  # 17/12 Journée: full, no box
     assert f"c-2025-12-17-{day_unit.pk}" not in html
-    assert "<td>" + SYM.format("P") + "Présent</td>" in html  # 31/12: presence recorded, locked
+    assert '<td data-label="Journée">' + SYM.format("P") + "Présent</td>" in html  # 31/12: presence recorded, locked
     assert "2025-12-24" not in html  # closed: no row
     assert '<span class="small">1 pl.</span>' in html  # few places left on a free cell
     # November: one cell per day saying why it cannot change, across both units.
@@ -159,7 +165,7 @@ def test_child_planning_grid(world):
     assert cells[0] == '<td class="text-center"><span aria-hidden="true">—</span><span class="visually-hidden">' \
                        "Fermé</span></td>"  # Monday 1: not a Wednesday
     assert cells[16] == '<td class="text-center"><span class="visually-hidden">Non réservé</span></td>'  # 17: free
-    assert cells[30].count("Présent") == 1 and cells[9].count("Demande en attente") == 1
+    assert cells[30].count("Présent") == 1 and cells[9].count("En attente de réponse du service") == 1
     assert '<th scope="col" class="text-center"><abbr title="mercredi 03/12/2025">Me 03</abbr></th>' in html
 
 

@@ -193,3 +193,92 @@ class TestOpeningCalendar:
         weeks = rules.month_weeks(2026, 2)
         assert weeks[0][0] == D(2026, 1, 26)
         assert all(len(w) == 7 for w in weeks)
+
+
+class TestDeadlineSentences:
+    """The deadline in words a parent reads on every booking page, and the month the calendars open on."""
+
+    WEDNESDAYS = rules.OpeningCalendar(D(2025, 9, 1), D(2026, 7, 3),
+                                       [rules.Opening(D(2025, 9, 1), D(2026, 7, 3), frozenset({2}), False)])
+
+    def test_monthly_names_the_month_and_the_last_minute(self):
+        assert rules.deadline_sentences(MONTHLY, self.WEDNESDAYS, paris(2026, 1, 5, 10, 0)) == [
+            "Réservations pour février possibles jusqu'au 20 janvier à 23 h 59"]
+
+    def test_monthly_past_the_20th_moves_to_the_month_after(self):
+        assert rules.deadline_sentences(MONTHLY, self.WEDNESDAYS, paris(2026, 1, 21, 0, 0)) == [
+            "Réservations pour mars possibles jusqu'au 20 février à 23 h 59"]
+        assert rules.first_changeable_month(MONTHLY, self.WEDNESDAYS, paris(2026, 1, 21, 0, 0)) == (2026, 3)
+        assert rules.first_changeable_month(MONTHLY, self.WEDNESDAYS, paris(2026, 1, 20, 23, 59)) == (2026, 2)
+
+    def test_monthly_across_the_year_says_the_year(self):
+        assert rules.deadline_sentences(MONTHLY, self.WEDNESDAYS, paris(2025, 12, 1, 9, 0)) == [
+            "Réservations pour janvier 2026 possibles jusqu'au 20 décembre à 23 h 59"]
+
+    def test_monthly_on_the_spring_dst_change(self):
+        # Deadline day 28: April 2026 closes at 29 March 00:00 CET, the night of the change (29 March, 2:00 → 3:00).
+        policy = rules.Policy(rules.MONTHLY, deadline_day=28)
+        before = datetime.datetime(2026, 3, 28, 22, 59, tzinfo=UTC)  # 23:59 CET
+        assert rules.deadline_sentences(policy, self.WEDNESDAYS, before) == [
+            "Réservations pour avril possibles jusqu'au 28 mars à 23 h 59"]
+        after = datetime.datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # 00:00 CET on the 29th
+        assert rules.deadline_sentences(policy, self.WEDNESDAYS, after)[0].startswith("Réservations pour mai")
+
+    def test_monthly_on_the_autumn_dst_change(self):
+        # Deadline day 24: November 2025... the season starts in September: take December 2025, closed at
+        # 25 November 00:00 CET; and November 2025 closed at 25 October 00:00 CEST (DST ends on 26 October).
+        policy = rules.Policy(rules.MONTHLY, deadline_day=24)
+        assert rules.deadline_sentences(policy, self.WEDNESDAYS, datetime.datetime(2025, 10, 24, 21, 59,
+                                                                                   tzinfo=UTC)) == [
+            "Réservations pour novembre possibles jusqu'au 24 octobre à 23 h 59"]
+        assert rules.deadline_sentences(policy, self.WEDNESDAYS, datetime.datetime(2025, 10, 24, 22, 0,
+                                                                                   tzinfo=UTC)) == [
+            "Réservations pour décembre possibles jusqu'au 24 novembre à 23 h 59"]
+
+    def test_season_over_says_nothing(self):
+        assert rules.deadline_sentences(MONTHLY, self.WEDNESDAYS, paris(2026, 7, 1, 9, 0)) == []
+        assert rules.first_changeable_month(MONTHLY, self.WEDNESDAYS, paris(2026, 8, 1, 9, 0)) == (2026, 7)
+
+    def test_windows_before_and_while_open(self):
+        winter = rules.Window(D(2026, 2, 7), D(2026, 2, 22), D(2026, 1, 5), D(2026, 1, 25), "Vacances d'hiver")
+        spring = rules.Window(D(2026, 4, 4), D(2026, 4, 19), D(2026, 3, 9), D(2026, 4, 1), "Vacances de printemps")
+        policy = rules.Policy(rules.WINDOW, windows=(winter, spring))
+        cal = rules.OpeningCalendar(D(2026, 2, 7), D(2026, 4, 19),
+                                    [rules.Opening(D(2026, 2, 7), D(2026, 4, 19), frozenset(range(5)), False)])
+        assert rules.deadline_sentences(policy, cal, paris(2026, 1, 2, 9, 0)) == [
+            "Vacances d'hiver : réservations du 5 au 25 janvier",
+            "Vacances de printemps : réservations du 9 mars au 1er avril"]
+        assert rules.deadline_sentences(policy, cal, paris(2026, 1, 25, 23, 59)) == [
+            "Vacances d'hiver : réservations possibles jusqu'au 25 janvier à 23 h 59",
+            "Vacances de printemps : réservations du 9 mars au 1er avril"]
+        assert rules.deadline_sentences(policy, cal, paris(2026, 1, 26, 0, 0)) == [
+            "Vacances de printemps : réservations du 9 mars au 1er avril"]
+        assert rules.first_changeable_month(policy, cal, paris(2026, 1, 26, 0, 0)) == (2026, 2)
+
+    def test_notice_names_the_next_day_across_dst(self):
+        policy = rules.Policy(rules.NOTICE, notice_days=2, notice_time=datetime.time(12, 0))
+        # Wednesday 1 April 2026: closes Monday 30 March at 12:00 CEST (after the change of 29 March).
+        at = datetime.datetime(2026, 3, 27, 10, 0, tzinfo=UTC)
+        assert rules.deadline_sentences(policy, self.WEDNESDAYS, at) == [
+            "Pour le mercredi 1er avril : réservations et annulations possibles jusqu'au 30 mars à 12 h 00"]
+        # At 12:00 CEST on the 30th (10:00 UTC) that Wednesday is closed: the next one is named.
+        at = datetime.datetime(2026, 3, 30, 10, 0, tzinfo=UTC)
+        assert rules.deadline_sentences(policy, self.WEDNESDAYS, at)[0].startswith("Pour le mercredi 8 avril")
+
+
+class TestUnitRuleWords:
+    NAMES = {1: "Journée", 2: "Matin", 3: "Après-midi", 4: "Repas"}
+    INCOMPATIBLE = {1: {2, 3}, 2: {1}, 3: {1}}
+    REQUIRED = {4: {1, 2, 3}}
+
+    def test_statements_said_before_ticking(self):
+        assert rules.unit_rule_statements([1, 2, 3, 4], self.INCOMPATIBLE, self.REQUIRED, self.NAMES) == [
+            "« Journée » ne se réserve pas avec « Matin » ou « Après-midi ».",
+            "« Repas » se réserve avec « Journée », « Matin » ou « Après-midi »."]
+
+    def test_problems_of_a_day(self):
+        assert rules.unit_rule_problems({1, 4}, self.INCOMPATIBLE, self.REQUIRED, self.NAMES) == []
+        assert rules.unit_rule_problems({1, 2}, self.INCOMPATIBLE, self.REQUIRED, self.NAMES) == [
+            "« Journée » et « Matin » ne peuvent pas être réservés le même jour."]
+        assert rules.unit_rule_problems({4}, self.INCOMPATIBLE, self.REQUIRED, self.NAMES) == [
+            "« Repas » nécessite aussi « Journée », « Matin » ou « Après-midi » ce jour-là."]

@@ -412,9 +412,21 @@ class TestAbsence:
                                              now=datetime.datetime(2025, 12, 1, 12, 0, tzinfo=P))
         assert b.state == "absent_billed" and b.excuse == "requested"
         assert Occupancy.objects.get(unit=unit, date=D(2025, 12, 3)).booked == 1
+        # While staff have not decided, the calendars say the certificate is being examined.
+        from enrolment import selectors
+
+        days = selectors.calendar_days(enrolment=enrolment, start=D(2025, 12, 3), end=D(2025, 12, 3), now=NOW)
+        assert days[0].cells[0].text == "Journée : Absence : justificatif en cours d'examen"
+        assert days[0].cells[0].mode == "locked"
         services.booking_excuse(booking=b, accept=True, by=staff_user)
         b.refresh_from_db()
         assert b.state == "excused"
+        # The family is told, by e-mail, that the absence is excused.
+        mail = OutboundEmail.objects.get(template="absence_excuse")
+        assert mail.subject.endswith("Absence excusée") and "est excusée" in mail.body_text
+        assert child.first_name in mail.body_text
+        services.booking_excuse(booking=b, accept=True, by=staff_user)  # the same decision again: no new e-mail
+        assert OutboundEmail.objects.filter(template="absence_excuse").count() == 1
 
     def test_attendance(self, setup, staff_user):
         user, family, child, activity, group, unit, enrolment = setup
@@ -551,13 +563,15 @@ def test_recap_email_row_is_the_one_email_queue_records(setup):
     result = services.booking_commit(family=family, by=user, now=NOW, changes=[Change(D(2025, 12, 3), child.id,
                                                                                        unit.id, BOOK)])
     bulk = OutboundEmail.objects.get(template="booking_recap")
-    lines = [(D(2025, 12, 3), child.first_name, activity.name, unit.name, "Réservation")]
-    single = email_queue(to=bulk.to, template="booking_recap", context={"family": family, "lines": lines},
+    from enrolment.selectors import booking_confirmation
+
+    recap = booking_confirmation(family=family, booked=result["booked"], cancelled=[])
+    single = email_queue(to=bulk.to, template="booking_recap", context={"family": family, "recap": recap},
                          related=family)
     fields = ("to", "subject", "body_text", "body_html", "template", "related_label", "related_type", "related_id",
               "status", "attempts", "last_error", "sent_at", "next_attempt_at", "body_purged_at")
     assert [getattr(bulk, f) for f in fields] == [getattr(single, f) for f in fields]
-    assert bulk.created_at is not None and bulk.queued_at is not None and "mercredi 03/12/2025" in bulk.body_text
+    assert bulk.created_at is not None and bulk.queued_at is not None and "Mercredi 03/12/2025" in bulk.body_text
     assert result["emails"] == [bulk.to]
 
 

@@ -89,3 +89,32 @@ def test_staff_accepts_a_change_request_in_the_admin(page, live_server, axe_chec
     cr.refresh_from_db()
     family.refresh_from_db()
     assert cr.status == ChangeRequest.Status.ACCEPTED and family.city == "Annonay"
+
+
+def test_guardian_edit_with_a_malformed_stored_phone(page, live_server, browser_login, axe_check):
+    """A twelve-digit number stored before the check existed blocks nothing the parent did not touch; a
+    changed number is still checked, with the error summary."""
+    from families.models import ChangeRequest
+    from families.tests.factories import parent_with_family
+
+    user, family = parent_with_family(children=1)
+    guardian = user.guardian
+    type(guardian).objects.filter(pk=guardian.pk).update(mobile_phone="061234567890")  # as imported
+    browser_login(page, user)
+    page.goto(f"{live_server.url}/famille/modifier/responsable/{guardian.pk}/")
+    expect(page.get_by_label("Profession", exact=True)).to_be_visible()
+    axe_check(page)
+    page.get_by_label("Profession", exact=True).fill("Infirmière")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_text("Votre demande a été transmise au service")).to_be_visible()
+    axe_check(page)
+    assert ChangeRequest.objects.get(family=family).changes["profession"]["new"] == "Infirmière"
+    assert "mobile_phone" not in ChangeRequest.objects.get(family=family).changes
+
+    # A number the parent types is checked: the summary takes the focus and links to the field.
+    page.goto(f"{live_server.url}/famille/modifier/responsable/{guardian.pk}/")
+    page.get_by_label("Téléphone professionnel").fill("12")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.locator(".error-summary")).to_contain_text("Numéro de téléphone invalide")
+    axe_check(page)

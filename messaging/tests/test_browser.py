@@ -36,7 +36,7 @@ def test_send_a_message_with_attachment_then_read_the_reply(page, live_server, b
     thread = Thread.objects.get(family=family)
     services.message_reply_by_staff(thread=thread, staff_user=StaffFactory(), body="Merci, c'est enregistré.")
     page.goto(f"{live_server.url}/")
-    assert page.get_by_text("Vous avez 1 message(s) non lu(s)").first.is_visible()
+    assert page.get_by_text("Vous avez 1 message non lu").first.is_visible()
     page.goto(f"{live_server.url}/messagerie/")
     axe_check(page)
     page.get_by_role("link", name="Actualisation").click()

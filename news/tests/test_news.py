@@ -148,3 +148,14 @@ def test_news_image_served_through_the_view(client):
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert 'alt="Des enfants au parc"' in client.get(reverse("news:detail", args=[post.pk])).content.decode()
     assert client.get(reverse("news:image", args=[hidden.pk])).status_code == 404
+
+
+def test_excerpt_is_plain_text_escaped_once():
+    """« Tarifs > 2025 » reads as typed: no literal « &gt; » once the page escapes the excerpt."""
+    from django.template import Context, Template
+
+    from news.rendering import excerpt
+
+    text = excerpt("Tarifs **> 2025** & <b>repas</b>")
+    assert text == "Tarifs > 2025 & repas"
+    assert Template("{{ t }}").render(Context({"t": text})) == "Tarifs &gt; 2025 &amp; repas"

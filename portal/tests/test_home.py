@@ -64,7 +64,7 @@ def test_dashboard_query_count_is_bounded(client, django_assert_max_num_queries)
     add_history(1, 11)
     assert measure() == few
     body = client.get("/").content.decode()
-    assert "Vous avez 12 message(s) non lu(s)" in body and "Actu 11" in body and "2026/2027" in body
+    assert "Vous avez 12 messages non lus" in body and "Actu 11" in body and "2026/2027" in body
 
 
 def test_unknown_page_is_a_french_404(client):

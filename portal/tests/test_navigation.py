@@ -52,7 +52,7 @@ def test_the_unread_badge_follows_the_messages():
     thread = Thread.objects.create(family=family, service=service, theme=Thread.Theme.choices[0][0], subject="Question")
     for _ in range(2):
         Message.objects.create(thread=thread, author_name="Service", from_staff=True, body="Réponse")
-    assert re.search(r">2<span class=\"visually-hidden\"> message\(s\) non lu\(s\)", _nav(client.get(reverse("billing:index"))))
+    assert re.search(r">2<span class=\"visually-hidden\"> messages non lus", _nav(client.get(reverse("billing:index"))))
 
 
 def test_the_logout_form_carries_a_working_csrf_token():
