@@ -86,7 +86,7 @@ def test_link_refused_then_linked_then_unlinked(page, live_server, browser_login
     assert not SocialAccount.objects.filter(user=guardian.user).exists()
 
 
-def test_sign_up_get_accepted_by_staff_then_open_the_booking_pages(page, live_server, axe_check, screen):
+def test_sign_up_get_accepted_by_staff_then_book(page, live_server, axe_check, screen):
     from identity.models import IdentitySettings, RegistrationRequest
     from portal.models import OutboundEmail
 
@@ -165,3 +165,43 @@ def test_sign_up_get_accepted_by_staff_then_open_the_booking_pages(page, live_se
     axe_check(page)
     page.goto(f"{live_server.url}/famille/")
     expect(page.get_by_text("DURAND").first).to_be_visible()
+
+    # Staff enrol Léo on Wednesdays (as they validate any enrolment); the parent books the first Wednesday
+    # that can still change, through the calendar, and gets the confirmation.
+    enrolment, month, wednesday = _wednesdays_enrolment(reg)
+    page.goto(f"{live_server.url}/inscriptions/planning/{enrolment.pk}/{month.year}/{month.month}/?modifier=1")
+    page.get_by_label(f"{wednesday:%d/%m/%Y} – Journée").check()
+    page.get_by_role("button", name="Voir mes réservations à confirmer").click()
+    page.get_by_role("button", name="Confirmer mes réservations").click()
+    expect(page.get_by_role("heading", name="Vos réservations sont enregistrées")).to_be_visible()
+    axe_check(page)
+    from enrolment.models import Booking
+    assert Booking.objects.filter(child__first_name="Léo", date=wednesday, state="reserved").count() == 1
+
+
+def _wednesdays_enrolment(reg):
+    """A Wednesday activity open all year, Léo enrolled and validated; (enrolment, first month that can change,
+    its first Wednesday)."""
+    from django.utils import timezone
+
+    from enrolment import rules
+    from enrolment.models import OpeningPeriod
+    from enrolment.tests.factories import ActivityFactory, GroupFactory, UnitFactory, enrol
+    from families.models import Child
+
+    today = timezone.localdate(timezone.now(), rules.PARIS)
+    start, end = today - datetime.timedelta(days=30), today + datetime.timedelta(days=200)
+    activity = ActivityFactory(name="Mercredis", season_start=start, season_end=end, booking_rule="monthly",
+                               deadline_day=20)
+    OpeningPeriod.objects.create(activity=activity, start_date=start, end_date=end, wednesday=True,
+                                 skip_school_holidays=False)
+    group = GroupFactory(activity=activity, name="Élémentaire")
+    UnitFactory(activity=activity, name="Journée", code="J", capacity=20, order=0)
+    reg.refresh_from_db()
+    child = Child.objects.get(family__guardians__user=reg.user, first_name="Léo")
+    enrolment = enrol(child, activity, group)
+    month = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    if today.day > 20:  # the deadline of next month (the 20th) has passed: the month after
+        month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    wednesday = month + datetime.timedelta(days=(2 - month.weekday()) % 7)
+    return enrolment, month, wednesday
