@@ -3,6 +3,7 @@ first. Admin actions call the same services as the parent pages."""
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -75,6 +76,8 @@ class ActivityAdmin(admin.ModelAdmin):
     list_filter = ("activity_type__structure", "booking_rule", "auto_validate", "is_active")
     search_fields = ("name",)
     inlines = [GroupInline, UnitInline, OpeningPeriodInline, BookingWindowInline, ClosureDayInline]
+    actions = ["copy_to_next_season"]
+    readonly_fields = ("previous_season",)
     fieldsets = (
         (None, {"fields": ("activity_type", "name", "description", ("season_start", "season_end"), "is_active",
                            "color")}),
@@ -84,7 +87,13 @@ class ActivityAdmin(admin.ModelAdmin):
                                      "bookings_need_approval"),
                           "description": "Heures de Paris. Règle « période » : renseigner les périodes de "
                                          "réservation plus bas."}),
+        ("Saisons", {"fields": ("previous_season",), "classes": ("collapse",)}),
     )
+
+    @admin.action(description="Dupliquer pour la saison suivante (aperçu avant de confirmer)")
+    def copy_to_next_season(self, request, queryset):
+        ids = "&".join(f"activite={pk}" for pk in queryset.values_list("pk", flat=True)[:300])
+        return HttpResponseRedirect(f"{reverse('enrolment_staff:season_copy')}?{ids}")
 
 
 @admin.register(Unit)

@@ -111,6 +111,12 @@ class Activity(models.Model):
     )
     notice_time = models.TimeField("heure limite du délai de prévenance", default=datetime.time(12, 0))
     color = models.CharField("couleur (planning)", max_length=7, blank=True)
+    # « Dupliquer pour la saison suivante »: the activity this one was copied from. One-to-one, so a season
+    # is never copied twice (services/season.py).
+    previous_season = models.OneToOneField(
+        "self", verbose_name="copiée de la saison", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="next_season",
+    )
 
     class Meta:
         verbose_name = "activité"

@@ -8,5 +8,6 @@ app_name = "enrolment_staff"
 urlpatterns = [
     path("presences/", staff_views.attendance, name="attendance"),
     path("occupation/", staff_views.occupancy, name="occupancy"),
+    path("saison-suivante/", staff_views.season_copy_view, name="season_copy"),
     path("certificat/<int:booking_id>/", staff_views.certificate_file, name="certificate_file"),
 ]

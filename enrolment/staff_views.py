@@ -1,5 +1,5 @@
 """Staff pages of the enrolment area where the admin is clumsy: the attendance sheet (with its CSV export),
-the occupancy table and the medical certificates families send.
+the occupancy table, the medical certificates families send, and the yearly set-up (next season, move-up).
 
 Included by portal/urls.py at /personnel/inscriptions/ through ``portal.staff.staff_only``: the staff check
 is applied there, once, for every view of this module.
@@ -9,6 +9,7 @@ import csv
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.errors import DomainError
@@ -16,6 +17,7 @@ from portal.errors import DomainError
 from . import rules, selectors, services
 from .forms import AttendanceDayForm
 from .models import Activity, Booking, Group
+from .services.season import copyable_activities, season_copy, season_copy_preview
 
 CSV_HEADER = ["Nom", "Prénom", "Groupe", "Unité", "État", "Allergies", "PAI", "Personnes autorisées"]
 
@@ -94,3 +96,33 @@ def certificate_file(request, booking_id):
         raise Http404
     name = booking.medical_certificate.name.rsplit("/", 1)[-1]
     return FileResponse(booking.medical_certificate.open("rb"), as_attachment=True, filename=name)
+
+
+def _ids(values):
+    return sorted({int(v) for v in values if str(v).isdigit()})[:300]
+
+
+def season_copy_view(request):
+    """« Dupliquer pour la saison suivante »: choose activities, look at the preview, confirm."""
+    if request.method == "POST":
+        ids = _ids(request.POST.getlist("activite"))
+        try:
+            created = season_copy(activity_ids=ids, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(f"{reverse('enrolment_staff:season_copy')}?" + "&".join(f"activite={i}" for i in ids))
+        messages.success(request, f"{len(created)} activité(s) créée(s) pour la saison suivante : "
+                                  f"{', '.join(a.name for a in created)}.")
+        return redirect(reverse("admin:enrolment_activity_changelist") + "?id__in="
+                        + ",".join(str(a.pk) for a in created))
+    ids = _ids(request.GET.getlist("activite"))
+    plans, error = [], ""
+    if ids:
+        try:
+            plans = season_copy_preview(activity_ids=ids)
+        except DomainError as exc:
+            error = exc.message
+    return render(request, "enrolment/staff/season_copy.html", {
+        "activities": copyable_activities(), "chosen": set(ids), "plans": plans, "error": error,
+        "blocked": any(p.conflict for p in plans),
+    })
