@@ -19,7 +19,7 @@ from . import rules, services
 from .services.calendar import known_school_years, school_holidays_import
 from .models import (
     Activity, ActivityType, Booking, BookingWindow, CalendarFeed, CapacityOverride, ClosureDay, Enrolment, Group,
-    Occupancy, OpeningPeriod, SchoolHoliday, Structure, Unit, WaitingListEntry,
+    MoveUp, MoveUpChange, Occupancy, OpeningPeriod, SchoolHoliday, Structure, Unit, WaitingListEntry,
 )
 
 
@@ -343,3 +343,30 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ("family", "created_at")
     readonly_fields = ("family", "created_at")
     exclude = ("token",)
+
+
+class MoveUpChangeInline(admin.TabularInline):
+    model = MoveUpChange
+    fields = ("child", "old_level", "new_level", "school_change", "note")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("child")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MoveUp)
+class MoveUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The record of each school year's « Passage de classe », made from its staff page (never by hand)."""
+
+    list_display = ("__str__", "applied_at", "applied_by", "children_moved", "enrolments_moved", "staff_page")
+    inlines = [MoveUpChangeInline]
+
+    @admin.display(description="détail")
+    def staff_page(self, obj):
+        return format_html('<a href="{}?annee={}">Enfants à vérifier</a>', reverse("enrolment_staff:move_up"),
+                           obj.school_year)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("presences/", staff_views.attendance, name="attendance"),
     path("occupation/", staff_views.occupancy, name="occupancy"),
     path("saison-suivante/", staff_views.season_copy_view, name="season_copy"),
+    path("passage-de-classe/", staff_views.move_up_view, name="move_up"),
     path("certificat/<int:booking_id>/", staff_views.certificate_file, name="certificate_file"),
 ]

@@ -17,6 +17,7 @@ from portal.errors import DomainError
 from . import rules, selectors, services
 from .forms import AttendanceDayForm
 from .models import Activity, Booking, Group
+from .services.move_up import move_up_apply, move_up_preview
 from .services.season import copyable_activities, season_copy, season_copy_preview
 
 CSV_HEADER = ["Nom", "Prénom", "Groupe", "Unité", "État", "Allergies", "PAI", "Personnes autorisées"]
@@ -125,4 +126,36 @@ def season_copy_view(request):
     return render(request, "enrolment/staff/season_copy.html", {
         "activities": copyable_activities(), "chosen": set(ids), "plans": plans, "error": error,
         "blocked": any(p.conflict for p in plans),
+    })
+
+
+def _school_year(value, today):
+    years = range(today.year - 1, today.year + 2)
+    year = int(value) if str(value).isdigit() and int(value) in years else rules.school_year_of(today)
+    return year, years
+
+
+def move_up_view(request):
+    """« Passage de classe »: the preview of a school year's move-up, then apply it; afterwards its record (the
+    children whose school changes, the enrolments to look at)."""
+    today = _today()
+    if request.method == "POST":
+        year, _ = _school_year(request.POST.get("annee"), today)
+        try:
+            record = move_up_apply(school_year=year, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Passage de classe {rules.school_year_label(year)} fait : "
+                                      f"{record.children_moved} enfant(s) dans la classe suivante, "
+                                      f"{record.enrolments_moved} inscription(s) changée(s) de groupe.")
+        return redirect(f"{reverse('enrolment_staff:move_up')}?annee={year}")
+    year, years = _school_year(request.GET.get("annee"), today)
+    plan = move_up_preview(school_year=year)
+    to_check = []
+    if plan.done:
+        to_check = list(plan.done.changes.exclude(school_change="", note="").select_related("child__family")
+                        .order_by("child__last_name", "child__first_name"))
+    return render(request, "enrolment/staff/move_up.html", {
+        "plan": plan, "year": year, "years": [(y, rules.school_year_label(y)) for y in years], "to_check": to_check,
     })
