@@ -16,6 +16,11 @@ from .factories import ActivityFactory, GroupFactory, UnitFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _fits(page):
+    """No horizontal scroll (390 px on the phone)."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
 def test_season_duplicated_then_booked_by_a_parent(page, live_server, browser_login, axe_check, staff_user, screen):
     from billing.models import Tariff
     from families.tests.factories import parent_with_family
@@ -46,6 +51,7 @@ def test_season_duplicated_then_booked_by_a_parent(page, live_server, browser_lo
     expect(page.get_by_text(f"du {new_start:%d/%m/%Y} au {rules.shift_year(end):%d/%m/%Y}").first).to_be_visible()
     expect(page.get_by_text("JOURNÉE – 8,50 €")).to_be_visible()
     axe_check(page)
+    _fits(page)
     page.get_by_role("button", name=re.compile("Créer la saison suivante")).click()
     expect(page.get_by_text(re.compile(r"1 activité\(s\) créée\(s\) pour la saison suivante"))).to_be_visible()
     new = Activity.objects.get(previous_season=activity)
@@ -81,3 +87,47 @@ def test_season_duplicated_then_booked_by_a_parent(page, live_server, browser_lo
     expect(page.get_by_text("1 réservation(s)")).to_be_visible()
     booking = Booking.objects.get(child=child)
     assert (booking.date, booking.unit.activity, booking.state) == (wednesday, new, "reserved")
+
+
+def test_move_up_preview_then_apply(page, live_server, browser_login, axe_check, staff_user, screen):
+    from families.models import Child
+    from families.tests.factories import ChildFactory, FamilyFactory
+
+    from .factories import enrol
+
+    today = timezone.localdate(timezone.now(), rules.PARIS)
+    year = rules.school_year_of(today)
+    activity = ActivityFactory(name=f"{rules.school_year_label(year)} - Mercredis",
+                               season_start=datetime.date(year, 9, 1), season_end=datetime.date(year + 1, 7, 3))
+    maternelle = GroupFactory(activity=activity, name="Maternelle", school_stage="maternelle")
+    elementaire = GroupFactory(activity=activity, name="Élémentaire", school_stage="elementaire")
+    family = FamilyFactory()
+    lea = ChildFactory(family=family, first_name="Léa", last_name="Moreau", school_level="GS",
+                       birth_date=datetime.date(year - 5, 3, 1))
+    ChildFactory(family=family, first_name="Hugo", last_name="Moreau", school_level="CM2",
+                 birth_date=datetime.date(year - 10, 3, 1))
+    ChildFactory(family=family, first_name="Inès", last_name="Moreau", school_level="CE1",
+                 birth_date=datetime.date(year - 7, 3, 1))
+    enrolment = enrol(lea, activity, maternelle)
+
+    browser_login(page, staff_user)
+    page.goto(f"{live_server.url}/personnel/inscriptions/passage-de-classe/?annee={year}")
+    label = rules.school_year_label(year)
+    expect(page.get_by_role("heading", name=f"Passage de classe {label}")).to_be_visible()
+    expect(page.get_by_role("heading", name="Changements d'école (2)")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"MOREAU Léa.* : entre au CP \(école élémentaire\)"))).to_be_visible()
+    expect(page.get_by_text(f"MOREAU Léa – {activity.name} : Maternelle → Élémentaire")).to_be_visible()
+    axe_check(page)
+    _fits(page)
+    assert Child.objects.get(pk=lea.pk).school_level == "GS"  # the preview changes nothing
+
+    page.get_by_role("button", name=f"Appliquer le passage de classe {label}").click()
+    expect(page.get_by_text(re.compile(rf"Passage de classe {label} fait : 3 enfant\(s\)")).first).to_be_visible()
+    expect(page.get_by_role("heading", name="À vérifier")).to_be_visible()
+    expect(page.get_by_role("link", name="MOREAU Léa")).to_be_visible()
+    expect(page.get_by_text("quitte le CM2 (entrée au collège)")).to_be_visible()
+    axe_check(page)
+    _fits(page)
+    levels = dict(Child.objects.filter(family=family).values_list("first_name", "school_level"))
+    assert levels == {"Léa": "CP", "Hugo": "COL", "Inès": "CE2"}
+    assert Enrolment.objects.get(pk=enrolment.pk).group == elementaire
