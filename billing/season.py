@@ -16,9 +16,10 @@ class TariffSeasonCopy:
         return list(Tariff.objects.filter(unit_id__in=unit_ids).prefetch_related("brackets").order_by("unit_id",
                                                                                                       "valid_from"))
 
-    def describe(self, *, unit_ids, shift):
+    def describe(self, *, shifts):
         out = defaultdict(list)
-        for t in self._tariffs(unit_ids):
+        for t in self._tariffs(list(shifts)):
+            shift = shifts[t.unit_id]
             until = shift.date(t.valid_until)
             dates = f"du {shift.date(t.valid_from):%d/%m/%Y}" + (f" au {until:%d/%m/%Y}" if until else "")
             if t.mode == Tariff.Mode.FLAT:

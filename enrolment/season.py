@@ -12,9 +12,9 @@ class SeasonCopyContributor(Protocol):
     #: A heading of the preview, e.g. « Tarifs ».
     label: str
 
-    def describe(self, *, unit_ids, shift) -> dict:
-        """{unit_id: [French lines]} of what would be copied for these units of the current season (a fixed
-        number of queries). ``shift`` is the ``services.season.SeasonShift`` in use."""
+    def describe(self, *, shifts) -> dict:
+        """{unit_id: [French lines]} of what would be copied for the units of ``shifts`` ({unit_id: the
+        ``services.season.SeasonShift`` of its activity}), in a fixed number of queries for all of them."""
 
     def copy(self, *, unit_map, shift) -> int:
         """Copy the part of each old unit to its new unit (``unit_map``: {old unit id: new Unit}); returns the

@@ -129,12 +129,13 @@ def season_copy_preview(*, activity_ids):
             conflict=taken.get(a.pk, ""),
         )
         plans.append(plan)
-    unit_names = {u.pk: u.name for u in unit_rows}
+    shifts = {u.pk: plan.shift for plan in plans for u, _, _ in plan.units}
     for contributor in season_contributors():
+        lines = contributor.describe(shifts=shifts) if shifts else {}
         for plan in plans:
-            lines = contributor.describe(unit_ids=[u.pk for u, _, _ in plan.units], shift=plan.shift)
-            if lines:
-                plan.extras.append((contributor.label, [(unit_names[u], lines[u]) for u in sorted(lines)]))
+            rows = [(u.name, lines[u.pk]) for u, _, _ in plan.units if lines.get(u.pk)]
+            if rows:
+                plan.extras.append((contributor.label, rows))
     return plans
 
 

@@ -95,6 +95,12 @@ class TestSeasonCopy:
         assert ("Repas", ["REPAS – QF ≤ 600 : 1,20 € ; QF au-delà : 3,40 € – du 01/09/2026 au 03/07/2027"]) in rows
         assert Activity.objects.count() == 1 and not plan.conflict
 
+    def test_preview_queries_do_not_grow_with_activities(self, django_assert_max_num_queries):
+        activities = [_season() for _ in range(10)]
+        with django_assert_max_num_queries(12):
+            plans = season_copy_preview(activity_ids=[a.pk for a in activities])
+        assert len(plans) == 10 and all(len(p.extras[0][1]) == 2 for p in plans)
+
     def test_copy_creates_the_next_season_in_one_go(self, staff_user):
         activity = _season()
         (new,) = season_copy(activity_ids=[activity.pk], by=staff_user)
@@ -160,8 +166,10 @@ class TestSeasonCopyPages:
         assert response.status_code == 302 and f"activite={activity.pk}" in response["Location"]
         page = staff_client.get(response["Location"]).content.decode()
         assert "2026/2027 - CL Mercredis" in page and "8,50 €" in page and "Créer la saison suivante" in page
-        done = staff_client.post(reverse("enrolment_staff:season_copy"), {"activite": [activity.pk]})
-        assert done.status_code == 302
+        done = staff_client.post(reverse("enrolment_staff:season_copy"), {"activite": [activity.pk]}, follow=True)
+        final_url, _ = done.redirect_chain[-1]
+        assert "id__in=" in final_url and "e=1" not in final_url
+        assert "1 activité(s) créée(s) pour la saison suivante" in done.content.decode()
         assert Activity.objects.filter(previous_season=activity).exists()
         again = staff_client.post(reverse("enrolment_staff:season_copy"), {"activite": [activity.pk]}, follow=True)
         assert "Déjà dupliquée" in again.content.decode() and Activity.objects.count() == 2
