@@ -8,7 +8,9 @@ booking rule, booking windows and capacities, and what the registered contributo
 - days of the opening calendar (opening periods, booking windows) by 52 weeks, so a week that opened on a
   Monday still opens on a Monday; an opening period that started or ended with the season starts or ends with
   the new one, and none goes outside it. Weekday flags are copied as they are: a Wednesday period stays on
-  Wednesdays.
+  Wednesdays;
+- a period (and its booking window) lying in a school holiday lands on next year's holiday of the same name
+  when it is imported (Toussaint 2026 → Toussaint 2027, a whole number of weeks later).
 
 Closure days and one-day capacities are not copied: they belong to one year's calendar. Bookings,
 enrolments and waiting lists are never copied.
@@ -16,6 +18,7 @@ enrolments and waiting lists are never copied.
 A season is copied once: ``Activity.previous_season`` is one-to-one, and an activity of the same type, name
 and season start refuses the copy too.
 """
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -26,16 +29,21 @@ from portal.errors import EnrolmentError
 from portal.models import AuditLog
 
 from .. import loaders, rules
-from ..models import WEEKDAY_FIELDS, Activity, BookingWindow, Group, OpeningPeriod, Unit
+from ..models import WEEKDAY_FIELDS, Activity, BookingWindow, Group, OpeningPeriod, SchoolHoliday, Unit
 from ..season import season_contributors
+
+
+HOLIDAY_SLACK = datetime.timedelta(days=3)  # a holiday centre may open on the Monday after a Saturday start
 
 
 @dataclass(frozen=True)
 class SeasonShift:
-    """How one activity's dates and names move on to the next season."""
+    """How one activity's dates and names move on to the next season. ``holidays``: ((first day, last day,
+    days to add)) of this season's school holidays whose next-year namesake is known (see ``holiday_moves``)."""
 
     season_start: object
     season_end: object
+    holidays: tuple = ()
 
     @property
     def new_season_start(self):
@@ -61,6 +69,31 @@ class SeasonShift:
 
     def in_season(self, day):
         return min(max(self.day(day), self.new_season_start), self.new_season_end)
+
+    def holiday_delta(self, start, end):
+        """The days to add to a period lying in a school holiday (give or take a weekend) so that it lies in
+        next year's holiday of the same name, or None."""
+        for first, last, delta in self.holidays:
+            if first - HOLIDAY_SLACK <= start and end <= last + HOLIDAY_SLACK:
+                return delta
+        return None
+
+    def period(self, start, end):
+        """(new first day, new last day) of an opening period: onto next year's holiday when it lies in a
+        school holiday, else 52 weeks on, inside the new season."""
+        delta = self.holiday_delta(start, end)
+        if delta is not None:
+            return start + delta, end + delta
+        return self.in_season(start), self.in_season(end)
+
+    def window(self, w):
+        """(period start, period end, opens on, closes on) of a booking window next year: the booking dates
+        move with the days they open."""
+        delta = self.holiday_delta(w.period_start, w.period_end)
+        if delta is not None:
+            return (w.period_start + delta, w.period_end + delta, w.opens_on and w.opens_on + delta,
+                    w.closes_on + delta)
+        return self.day(w.period_start), self.day(w.period_end), self.day(w.opens_on), self.day(w.closes_on)
 
     def text(self, text):
         return rules.shift_years_in_text(text, range(self.season_start.year, self.season_end.year + 1))
@@ -115,17 +148,17 @@ def season_copy_preview(*, activity_ids):
     for w in BookingWindow.objects.filter(activity_id__in=ids):
         windows[w.activity_id].append(w)
     taken = _taken(activities)
+    moves = holiday_moves(min(a.season_start for a in activities), max(a.season_end for a in activities))
     plans = []
     for a in activities:
-        shift = SeasonShift(a.season_start, a.season_end)
+        shift = SeasonShift(a.season_start, a.season_end, moves)
         new_name = shift.text(a.name)
         plan = ActivityPlan(
             activity=a, shift=shift, new_name=new_name, groups=groups[a.pk], units=units[a.pk],
-            periods=[(p, shift.in_season(p.start_date), shift.in_season(p.end_date),
+            periods=[(p, *shift.period(p.start_date, p.end_date),
                       ", ".join(rules.WEEKDAYS_FR[i] for i in sorted(p.weekdays)) or "aucun jour")
                      for p in periods[a.pk]],
-            windows=[(w, shift.text(w.name), shift.day(w.period_start), shift.day(w.period_end),
-                      shift.day(w.opens_on), shift.day(w.closes_on)) for w in windows[a.pk]],
+            windows=[(w, shift.text(w.name), *shift.window(w)) for w in windows[a.pk]],
             conflict=taken.get(a.pk, ""),
         )
         plans.append(plan)
@@ -137,6 +170,20 @@ def season_copy_preview(*, activity_ids):
             if rows:
                 plan.extras.append((contributor.label, rows))
     return plans
+
+
+def holiday_moves(first, last):
+    """((first day, last day, days to add)) of the school holidays between ``first`` and ``last`` whose namesake
+    of the next year is imported (« Vacances de la Toussaint » 2026 → 2027), when the move keeps the weekday.
+    A holiday centre's periods then land on next year's holidays rather than 52 weeks on."""
+    rows = list(SchoolHoliday.objects.filter(start_date__gte=first, start_date__lte=rules.shift_year(last))
+                .order_by("start_date"))
+    out = []
+    for h in rows:
+        later = next((n for n in rows if n.name == h.name and 330 <= (n.start_date - h.start_date).days <= 400), None)
+        if later is not None and h.start_date <= last and (later.start_date - h.start_date).days % 7 == 0:
+            out.append((h.start_date, h.end_date, later.start_date - h.start_date))
+    return tuple(out)
 
 
 def _taken(activities):

@@ -152,6 +152,26 @@ class TestSeasonCopy:
         assert not Activity.objects.filter(previous_season__isnull=False).exists()  # nothing, not even « Autre »
         assert Unit.objects.filter(activity__name__startswith="2026").count() == 0
 
+    def test_holiday_periods_land_on_next_years_holidays(self, staff_user):
+        from enrolment.services.calendar import school_holidays_import
+
+        school_holidays_import(school_year=2026)
+        school_holidays_import(school_year=2027)
+        activity = ActivityFactory(name="2026/2027 - CLV Toussaint", season_start=D(2026, 9, 1),
+                                   season_end=D(2027, 7, 3), booking_rule="window")
+        OpeningPeriod.objects.create(activity=activity, start_date=D(2026, 10, 19), end_date=D(2026, 10, 30),
+                                     monday=True, tuesday=True, wednesday=True, thursday=True, friday=True,
+                                     skip_school_holidays=False)
+        BookingWindow.objects.create(activity=activity, name="Toussaint 2026", period_start=D(2026, 10, 19),
+                                     period_end=D(2026, 10, 30), opens_on=D(2026, 9, 21), closes_on=D(2026, 10, 5))
+        (plan,) = season_copy_preview(activity_ids=[activity.pk])
+        # Toussaint 2026 (zone A) starts on Saturday 17/10, Toussaint 2027 on Saturday 23/10: 53 weeks later.
+        assert [(start, end) for _, start, end, _ in plan.periods] == [(D(2027, 10, 25), D(2027, 11, 5))]
+        assert [w[1:] for w in plan.windows] == [("Toussaint 2027", D(2027, 10, 25), D(2027, 11, 5),
+                                                  D(2027, 9, 27), D(2027, 10, 11))]
+        (new,) = season_copy(activity_ids=[activity.pk], by=staff_user)
+        assert new.opening_periods.get().start_date == D(2027, 10, 25)
+
     def test_no_activity_chosen(self):
         with pytest.raises(EnrolmentError):
             season_copy_preview(activity_ids=[])
