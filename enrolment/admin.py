@@ -2,20 +2,24 @@
 first. Admin actions call the same services as the parent pages."""
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from portal.admin import ReadOnlyAdminMixin
 from portal.errors import DomainError
+from portal.models import Organisation
 
-from . import services
-from .services.calendar import school_holidays_import
+from . import rules, services
+from .services.calendar import known_school_years, school_holidays_import
 from .models import (
     Activity, ActivityType, Booking, BookingWindow, CalendarFeed, CapacityOverride, ClosureDay, Enrolment, Group,
-    Occupancy, OpeningPeriod, SchoolHoliday, Structure, Unit, WaitingListEntry,
+    MoveUp, MoveUpChange, Occupancy, OpeningPeriod, SchoolHoliday, Structure, Unit, WaitingListEntry,
 )
 
 
@@ -75,6 +79,8 @@ class ActivityAdmin(admin.ModelAdmin):
     list_filter = ("activity_type__structure", "booking_rule", "auto_validate", "is_active")
     search_fields = ("name", "public_name")
     inlines = [GroupInline, UnitInline, OpeningPeriodInline, BookingWindowInline, ClosureDayInline]
+    actions = ["copy_to_next_season"]
+    readonly_fields = ("previous_season",)
     fieldsets = (
         (None, {"fields": ("activity_type", "name", "public_name", "description", ("season_start", "season_end"), "is_active",
                            "color")}),
@@ -84,7 +90,13 @@ class ActivityAdmin(admin.ModelAdmin):
                                      "bookings_need_approval", "walk_in_billed"),
                           "description": "Heures de Paris. Règle « période » : renseigner les périodes de "
                                          "réservation plus bas."}),
+        ("Saisons", {"fields": ("previous_season",), "classes": ("collapse",)}),
     )
+
+    @admin.action(description="Dupliquer pour la saison suivante (aperçu avant de confirmer)")
+    def copy_to_next_season(self, request, queryset):
+        ids = "&".join(f"activite={pk}" for pk in queryset.values_list("pk", flat=True)[:300])
+        return HttpResponseRedirect(f"{reverse('enrolment_staff:season_copy')}?{ids}")
 
 
 @admin.register(Unit)
@@ -95,19 +107,51 @@ class UnitAdmin(admin.ModelAdmin):
     filter_horizontal = ("incompatible_units", "required_units")
 
 
+class SchoolYearForm(forms.Form):
+    school_year = forms.TypedChoiceField(label="Année scolaire", coerce=int)
+
+    def __init__(self, *args, years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_year"].choices = [(y, rules.school_year_label(y)) for y in years]
+
+
 @admin.register(SchoolHoliday)
 class SchoolHolidayAdmin(admin.ModelAdmin):
-    list_display = ("name", "start_date", "end_date")
-    actions = ["import_zone"]
+    """The list has a button « Importer une année scolaire »: nothing to tick first."""
 
-    @admin.action(description="Importer les vacances scolaires de la zone de l'organisation (année en cours et suivante)")
-    def import_zone(self, request, queryset):
-        try:
-            n = school_holidays_import()
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        else:
-            self.message_user(request, f"{n} période(s) de vacances importée(s).")
+    list_display = ("name", "start_date", "end_date")
+    date_hierarchy = "start_date"
+
+    def get_urls(self):
+        return [path("importer/", self.admin_site.admin_view(self.import_view), name="enrolment_schoolholiday_import"),
+                *super().get_urls()]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate(timezone.now(), rules.PARIS)
+        years = [y for y in known_school_years() if y >= today.year - 1]
+        initial = rules.school_year_of(today)
+        form = SchoolYearForm(request.POST or None, years=years,
+                              initial={"school_year": initial if initial in years else (years or [None])[0]})
+        if request.method == "POST" and form.is_valid():
+            year = form.cleaned_data["school_year"]
+            try:
+                created, updated = school_holidays_import(school_year=year, by=request.user)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, f"Vacances scolaires {rules.school_year_label(year)} : {created} période(s) "
+                                           f"ajoutée(s), {updated} corrigée(s).", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:enrolment_schoolholiday_changelist"))
+        zone = Organisation.current().school_zone
+        return TemplateResponse(request, "admin/enrolment/form_page.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+            "title": "Importer les vacances scolaires d'une année", "submit": "Importer",
+            "intro": f"Les vacances de la zone {zone} (réglage de l'organisation) de l'année choisie, de la Toussaint "
+                     f"à l'été, d'après le calendrier officiel. Les périodes déjà présentes ne sont pas recopiées ; "
+                     f"une période saisie qui chevauche une période officielle prend ses dates.",
+        })
 
 
 @admin.register(ClosureDay)
@@ -299,3 +343,30 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ("family", "created_at")
     readonly_fields = ("family", "created_at")
     exclude = ("token",)
+
+
+class MoveUpChangeInline(admin.TabularInline):
+    model = MoveUpChange
+    fields = ("child", "old_level", "new_level", "school_change", "note")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("child")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MoveUp)
+class MoveUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The record of each school year's « Passage de classe », made from its staff page (never by hand)."""
+
+    list_display = ("__str__", "applied_at", "applied_by", "children_moved", "enrolments_moved", "staff_page")
+    inlines = [MoveUpChangeInline]
+
+    @admin.display(description="détail")
+    def staff_page(self, obj):
+        return format_html('<a href="{}?annee={}">Enfants à vérifier</a>', reverse("enrolment_staff:move_up"),
+                           obj.school_year)

@@ -120,6 +120,12 @@ class Activity(models.Model):
         help_text="Pointé présent sans réservation : facturé comme un jour réservé. Sinon, signalé au service "
                   "sans être facturé.",
     )
+    # « Dupliquer pour la saison suivante »: the activity this one was copied from. One-to-one, so a season
+    # is never copied twice (services/season.py).
+    previous_season = models.OneToOneField(
+        "self", verbose_name="copiée de la saison", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="next_season",
+    )
 
     class Meta:
         verbose_name = "activité"
@@ -614,3 +620,46 @@ class DeadlineReminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["family", "activity", "period_start"], name="deadline_reminder_once"),
         ]
+
+
+class MoveUp(models.Model):
+    """« Passage de classe » of one school year: every active child moved up a class, once (services/move_up.py)."""
+
+    school_year = models.PositiveSmallIntegerField("année scolaire (première année)", unique=True)
+    applied_at = models.DateTimeField("fait le")
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="fait par", on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    children_moved = models.PositiveIntegerField("enfants passés dans la classe suivante", default=0)
+    enrolments_moved = models.PositiveIntegerField("inscriptions changées de groupe", default=0)
+
+    class Meta:
+        verbose_name = "passage de classe"
+        verbose_name_plural = "passages de classe"
+        ordering = ["-school_year"]
+
+    def __str__(self):
+        return f"Passage de classe {self.school_year}/{self.school_year + 1}"
+
+
+class MoveUpChange(models.Model):
+    """One child's move: old and new class, and what staff should look at (a change of school, an enrolment
+    whose group could not be changed)."""
+
+    move_up = models.ForeignKey(MoveUp, verbose_name="passage de classe", on_delete=models.CASCADE,
+                                related_name="changes")
+    child = models.ForeignKey("families.Child", verbose_name="enfant", on_delete=models.CASCADE,
+                              related_name="move_up_changes")
+    objects = ChildOwnedQuerySet.as_manager()
+    old_level = models.CharField("ancienne classe", max_length=3)
+    new_level = models.CharField("nouvelle classe", max_length=3)
+    school_change = models.CharField("changement d'école", max_length=80, blank=True)
+    note = models.CharField("à vérifier", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "passage d'un enfant"
+        verbose_name_plural = "passages des enfants"
+        ordering = ["move_up", "child"]
+        constraints = [models.UniqueConstraint(fields=["move_up", "child"], name="move_up_change_once_per_child")]
+
+    def __str__(self):
+        return f"{self.child} : {self.old_level} → {self.new_level}"

@@ -5,6 +5,7 @@ Every instant is computed in Europe/Paris.
 """
 import calendar as _calendar
 import datetime
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -437,3 +438,54 @@ def month_label(year, month):
 def has_request_windows(policy):
     """Does one of the policy's windows open with a request phase?"""
     return policy.rule == WINDOW and any(w.mode == REQUESTS for w in policy.windows)
+
+
+# --------------------------------------------------------------------------- yearly set-up
+SCHOOL_LEVEL_NEXT = {"TPS": "PS", "PS": "MS", "MS": "GS", "GS": "CP", "CP": "CE1", "CE1": "CE2", "CE2": "CM1",
+                     "CM1": "CM2", "CM2": "COL"}
+# Moves that change school: from the école maternelle to the école élémentaire, and out of primary school.
+SCHOOL_CHANGES = {"CP": "entre au CP (école élémentaire)", "COL": "quitte le CM2 (entrée au collège)"}
+
+
+def school_year_of(day):
+    """The first calendar year of the school year a move-up or an import for ``day`` is about: from January
+    to August, the school year starting next September; from September, the one that has just started."""
+    return day.year
+
+
+def school_year_label(year):
+    return f"{year}/{year + 1}"
+
+
+def next_school_level(level):
+    """(new level, why the child changes school or "") of a child moving up a class; (level, "") when the
+    level does not move (not at school yet, already at collège)."""
+    new = SCHOOL_LEVEL_NEXT.get(level)
+    if new is None:
+        return level, ""
+    return new, SCHOOL_CHANGES.get(new, "")
+
+
+def shift_year(day):
+    """``day`` one calendar year later (29 February becomes 28 February); None stays None."""
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def shift_year_same_weekday(day):
+    """``day`` about one year later on the same weekday: 52 weeks on (a Wednesday stays a Wednesday, a
+    holiday week starting on Monday starts on Monday), the nearest such day to the calendar shift."""
+    if day is None:
+        return None
+    return day + datetime.timedelta(weeks=52)
+
+
+def shift_years_in_text(text, years):
+    """« 2025/2026 - CL Mercredis » → « 2026/2027 - CL Mercredis »: each year of ``years`` written in
+    ``text`` moves on by one (each once, so 2025/2026 does not become 2027/2027)."""
+    wanted = {str(y) for y in years}
+    return re.sub(r"(?<!\d)(\d{4})(?!\d)", lambda m: str(int(m[1]) + 1) if m[1] in wanted else m[1], text)

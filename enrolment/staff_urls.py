@@ -10,5 +10,7 @@ urlpatterns = [
     path("pointage/", staff_views.check_in, name="check_in"),
     path("pointage/envoi/", staff_views.check_in_tap, name="check_in_tap"),
     path("occupation/", staff_views.occupancy, name="occupancy"),
+    path("saison-suivante/", staff_views.season_copy_view, name="season_copy"),
+    path("passage-de-classe/", staff_views.move_up_view, name="move_up"),
     path("certificat/<int:booking_id>/", staff_views.certificate_file, name="certificate_file"),
 ]

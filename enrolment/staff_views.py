@@ -1,5 +1,5 @@
 """Staff pages of the enrolment area where the admin is clumsy: the attendance sheet (with its CSV export),
-the occupancy table and the medical certificates families send.
+the occupancy table, the medical certificates families send, and the yearly set-up (next season, move-up).
 
 Included by portal/urls.py at /personnel/inscriptions/ through ``portal.staff.staff_only``: the staff check
 is applied there, once, for every view of this module.
@@ -21,6 +21,8 @@ from . import rules, selectors, services
 from .forms import AttendanceDayForm, CheckInWalkInForm
 from .models import Activity, Booking, Group, Structure, Unit
 from .services import check_in as check_in_services
+from .services.move_up import move_up_apply, move_up_preview
+from .services.season import copyable_activities, season_copy, season_copy_preview
 
 CSV_HEADER = ["Nom", "Prénom", "Groupe", "Unité", "État", "Allergies", "PAI", "Personnes autorisées"]
 
@@ -169,3 +171,65 @@ def _tap_answer(booking):
         "unit": booking.unit.name,
         "can_undo": booking.taps.filter(undone=False).exclude(action="undo").exists(),
     }
+
+
+def _ids(values):
+    return sorted({int(v) for v in values if str(v).isdigit()})[:300]
+
+
+def season_copy_view(request):
+    """« Dupliquer pour la saison suivante »: choose activities, look at the preview, confirm."""
+    if request.method == "POST":
+        ids = _ids(request.POST.getlist("activite"))
+        try:
+            created = season_copy(activity_ids=ids, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(f"{reverse('enrolment_staff:season_copy')}?" + "&".join(f"activite={i}" for i in ids))
+        messages.success(request, f"{len(created)} activité(s) créée(s) pour la saison suivante : "
+                                  f"{', '.join(a.name for a in created)}.")
+        return redirect(reverse("admin:enrolment_activity_changelist") + "?id__in="
+                        + ",".join(str(a.pk) for a in created))
+    ids = _ids(request.GET.getlist("activite"))
+    plans, error = [], ""
+    if ids:
+        try:
+            plans = season_copy_preview(activity_ids=ids)
+        except DomainError as exc:
+            error = exc.message
+    return render(request, "enrolment/staff/season_copy.html", {
+        "activities": copyable_activities(), "chosen": set(ids), "plans": plans, "error": error,
+        "blocked": any(p.conflict for p in plans),
+    })
+
+
+def _school_year(value, today):
+    years = range(today.year - 1, today.year + 2)
+    year = int(value) if str(value).isdigit() and int(value) in years else rules.school_year_of(today)
+    return year, years
+
+
+def move_up_view(request):
+    """« Passage de classe »: the preview of a school year's move-up, then apply it; afterwards its record (the
+    children whose school changes, the enrolments to look at)."""
+    today = _today()
+    if request.method == "POST":
+        year, _ = _school_year(request.POST.get("annee"), today)
+        try:
+            record = move_up_apply(school_year=year, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Passage de classe {rules.school_year_label(year)} fait : "
+                                      f"{record.children_moved} enfant(s) dans la classe suivante, "
+                                      f"{record.enrolments_moved} inscription(s) changée(s) de groupe.")
+        return redirect(f"{reverse('enrolment_staff:move_up')}?annee={year}")
+    year, years = _school_year(request.GET.get("annee"), today)
+    plan = move_up_preview(school_year=year)
+    to_check = []
+    if plan.done:
+        to_check = list(plan.done.changes.exclude(school_change="", note="").select_related("child__family")
+                        .order_by("child__last_name", "child__first_name"))
+    return render(request, "enrolment/staff/move_up.html", {
+        "plan": plan, "year": year, "years": [(y, rules.school_year_label(y)) for y in years], "to_check": to_check,
+    })

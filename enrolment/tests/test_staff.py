@@ -138,13 +138,3 @@ def test_admin_pages_render(staff_client):
     for model in ("structure", "activity", "unit", "closureday", "capacityoverride", "schoolholiday"):
         assert staff_client.get(reverse(f"admin:enrolment_{model}_add")).status_code == 200, model
     assert staff_client.get(reverse("admin:enrolment_activity_change", args=[activity.pk])).status_code == 200
-
-
-def test_school_holidays_import_is_idempotent(staff_client):
-    from enrolment.models import SchoolHoliday
-    from enrolment.services.calendar import school_holidays_import
-
-    created = school_holidays_import(today=D(2025, 9, 1))
-    assert created >= 5
-    assert school_holidays_import(today=D(2025, 9, 1)) == 0
-    assert SchoolHoliday.objects.filter(name__icontains="Noël", start_date__year=2025).exists()
