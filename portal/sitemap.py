@@ -45,7 +45,8 @@ _sections = [
         ("Documents utiles", "news:documents"),
         ("Menus de la restauration", "menus:index"),
     ]),
-    (70, "Mon compte", [("Changer mon mot de passe", "account_change_password")]),
+    (70, "Mon compte", [("Changer mon mot de passe", "account_change_password"),
+                        ("FranceConnect : lier ou délier mon compte", "identity:account")]),
     (80, "Aide et accessibilité", [
         ("Aide", "help"),
         ("Déclaration d'accessibilité", "accessibility"),

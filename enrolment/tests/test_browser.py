@@ -1,6 +1,7 @@
 """Parent journeys in Chromium, at desktop and phone sizes (the ``screen`` fixture), with axe on every page."""
 import datetime
 import re
+from portal.templatetags.portal_text import de
 from decimal import Decimal
 
 import pytest
@@ -156,7 +157,7 @@ def test_other_parent_pages_are_accessible(page, live_server, browser_login, axe
         (f"/inscriptions/planning/{enrolment.pk}/semaine/{wednesday.year}/{wednesday.month}/{wednesday.day}/",
          "Journée : Réservé"),
         (f"/inscriptions/planning/{enrolment.pk}/selection/semaine/", "Semaine type"),
-        (f"/inscriptions/enfant/{child.pk}/{month.year}/{month.month}/", f"Planning de {child.first_name}"),
+        (f"/inscriptions/enfant/{child.pk}/{month.year}/{month.month}/", f"Planning {de(child.first_name)}"),
         (f"/inscriptions/absence/{booking.pk}/", "Déclarer une absence"),
         ("/inscriptions/agenda/", "Agenda privé"),
         ("/", "Mes réservations"),

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from portal.templatetags.portal_text import de
 from .factories import MONDAY, declare, site_with_child, week_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,7 +57,7 @@ def test_parent_ticks_an_allergen_on_the_health_sheet_then_sees_it_on_the_menus(
     week_menu(site)
     browser_login(page, user)
     page.goto(f"{live_server.url}/famille/enfants/")
-    page.get_by_role("link", name=f"Demander une modification de la fiche sanitaire de {child.first_name}").click()
+    page.get_by_role("link", name=f"Demander une modification de la fiche sanitaire {de(child.first_name)}").click()
     page.get_by_role("checkbox", name="Fruits à coque").wait_for()
     from families.allergens import NAMES
 

@@ -73,10 +73,10 @@ def test_parent_requests_during_the_phase_then_reads_the_result(page, live_serve
     axe_check(page)
     for day in days[:2]:
         page.get_by_label(f"{rules.WEEKDAYS_FR[day.weekday()]} {day:%d/%m/%Y} – Journée").check()
-    page.get_by_role("button", name="Valider et voir le récapitulatif").click()
+    page.get_by_role("button", name="Voir mes réservations à confirmer").click()
     expect(page.get_by_text("Demande (attribution le").first).to_be_visible()
     axe_check(page)
-    page.get_by_role("button", name="Terminer").click()
+    page.get_by_role("button", name="Confirmer mes réservations").click()
     expect(page.get_by_text("Demandes enregistrées : 2 jour(s) demandé(s)")).to_be_visible()
     axe_check(page)
     assert PlaceRequest.objects.filter(child=child).count() == 2 and not Booking.objects.exists()

@@ -11,7 +11,8 @@ from portal.models import Organisation
 pytestmark = pytest.mark.django_db
 
 # Parameterless addresses that are not pages a parent opens from a menu (the plan leaves them out).
-NOT_PAGES = {"compte/", "admin/", "personnel/"}
+NOT_PAGES = {"compte/", "admin/", "personnel/",
+             "identite/franceconnect/deconnecte/"}  # the landing page after a FranceConnect logout
 
 
 def _routes(patterns, prefix=""):
