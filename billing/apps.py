@@ -11,7 +11,7 @@ class BillingConfig(AppConfig):
         # block, « Mes données » sections, demo data, Celery tasks queued by name through portal.queue).
         from enrolment.prices import register_price_provider  # ready(): the apps are loaded only now
 
-        from . import checks, dashboard, demo, gdpr, tasks  # noqa: F401
+        from . import checks, dashboard, demo, gdpr, staff_desk, tasks  # noqa: F401
         from .pricing import TariffPrices  # ready(): it imports models
 
         checks.refuse_insecure_start()

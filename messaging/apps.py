@@ -8,4 +8,4 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         # AppConfig.ready: modules that register themselves (badge, home block, « Mes données », demo data).
-        from . import dashboard, demo, gdpr  # noqa: F401
+        from . import dashboard, demo, gdpr, staff_desk  # noqa: F401

@@ -17,6 +17,7 @@ def inbox(request):
     threads = selectors.staff_threads(
         service_id=filters.get("service").pk if filters.get("service") else None, status=filters.get("status"),
         assigned=filters.get("assigned"), archived=filters.get("archived", False), user=request.user,
+        family=(filters.get("famille") or "").strip(),
     )
     return render(request, "messaging/staff_inbox.html", {"form": form, "threads": threads})
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("plan-du-site/", views.sitemap_page, name="sitemap"),
     path("petite-enfance/", include("earlychildhood.urls")),
     # Staff pages outside the admin, staff only: the check is applied here, once per app (portal.staff).
+    path("personnel/familles/", staff_only("families.staff_urls")),
     path("personnel/documents/", staff_only("documents.staff_urls")),
     path("personnel/inscriptions/", staff_only("enrolment.staff_urls")),
     path("personnel/facturation/", staff_only("billing.staff_urls")),
