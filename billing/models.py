@@ -336,7 +336,11 @@ class CreditNote(models.Model):
     issued_on = models.DateField("date")
     amount = money_field("montant", validators=[MinValueValidator(Decimal("0.01"))])
     reason = models.CharField("motif", max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
+    line = models.ForeignKey(
+        InvoiceLine, verbose_name="ligne de facture", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="credit_notes", help_text="La ligne corrigée, quand l'avoir porte sur une seule ligne.",
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="établi par", null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -354,6 +358,30 @@ class CreditNote(models.Model):
         if not self._state.adding:
             raise BillingError("Un avoir émis ne peut pas être modifié.")
         super().save(*args, **kwargs)
+
+
+class InvoiceReminder(models.Model):
+    """One reminder (relance) of an unpaid invoice: the e-mail through the outbox and the letter PDF."""
+
+    invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="reminders")
+    family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.CASCADE, related_name="+")
+    objects = FamilyOwnedQuerySet.as_manager()
+    sent_at = models.DateTimeField("relancée le")
+    remaining = money_field("reste à payer à la relance")
+    rank = models.PositiveSmallIntegerField("n° de relance", default=1)
+    emailed_to = models.EmailField("envoyée à", blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="par", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "relance"
+        verbose_name_plural = "relances"
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["invoice", "-sent_at"])]
+
+    def __str__(self):
+        return f"Relance n° {self.rank} de la facture {self.invoice} du {self.sent_at:%d/%m/%Y}"
 
 
 class Payment(models.Model):
