@@ -30,3 +30,30 @@ def test_staff_finds_a_family_and_sees_its_balance(page, live_server, axe_check,
     page.get_by_role("link", name=issued.number, exact=True).click()
     page.wait_for_load_state()
     assert issued.number in page.title() or page.get_by_text(issued.number).first.is_visible()
+
+
+def test_staff_reminds_an_overdue_invoice(page, live_server, axe_check, staff_user, issued):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from portal.models import OutboundEmail
+
+    _staff_login(page, live_server, staff_user)
+    page.goto(f"{live_server.url}/admin/billing/invoice/")
+    page.get_by_role("link", name="En retard", exact=True).click()
+    page.wait_for_load_state()
+    axe_check(page)
+    row = page.get_by_role("row").filter(has_text=issued.number)
+    assert "(en retard)" in row.inner_text()
+    row.get_by_role("checkbox").check()
+    page.get_by_role("combobox", name="Action").select_option(label="Relancer les factures sélectionnées (e-mail et courrier PDF)")
+    page.get_by_role("button", name="Envoyer").click()
+    page.get_by_text("1 facture(s) relancée(s) (1 par e-mail).").wait_for()
+    axe_check(page)
+    assert "Dernière relance" in page.content()
+    href = page.get_by_role("link", name="Télécharger les courriers de relance (PDF)").get_attribute("href")
+    response = page.request.get(live_server.url + href)
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert f"facture n° {issued.number}" in PdfReader(BytesIO(response.body())).pages[0].extract_text()
+    assert OutboundEmail.objects.filter(template="invoice_reminder", to=issued.payer.email).count() == 1
