@@ -336,7 +336,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Affecté à")
     def allocated(self, obj):
-        return ", ".join(f"{a.invoice.number} ({a.amount:.2f} €)" for a in obj.allocations.all()) or "crédit"
+        return ", ".join(f"{a.invoice.number} ({euros(a.amount)} €)" for a in obj.allocations.all()) or "crédit"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("allocations__invoice")
@@ -408,7 +408,7 @@ class PaymentNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(DirectDebitMandate)
 class DirectDebitMandateAdmin(admin.ModelAdmin):
-    list_display = ["reference", "family", "holder_name", "iban_masked", "status", "requested_at", "decided_by"]
+    list_display = ["reference", "family", "holder_name", "iban_display", "status", "requested_at", "decided_by"]
     list_filter = ["status"]
     search_fields = ["reference", "family__name", "holder_name"]
     list_select_related = ["family", "decided_by"]
@@ -423,6 +423,10 @@ class DirectDebitMandateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="IBAN (masqué)")
+    def iban_display(self, obj):
+        return obj.iban_masked
 
     @admin.action(description="Accepter les demandes de prélèvement sélectionnées")
     def accept(self, request, queryset):

@@ -117,7 +117,7 @@ class ManualPaymentForm(forms.ModelForm):
         qs = Invoice.objects.filter(status=Invoice.Status.DUE).select_related("regie").order_by("due_on")
         self.fields["invoices"].queryset = qs.filter(family_id=family_id) if family_id else qs.none()
         self.fields["invoices"].label_from_instance = lambda inv: (
-            f"{inv.number} – {inv.family_name} – reste {inv.remaining:.2f} € (échéance {inv.due_on:%d/%m/%Y})"
+            f"{inv.number} – {inv.family_name} – reste {euros(inv.remaining)} € (échéance {inv.due_on:%d/%m/%Y})"
         )
 
     def clean(self):

@@ -30,6 +30,7 @@ from eopayment import payfip_ws
 from portal.errors import PaymentError
 
 from .models import FakeProviderOperation
+from .pricing import euros
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
@@ -107,7 +108,7 @@ class PayfipProvider(PaymentProvider):
         minimum = getattr(backend, "minimal_amount", None)
         if minimum is not None and transaction.amount < minimum:
             raise PaymentError(
-                f"Le paiement en ligne n'est possible qu'à partir de {minimum:.2f} € : "
+                f"Le paiement en ligne n'est possible qu'à partir de {euros(minimum)} € : "
                 "réglez cette facture par chèque ou à l'accueil de la régie."
             )
         try:

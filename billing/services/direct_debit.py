@@ -14,6 +14,7 @@ from portal.errors import BillingError
 from portal.models import AuditLog
 
 from ..models import DirectDebitBatch, DirectDebitItem, DirectDebitMandate, Invoice, Payment
+from ..pricing import euros
 from .invoice_pdfs import invoice_pdfs_batched
 from .payments import payment_record
 
@@ -155,7 +156,7 @@ def debit_export(*, regie, collection_date, by=None):
         DirectDebitMandate.objects.filter(pk__in=first_done, first_collection_done=False).update(first_collection_done=True)
         AuditLog.objects.create(
             actor=by, action="billing.debit_export",
-            summary=f"Export prélèvement {regie.prefix} : {len(items)} facture(s), {total:.2f} €",
+            summary=f"Export prélèvement {regie.prefix} : {len(items)} facture(s), {euros(total)} €",
             new_values={"batch": batch.pk, "invoices": [i.number for i in invoices]},
         )
     return batch

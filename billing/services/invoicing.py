@@ -16,7 +16,7 @@ from portal.mail import email_queue_many
 from portal.models import AuditLog
 
 from ..models import CreditNote, FamilyPayer, Invoice, InvoiceLine, NumberSequence, Regie
-from ..pricing import ZERO, line_amount, money, rule_for_day, rule_price, tariff_rules
+from ..pricing import ZERO, euros, line_amount, money, rule_for_day, rule_price, tariff_rules
 from .invoice_pdfs import invoice_pdfs_render_on_commit
 
 logger = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ def credit_note_issue(*, invoice, amount, reason, by=None, now=None, line=None):
         creditable = invoice.total - invoice.credited_amount - invoice.paid_amount
         if amount > creditable:
             raise BillingError(
-                f"L'avoir ne peut pas dépasser le reste à payer de la facture ({creditable:.2f} €)."
+                f"L'avoir ne peut pas dépasser le reste à payer de la facture ({euros(creditable)} €)."
             )
         if line is not None:
             if line.invoice_id != invoice.pk:
@@ -268,7 +268,7 @@ def credit_note_issue(*, invoice, amount, reason, by=None, now=None, line=None):
             already = line.credit_notes.aggregate(s=Sum("amount"))["s"] or ZERO
             if amount > line.amount - already:
                 raise BillingError(
-                    f"L'avoir ne peut pas dépasser le montant restant de la ligne ({line.amount - already:.2f} €)."
+                    f"L'avoir ne peut pas dépasser le montant restant de la ligne ({euros(line.amount - already)} €)."
                 )
             reason = f"{reason} – ligne du {line.date:%d/%m/%Y}, {line.child_name}, {line.unit_name}"
         number = number_allocate(regie=invoice.regie, year=today.year, kind=NumberSequence.Kind.CREDIT_NOTE)
@@ -283,7 +283,7 @@ def credit_note_issue(*, invoice, amount, reason, by=None, now=None, line=None):
         invoice.save(update_fields=["credited_amount", "status"])
         AuditLog.objects.create(
             actor=by, family=invoice.family, action="billing.credit_note",
-            summary=f"Avoir {note.number} de {amount:.2f} € sur la facture {invoice.number}",
+            summary=f"Avoir {note.number} de {euros(amount)} € sur la facture {invoice.number}",
             old_values=old, new_values={"credited_amount": str(invoice.credited_amount), "status": invoice.status, "reason": reason},
         )
         invoice_pdfs_render_on_commit([invoice.pk])  # the PDF lists the credit note: render it again

@@ -23,7 +23,7 @@ from portal.models import AuditLog
 from portal.ratelimit import hit_count
 
 from ..models import Invoice, OnlineTransaction, Payment, PaymentAllocation, PaymentNotification
-from ..pricing import money
+from ..pricing import euros, money
 from ..providers import ProviderError, provider_class, provider_for
 from ..selectors import online_payment_offered
 from .invoice_pdfs import invoice_pdfs_render_on_commit
@@ -83,7 +83,7 @@ def payment_record(
             raise PaymentError("Les factures choisies sont déjà réglées.")
         AuditLog.objects.create(
             actor=by, family=family, action="billing.payment",
-            summary=f"Règlement {payment.get_mode_display()} de {amount:.2f} € ({regie.prefix})"[:300],
+            summary=f"Règlement {payment.get_mode_display()} de {euros(amount)} € ({regie.prefix})"[:300],
             new_values={
                 "payment": payment.pk, "mode": mode, "amount": str(amount), "received_on": str(received_on),
                 "reference": reference, "allocations": {a.invoice.number: str(a.amount) for a in allocations},

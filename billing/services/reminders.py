@@ -8,6 +8,7 @@ from portal.mail import email_queue
 from portal.models import AuditLog
 
 from ..models import Invoice, InvoiceReminder
+from ..pricing import euros
 
 
 def overdue_invoices(*, today):
@@ -49,7 +50,7 @@ def invoice_remind(*, invoice, by=None, now=None):
             })
         AuditLog.objects.create(
             actor=by, family=invoice.family, action="billing.reminder",
-            summary=f"Relance n° {rank} de la facture {invoice.number} ({invoice.remaining:.2f} € restant dus)",
+            summary=f"Relance n° {rank} de la facture {invoice.number} ({euros(invoice.remaining)} € restant dus)",
             new_values={"invoice": invoice.number, "remaining": str(invoice.remaining), "emailed_to": email},
         )
     return reminder
