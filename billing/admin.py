@@ -12,6 +12,7 @@ from .pricing import euros
 
 from families.models import Family
 from portal.admin import ReadOnlyAdminMixin
+from portal.admin_l10n import LOCALIZED_DECIMALS
 from portal.errors import DomainError
 
 from .forms import CreditNoteForm, DebitExportForm, IssuePeriodForm, ManualPaymentForm
@@ -126,6 +127,7 @@ class RegieAdmin(admin.ModelAdmin):
 class TariffBracketInline(admin.TabularInline):
     model = TariffBracket
     extra = 3
+    formfield_overrides = LOCALIZED_DECIMALS
 
 
 @admin.register(Tariff)
@@ -134,9 +136,9 @@ class TariffAdmin(admin.ModelAdmin):
     list_filter = ["mode", "unit__activity__activity_type__structure"]
     search_fields = ["label", "unit__name", "unit__activity__name"]
     list_select_related = ["unit__activity"]
-    autocomplete_fields = []
-    raw_id_fields = ["unit"]
+    autocomplete_fields = ["unit"]  # searched by name, code or activity, not typed as an id
     inlines = [TariffBracketInline]
+    formfield_overrides = LOCALIZED_DECIMALS
 
 
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -149,7 +149,7 @@ class ResourceBound(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "valid_from"], name="earlychildhood_bound_unique")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {str(self.amount).replace(".", ",")} € (dès le {self.valid_from:%d/%m/%Y})"
+        return f"{self.get_kind_display()} {str(self.amount).replace('.', ',')} € (dès le {self.valid_from:%d/%m/%Y})"
 
 
 class Criterion(models.Model):

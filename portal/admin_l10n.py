@@ -7,6 +7,11 @@
 """
 import re
 
+from django.db import models
+
+# ``formfield_overrides`` of an admin whose amounts staff type: « 25,00 » accepted and shown with a comma.
+LOCALIZED_DECIMALS = {models.DecimalField: {"localize": True}}
+
 _ELISION = re.compile(r"\b([Dd]e) (?=[aeiouyàâéèêëîïôûAEIOUYÀÂÉÈÊÎÔÛ])")
 _BOOLEAN_ALT = {b'alt="True"': b'alt="Oui"', b'alt="False"': b'alt="Non"', b'alt="None"': b'alt="Inconnu"'}
 

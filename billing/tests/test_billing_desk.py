@@ -132,3 +132,37 @@ def test_a_years_tax_statements_as_a_zip(admin_client, issued, staff_user):
     empty = admin_client.get(url, {"annee": year - 1})
     assert "Aucune famille" in empty.content.decode()
     assert admin_client.get(url, {"annee": "1999"}).status_code == 404
+
+
+def test_tariff_form_accepts_comma_prices_and_searches_its_unit(admin_client, march):
+    from billing.models import Tariff, TariffBracket
+
+    add = reverse("admin:billing_tariff_add")
+    page = admin_client.get(add).content.decode()
+    assert "admin-autocomplete" in page and 'name="unit"' in page
+    response = admin_client.post(add, {
+        "unit": march.meal_unit.pk, "label": "GOÛTER", "mode": "quotient", "flat_price": "", "valid_from": "01/09/2026",
+        "brackets-TOTAL_FORMS": "2", "brackets-INITIAL_FORMS": "0", "brackets-MIN_NUM_FORMS": "0", "brackets-MAX_NUM_FORMS": "1000",
+        "brackets-0-quotient_up_to": "700,50", "brackets-0-price": "1,25", "brackets-1-quotient_up_to": "", "brackets-1-price": "2,40",
+    })
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    tariff = Tariff.objects.get(label="GOÛTER")
+    assert sorted(TariffBracket.objects.filter(tariff=tariff).values_list("price", flat=True)) == [D("1.25"), D("2.40")]
+    flat = admin_client.post(add, {
+        "unit": march.meal_unit.pk, "label": "REPAS 2027", "mode": "flat", "flat_price": "25,00", "valid_from": "01/09/2027",
+        "brackets-TOTAL_FORMS": "0", "brackets-INITIAL_FORMS": "0", "brackets-MIN_NUM_FORMS": "0", "brackets-MAX_NUM_FORMS": "1000",
+    })
+    assert flat.status_code == 302 and Tariff.objects.get(label="REPAS 2027").flat_price == D("25.00")
+    change = admin_client.get(reverse("admin:billing_tariff_change", args=[Tariff.objects.get(label="REPAS 2027").pk]))
+    assert 'value="25,00"' in change.content.decode()
+
+
+def test_unit_pickers_offer_the_units_of_the_same_activity(admin_client, march):
+    from billing.tests.factories import activity_make
+
+    _other, _group, (foreign_unit, _meal) = activity_make(structure=march.structure, name="2026/2027 - CL Mercredis")
+    page = admin_client.get(reverse("admin:enrolment_unit_change", args=[march.day_unit.pk])).content.decode()
+    assert f'<option value="{march.meal_unit.pk}">' in page
+    assert f'<option value="{foreign_unit.pk}">' not in page
+    activity_page = admin_client.get(reverse("admin:enrolment_activity_change", args=[march.activity.pk])).content.decode()
+    assert f'<option value="{march.meal_unit.pk}">' in activity_page and f'<option value="{foreign_unit.pk}">' not in activity_page
