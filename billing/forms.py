@@ -51,8 +51,8 @@ class MandateForm(forms.Form):
 class IssuePeriodForm(forms.Form):
     """Admin: issue the invoices of one period for the selected régies."""
 
-    period_start = forms.DateField(label="Période du", widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label="Période du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    period_end = forms.DateField(label="au", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean(self):
         data = super().clean()
@@ -78,7 +78,7 @@ class CreditNoteForm(forms.Form):
 
 
 class DebitExportForm(forms.Form):
-    collection_date = forms.DateField(label="Date de prélèvement", widget=forms.DateInput(attrs={"type": "date"}))
+    collection_date = forms.DateField(label="Date de prélèvement", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean_collection_date(self):
         day = self.cleaned_data["collection_date"]
@@ -104,7 +104,7 @@ class ManualPaymentForm(forms.ModelForm):
         widgets = {
             "family": AutocompleteSelect(Payment._meta.get_field("family"), admin.site),
             "payer": AutocompleteSelect(Payment._meta.get_field("payer"), admin.site),
-            "received_on": forms.DateInput(attrs={"type": "date"}),
+            "received_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         labels = {"family": "Famille (nom ou n°)", "payer": "Tiers payeur (facultatif)"}
         localized_fields = ["amount"]

@@ -57,3 +57,22 @@ def test_staff_reminds_an_overdue_invoice(page, live_server, axe_check, staff_us
     assert response.ok and response.headers["content-type"] == "application/pdf"
     assert f"facture n° {issued.number}" in PdfReader(BytesIO(response.body())).pages[0].extract_text()
     assert OutboundEmail.objects.filter(template="invoice_reminder", to=issued.payer.email).count() == 1
+
+
+def test_staff_records_a_payment_finding_the_family_by_search(page, live_server, staff_user, issued):
+    from billing.models import Payment
+
+    _staff_login(page, live_server, staff_user)
+    page.goto(f"{live_server.url}/admin/billing/payment/add/")
+    page.locator(".select2-selection").first.click()
+    page.locator(".select2-search__field").fill(issued.family.number)
+    page.get_by_role("option", name=issued.family.name).first.click()
+    page.get_by_label("Régie").select_option(str(issued.regie_id))
+    page.get_by_label("Mode de paiement").select_option("cheque")
+    assert page.get_by_label("Date de réception").input_value()  # the date input shows today (ISO value)
+    page.get_by_label("Montant").fill("20,00")
+    page.get_by_role("button", name="Enregistrer le règlement").click()
+    page.wait_for_load_state()
+    page.get_by_text("Règlement enregistré").wait_for()
+    payment = Payment.objects.get()
+    assert payment.family_id == issued.family_id and str(payment.amount) == "20.00"
