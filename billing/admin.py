@@ -1,5 +1,6 @@
 """The staff side of billing. Every write goes through the same services as the parent views."""
 from django.contrib import admin, messages
+from django.db.models import F, Max
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -7,19 +8,23 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from .pricing import euros
+
 from families.models import Family
 from portal.admin import ReadOnlyAdminMixin
+from portal.admin_l10n import LOCALIZED_DECIMALS
 from portal.errors import DomainError
 
 from .forms import CreditNoteForm, DebitExportForm, IssuePeriodForm, ManualPaymentForm
 from .models import (
-    CreditNote, DirectDebitBatch, DirectDebitItem, DirectDebitMandate, FamilyPayer, Invoice, InvoiceLine, NumberSequence,
-    OnlineTransaction, Payment, PaymentAllocation, PaymentNotification, Regie, Tariff, TariffBracket,
+    CreditNote, DirectDebitBatch, DirectDebitItem, DirectDebitMandate, FamilyPayer, Invoice, InvoiceLine, InvoiceReminder,
+    NumberSequence, OnlineTransaction, Payment, PaymentAllocation, PaymentNotification, Regie, Tariff, TariffBracket,
 )
 from .pricing import euros
 from .services.direct_debit import debit_batch_record_payments, debit_candidates, debit_export, mandate_decide, next_business_day
 from .services.invoicing import credit_note_issue, invoice_issue_period, previous_month
 from .services.payments import payment_record
+from .services.reminders import invoice_remind, overdue_invoices
 
 
 def _form_page(request, admin_site, *, title, form, intro="", submit="Valider", obj=None, opts=None):
@@ -48,8 +53,10 @@ class RegieAdmin(admin.ModelAdmin):
         if not obj or not obj.pk:
             return "—"
         return format_html(
-            '<a href="{}">Émettre les factures d\'une période</a> · <a href="{}">Exporter le prélèvement SEPA</a>',
+            '<a href="{}">Émettre les factures d\'une période</a> · <a href="{}">Exporter le prélèvement SEPA</a>'
+            ' · <a href="{}">Attestations de frais de garde de l\'année</a>',
             reverse("admin:billing_regie_issue", args=[obj.pk]), reverse("admin:billing_regie_debit", args=[obj.pk]),
+            reverse("billing_staff:certificates"),
         )
 
     def get_urls(self):
@@ -121,6 +128,7 @@ class RegieAdmin(admin.ModelAdmin):
 class TariffBracketInline(admin.TabularInline):
     model = TariffBracket
     extra = 3
+    formfield_overrides = LOCALIZED_DECIMALS
 
 
 @admin.register(Tariff)
@@ -129,9 +137,9 @@ class TariffAdmin(admin.ModelAdmin):
     list_filter = ["mode", "unit__activity__activity_type__structure"]
     search_fields = ["label", "unit__name", "unit__activity__name"]
     list_select_related = ["unit__activity"]
-    autocomplete_fields = []
-    raw_id_fields = ["unit"]
+    autocomplete_fields = ["unit"]  # searched by name, code or activity, not typed as an id
     inlines = [TariffBracketInline]
+    formfield_overrides = LOCALIZED_DECIMALS
 
 
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -156,17 +164,90 @@ class AllocationInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class ReminderInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InvoiceReminder
+    fields = ["rank", "sent_at", "remaining", "emailed_to", "sent_by"]
+    readonly_fields = fields
+    extra = 0
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "échéance"
+    parameter_name = "echeance"
+
+    def lookups(self, request, model_admin):
+        return [("retard", "En retard"), ("relancee", "En retard, déjà relancée"), ("a_venir", "À payer, pas encore échue")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        overdue = overdue_invoices(today=today).values("pk")
+        if self.value() == "retard":
+            return queryset.filter(pk__in=overdue)
+        if self.value() == "relancee":
+            return queryset.filter(pk__in=overdue, reminders__isnull=False).distinct()
+        if self.value() == "a_venir":
+            return queryset.filter(status=Invoice.Status.DUE, due_on__gte=today,
+                                   total__gt=F("paid_amount") + F("credited_amount"))
+        return queryset
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
     """Issued invoices are read-only: corrections are credit notes (« Établir un avoir »)."""
 
-    list_display = ["number", "issued_on", "family_name", "payer_name", "regie", "total", "paid_amount", "remaining_display", "status", "pdf_link"]
-    list_filter = ["regie", "status", "year"]
+    list_display = [
+        "number", "issued_on", "due_on_display", "family_link", "payer_name", "regie", "total_display", "paid_display",
+        "remaining_display", "status", "last_reminder", "pdf_link",
+    ]
+    list_filter = [OverdueFilter, "regie", "status", "year"]
     search_fields = ["number", "family_name", "family_number", "payer_name"]
     date_hierarchy = "issued_on"
     list_select_related = ["regie"]
-    inlines = [InvoiceLineInline, CreditNoteInline, AllocationInline]
+    inlines = [InvoiceLineInline, CreditNoteInline, AllocationInline, ReminderInline]
+    actions = ["remind"]
     exclude = []
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(last_reminder_at=Max("reminders__sent_at"))
+
+    @admin.display(description="Échéance", ordering="due_on")
+    def due_on_display(self, obj):
+        late = obj.status == Invoice.Status.DUE and obj.remaining > 0 and obj.due_on < timezone.localdate()
+        if late:
+            return format_html('{} <strong>(en retard)</strong>', f"{obj.due_on:%d/%m/%Y}")
+        return f"{obj.due_on:%d/%m/%Y}"
+
+    @admin.display(description="Famille", ordering="family_name")
+    def family_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("families_staff:family", args=[obj.family_id]), obj.family_name)
+
+    @admin.display(description="Montant", ordering="total")
+    def total_display(self, obj):
+        return f"{euros(obj.total)} €"
+
+    @admin.display(description="Payé", ordering="paid_amount")
+    def paid_display(self, obj):
+        return f"{euros(obj.paid_amount)} €"
+
+    @admin.display(description="Dernière relance", ordering="last_reminder_at")
+    def last_reminder(self, obj):
+        when = getattr(obj, "last_reminder_at", None)
+        return timezone.localtime(when).strftime("%d/%m/%Y") if when else "—"
+
+    @admin.action(description="Relancer les factures sélectionnées (e-mail et courrier PDF)")
+    def remind(self, request, queryset):
+        reminded = []
+        for invoice in queryset.order_by("family_name", "number"):
+            try:
+                reminded.append(invoice_remind(invoice=invoice, by=request.user))
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+        if reminded:
+            letters = reverse("billing_staff:reminder_letters") + "?ids=" + ",".join(str(r.pk) for r in reminded)
+            self.message_user(request, format_html(
+                '{} facture(s) relancée(s) ({} par e-mail). <a href="{}">Télécharger les courriers de relance (PDF)</a>',
+                len(reminded), sum(1 for r in reminded if r.emailed_to), letters,
+            ), messages.SUCCESS)
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] + ["remaining_display", "pdf_link", "staff_links"]
@@ -208,10 +289,11 @@ class InvoiceAdmin(admin.ModelAdmin):
         invoice = get_object_or_404(Invoice, pk=pk)
         if not request.user.has_perm("billing.add_creditnote"):
             raise Http404
-        form = CreditNoteForm(request.POST or None, initial={"amount": invoice.remaining})
+        form = CreditNoteForm(request.POST or None, initial={"amount": invoice.remaining}, invoice=invoice)
         if request.method == "POST" and form.is_valid():
             try:
-                note = credit_note_issue(invoice=invoice, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"], by=request.user)
+                note = credit_note_issue(invoice=invoice, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"],
+                                         line=form.cleaned_data["line"], by=request.user)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -244,7 +326,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_select_related = ["family", "regie", "recorded_by"]
     date_hierarchy = "received_on"
     inlines = [AllocationInline]
-    raw_id_fields = ["family", "payer"]
+    autocomplete_fields = ["family", "payer"]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] if obj else []
@@ -270,7 +352,12 @@ class PaymentAdmin(admin.ModelAdmin):
             if request.GET.get(key):
                 initial[key] = request.GET[key]
         if request.GET.get("invoices"):
-            initial["invoices"] = request.GET.get("invoices").split(",")
+            ids = [i for i in request.GET["invoices"].split(",") if i.isdigit()]
+            initial["invoices"] = ids
+            due = Invoice.objects.filter(pk__in=ids, status=Invoice.Status.DUE)
+            remaining = sum((invoice.remaining for invoice in due), 0)
+            if remaining > 0:
+                initial["amount"] = remaining
         form = ManualPaymentForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -293,7 +380,7 @@ class PaymentAdmin(admin.ModelAdmin):
         if family is not None:
             intro = f"Famille {family} – " + intro
         else:
-            intro = "Ouvrez une facture et choisissez « Enregistrer un règlement » pour pré-remplir la famille. " + intro
+            intro = "Cherchez la famille par son nom ou son numéro, ou ouvrez une facture et choisissez « Enregistrer un règlement » pour pré-remplir la famille et le montant. " + intro
         return _form_page(
             request, self.admin_site, title="Enregistrer un règlement", form=form, submit="Enregistrer le règlement",
             intro=intro, opts=self.model._meta,
@@ -324,7 +411,7 @@ class PaymentNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(DirectDebitMandate)
 class DirectDebitMandateAdmin(admin.ModelAdmin):
-    list_display = ["reference", "family", "holder_name", "iban_masked", "status", "requested_at", "decided_by"]
+    list_display = ["reference", "family", "holder_name", "iban_display", "status", "requested_at", "decided_by"]
     list_filter = ["status"]
     search_fields = ["reference", "family__name", "holder_name"]
     list_select_related = ["family", "decided_by"]
@@ -339,6 +426,10 @@ class DirectDebitMandateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="IBAN (masqué)")
+    def iban_display(self, obj):
+        return obj.iban_masked
 
     @admin.action(description="Accepter les demandes de prélèvement sélectionnées")
     def accept(self, request, queryset):
@@ -412,7 +503,7 @@ class DirectDebitBatchAdmin(admin.ModelAdmin):
 @admin.register(FamilyPayer)
 class FamilyPayerAdmin(admin.ModelAdmin):
     list_display = ["family", "guardian"]
-    raw_id_fields = ["family", "guardian"]
+    autocomplete_fields = ["family", "guardian"]
     search_fields = ["family__name", "family__number"]
 
 

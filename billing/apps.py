@@ -12,7 +12,7 @@ class BillingConfig(AppConfig):
         from enrolment.prices import register_price_provider  # ready(): the apps are loaded only now
         from enrolment.season import register_season_contributor
 
-        from . import checks, dashboard, demo, gdpr, tasks  # noqa: F401
+        from . import checks, dashboard, demo, gdpr, staff_desk, tasks  # noqa: F401
         from .pricing import TariffPrices  # ready(): it imports models
         from .season import TariffSeasonCopy
 

@@ -2,6 +2,8 @@
 import datetime
 
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -72,8 +74,19 @@ class IssuePeriodForm(forms.Form):
 
 
 class CreditNoteForm(forms.Form):
-    amount = forms.DecimalField(label="Montant de l'avoir (€)", max_digits=10, decimal_places=2, min_value=0.01)
+    line = forms.ModelChoiceField(
+        label="Ligne corrigée", required=False, queryset=None, empty_label="Toute la facture (pas une ligne précise)",
+        help_text="Choisissez la ligne (un jour, un enfant, une prestation) que l'avoir corrige.",
+    )
+    amount = forms.DecimalField(label="Montant de l'avoir (€)", max_digits=10, decimal_places=2, min_value=0.01, localize=True)
     reason = forms.CharField(label="Motif", max_length=300)
+
+    def __init__(self, *args, invoice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = invoice.lines.order_by("date", "child_name", "unit_name")
+        self.fields["line"].label_from_instance = lambda line: (
+            f"{line.date:%d/%m/%Y} – {line.child_name} – {line.activity_name}, {line.unit_name} : {euros(line.amount)} €"
+        )
 
 
 class DebitExportForm(forms.Form):
@@ -99,9 +112,14 @@ class ManualPaymentForm(forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["family", "regie", "mode", "amount", "received_on", "payer", "reference", "bank", "note"]
-        # Identifiers rather than drop-downs of every family and guardian (thousands of rows).
-        widgets = {"family": forms.NumberInput, "payer": forms.NumberInput, "received_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-        labels = {"family": "Famille (identifiant)", "payer": "Tiers payeur (identifiant du responsable, facultatif)"}
+        # Searched (admin autocomplete, by name or number) rather than drop-downs of thousands of families.
+        widgets = {
+            "family": AutocompleteSelect(Payment._meta.get_field("family"), admin.site),
+            "payer": AutocompleteSelect(Payment._meta.get_field("payer"), admin.site),
+            "received_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        labels = {"family": "Famille (nom ou n°)", "payer": "Tiers payeur (facultatif)"}
+        localized_fields = ["amount"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

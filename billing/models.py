@@ -25,6 +25,11 @@ class PaymentOwnedQuerySet(FamilyOwnedQuerySet):
     family_path = "payment__family"
 
 
+def _comma(value):
+    """« 25,00 »: an amount as the admin and the PDFs print it (models cannot import pricing, which imports them)."""
+    return f"{value:.2f}".replace(".", ",")
+
+
 def money_field(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, max_digits=10, decimal_places=2, **kwargs)
 
@@ -92,10 +97,10 @@ class NumberSequence(models.Model):
         INVOICE = "invoice", "Facture"
         CREDIT_NOTE = "credit", "Avoir"
 
-    regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="sequences")
-    year = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    last_number = models.PositiveIntegerField(default=0)
+    regie = models.ForeignKey(Regie, verbose_name="régie", on_delete=models.PROTECT, related_name="sequences")
+    year = models.PositiveSmallIntegerField("exercice")
+    kind = models.CharField("pièce", max_length=8, choices=Kind.choices)
+    last_number = models.PositiveIntegerField("dernier numéro", default=0)
 
     class Meta:
         verbose_name = "séquence de numérotation"
@@ -103,7 +108,7 @@ class NumberSequence(models.Model):
         constraints = [models.UniqueConstraint(fields=["regie", "year", "kind"], name="billing_sequence_unique")]
 
     def __str__(self):
-        return f"{self.regie.prefix} {self.year} {self.kind}: {self.last_number}"
+        return f"{self.get_kind_display()} {self.regie.prefix} {self.year} : n° {self.last_number}"
 
 
 class Tariff(models.Model):
@@ -161,8 +166,8 @@ class TariffBracket(models.Model):
         ]
 
     def __str__(self):
-        bound = f"QF ≤ {self.quotient_up_to}" if self.quotient_up_to is not None else "QF au-delà"
-        return f"{bound} : {self.price} €"
+        bound = f"QF ≤ {_comma(self.quotient_up_to)}" if self.quotient_up_to is not None else "QF au-delà"
+        return f"{bound} : {_comma(self.price)} €"
 
 
 class FamilyPayer(models.Model):
@@ -336,7 +341,11 @@ class CreditNote(models.Model):
     issued_on = models.DateField("date")
     amount = money_field("montant", validators=[MinValueValidator(Decimal("0.01"))])
     reason = models.CharField("motif", max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
+    line = models.ForeignKey(
+        InvoiceLine, verbose_name="ligne de facture", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="credit_notes", help_text="La ligne corrigée, quand l'avoir porte sur une seule ligne.",
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="établi par", null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -354,6 +363,30 @@ class CreditNote(models.Model):
         if not self._state.adding:
             raise BillingError("Un avoir émis ne peut pas être modifié.")
         super().save(*args, **kwargs)
+
+
+class InvoiceReminder(models.Model):
+    """One reminder (relance) of an unpaid invoice: the e-mail through the outbox and the letter PDF."""
+
+    invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="reminders")
+    family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.CASCADE, related_name="+")
+    objects = FamilyOwnedQuerySet.as_manager()
+    sent_at = models.DateTimeField("relancée le")
+    remaining = money_field("reste à payer à la relance")
+    rank = models.PositiveSmallIntegerField("n° de relance", default=1)
+    emailed_to = models.EmailField("envoyée à", blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="par", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "relance"
+        verbose_name_plural = "relances"
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["invoice", "-sent_at"])]
+
+    def __str__(self):
+        return f"Relance n° {self.rank} de la facture {self.invoice} du {self.sent_at:%d/%m/%Y}"
 
 
 class Payment(models.Model):
@@ -398,7 +431,7 @@ class Payment(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_positive")]
 
     def __str__(self):
-        return f"{self.get_mode_display()} {self.amount} € du {self.received_on:%d/%m/%Y}"
+        return f"{self.get_mode_display()} {_comma(self.amount)} € du {self.received_on:%d/%m/%Y}"
 
 
 class PaymentAllocation(models.Model):
@@ -416,7 +449,7 @@ class PaymentAllocation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.amount} € → {self.invoice}"
+        return f"{_comma(self.amount)} € → {self.invoice}"
 
 
 class OnlineTransaction(models.Model):
@@ -595,13 +628,20 @@ class DirectDebitBatch(models.Model):
 
 
 class DirectDebitItem(models.Model):
-    batch = models.ForeignKey(DirectDebitBatch, on_delete=models.CASCADE, related_name="items")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="debit_items")
-    mandate = models.ForeignKey(DirectDebitMandate, on_delete=models.PROTECT, related_name="items")
+    class SequenceType(models.TextChoices):
+        FIRST = "FRST", "Premier prélèvement (FRST)"
+        RECURRENT = "RCUR", "Prélèvement récurrent (RCUR)"
+
+    batch = models.ForeignKey(DirectDebitBatch, verbose_name="remise", on_delete=models.CASCADE, related_name="items")
+    invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="debit_items")
+    mandate = models.ForeignKey(DirectDebitMandate, verbose_name="mandat", on_delete=models.PROTECT, related_name="items")
     amount = money_field("montant")
-    sequence_type = models.CharField(max_length=4)
+    sequence_type = models.CharField("type de prélèvement", max_length=4, choices=SequenceType.choices)
 
     class Meta:
         verbose_name = "opération de prélèvement"
         verbose_name_plural = "opérations de prélèvement"
         constraints = [models.UniqueConstraint(fields=["invoice"], name="billing_debit_item_invoice_unique")]
+
+    def __str__(self):
+        return f"Prélèvement de {_comma(self.amount)} € – facture {self.invoice}"

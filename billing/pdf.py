@@ -92,3 +92,9 @@ def certificate_pdf(*, family, data):
         "family": family, "data": data, "today": timezone.localdate(),
         "regies": list(family.invoices.filter(regie__childcare_certificate=True).values_list("regie__name", flat=True).distinct()),
     })
+
+
+def reminder_letters_pdf(reminders):
+    """One letter per reminder (a page each), in one PDF to print and post."""
+    return _render("billing/pdf/reminder.html", {"reminders": reminders})
+

@@ -316,3 +316,12 @@ def childcare_certificate(*, family, year):
 
 def active_transactions(*, family):
     return list(OnlineTransaction.objects.for_family(family).filter(state__in=OnlineTransaction.ACTIVE_STATES))
+
+
+def certificate_families(*, year):
+    """Families with a payment received in ``year`` on a régie that gives right to the tax statement (one query)."""
+    return Family.objects.filter(
+        pk__in=PaymentAllocation.objects.filter(
+            payment__received_on__year=year, invoice__regie__childcare_certificate=True
+        ).values("invoice__family_id")
+    ).order_by("number")

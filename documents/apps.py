@@ -13,7 +13,7 @@ class DocumentsConfig(AppConfig):
         from families.completeness import register_check
         from portal import caching
 
-        from . import dashboard, demo, gdpr, middleware, tasks  # noqa: F401
+        from . import dashboard, demo, gdpr, middleware, staff_desk, tasks  # noqa: F401
         from .models import DocumentType, RenewalCampaign
         from .selectors import family_file_complete
 

@@ -149,7 +149,7 @@ class ResourceBound(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "valid_from"], name="earlychildhood_bound_unique")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount} € (dès le {self.valid_from:%d/%m/%Y})"
+        return f"{self.get_kind_display()} {str(self.amount).replace('.', ',')} € (dès le {self.valid_from:%d/%m/%Y})"
 
 
 class Criterion(models.Model):
@@ -219,7 +219,7 @@ class PreEnrolment(models.Model):
     created_at = models.DateTimeField("déposée le")
     confirmed_at = models.DateTimeField("confirmée le")
     confirmation_asked_at = models.DateTimeField("confirmation demandée le", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="créée par", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
     class Meta:
@@ -266,7 +266,7 @@ class PreEnrolmentEvent(models.Model):
     objects = PreEnrolmentOwnedQuerySet.as_manager()
     at = models.DateTimeField("le")
     label = models.CharField("événement", max_length=300)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = "historique de préinscription"
@@ -289,7 +289,7 @@ class CommissionSession(models.Model):
     name = models.CharField("intitulé", max_length=150)
     status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PREPARING)
     held_at = models.DateTimeField("décisions envoyées le", null=True, blank=True)
-    held_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    held_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="tenue par", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
 
     class Meta:
@@ -344,7 +344,7 @@ class Decision(models.Model):
     score = models.IntegerField("points", default=0)
     score_lines = models.JSONField("détail des points", default=list)
     decided_at = models.DateTimeField("décidée le")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="décidée par", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     offer_expires_on = models.DateField("réponse attendue avant le", null=True, blank=True)
     answer = models.CharField("réponse", max_length=10, choices=Answer.choices, blank=True, default="")
@@ -387,7 +387,7 @@ class ChildcareContract(models.Model):
     child_name = models.CharField("enfant", max_length=200)
     nursery = models.ForeignKey(Nursery, verbose_name="crèche", on_delete=models.PROTECT, related_name="contracts")
     section = models.ForeignKey(AgeSection, verbose_name="section", on_delete=models.PROTECT, related_name="contracts")
-    decision = models.OneToOneField(Decision, null=True, blank=True, on_delete=models.SET_NULL, related_name="contract")
+    decision = models.OneToOneField(Decision, verbose_name="décision", null=True, blank=True, on_delete=models.SET_NULL, related_name="contract")
     start_date = models.DateField("début")
     end_date = models.DateField("fin")
     schedule = models.JSONField("horaires de la semaine", default=dict)
@@ -421,7 +421,7 @@ class ChildcareContract(models.Model):
 class Attendance(models.Model):
     """Arrival and departure of a child at the crèche on a day, recorded by staff."""
 
-    contract = models.ForeignKey(ChildcareContract, on_delete=models.CASCADE, related_name="attendances")
+    contract = models.ForeignKey(ChildcareContract, verbose_name="contrat", on_delete=models.CASCADE, related_name="attendances")
     objects = ContractOwnedQuerySet.as_manager()
     date = models.DateField("jour")
     arrival = models.TimeField("arrivée")
@@ -448,7 +448,7 @@ class Deduction(models.Model):
         EVICTION = "eviction", "Éviction par le médecin de la crèche"
         ILLNESS = "illness", "Maladie avec certificat médical (au-delà de 3 jours de carence)"
 
-    contract = models.ForeignKey(ChildcareContract, on_delete=models.CASCADE, related_name="deductions")
+    contract = models.ForeignKey(ChildcareContract, verbose_name="contrat", on_delete=models.CASCADE, related_name="deductions")
     objects = ContractOwnedQuerySet.as_manager()
     kind = models.CharField("motif", max_length=10, choices=Kind.choices)
     start = models.DateField("du")
@@ -471,7 +471,7 @@ class MonthlyStatement(models.Model):
     """One invoiced month of a contract: the hours kept for the CAF (contract, billed, attended) and the
     amounts of each line. Unique per contract and month: invoicing a month twice creates nothing."""
 
-    contract = models.ForeignKey(ChildcareContract, on_delete=models.PROTECT, related_name="statements")
+    contract = models.ForeignKey(ChildcareContract, verbose_name="contrat", on_delete=models.PROTECT, related_name="statements")
     objects = ContractOwnedQuerySet.as_manager()
     month = models.DateField("mois")
     contract_hours = models.DecimalField("heures du contrat", max_digits=7, decimal_places=2)
@@ -484,7 +484,7 @@ class MonthlyStatement(models.Model):
     deducted_amount = models.DecimalField("déductions (€)", max_digits=10, decimal_places=2)
     total = models.DecimalField("total (€)", max_digits=10, decimal_places=2)
     details = models.JSONField("détail", default=dict)
-    invoice = models.OneToOneField("billing.Invoice", null=True, blank=True, on_delete=models.PROTECT,
+    invoice = models.OneToOneField("billing.Invoice", verbose_name="facture", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="childcare_statement")
     created_at = models.DateTimeField("établi le", auto_now_add=True)
 

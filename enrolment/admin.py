@@ -47,12 +47,27 @@ class GroupInline(admin.TabularInline):
     extra = 0
 
 
+def _sibling_units(activity, unit=None):
+    """The units a unit's « incompatible » and « required » pickers offer: those of its own activity only."""
+    units = Unit.objects.filter(activity=activity).select_related("activity") if activity is not None else Unit.objects.none()
+    return units.exclude(pk=unit.pk) if unit is not None and unit.pk else units
+
+
 class UnitInline(admin.StackedInline):
     model = Unit
     extra = 0
     fields = (("name", "code", "order"), ("start_time", "end_time", "capacity"), ("is_regular", "billable"),
               "incompatible_units", "required_units")
     filter_horizontal = ("incompatible_units", "required_units")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        request._unit_inline_activity = obj  # the activity being edited: its units only in the pickers
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("incompatible_units", "required_units"):
+            kwargs["queryset"] = _sibling_units(getattr(request, "_unit_inline_activity", None))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class OpeningPeriodInline(admin.TabularInline):
@@ -105,6 +120,21 @@ class UnitAdmin(admin.ModelAdmin):
     list_filter = ("activity__activity_type__structure", "activity")
     search_fields = ("name", "code", "activity__name")
     filter_horizontal = ("incompatible_units", "required_units")
+    autocomplete_fields = ("activity",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._unit_admin_obj = obj  # the unit being edited: its activity's units only in the pickers
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("incompatible_units", "required_units"):
+            unit = getattr(request, "_unit_admin_obj", None)
+            activity = unit.activity if unit is not None else Activity.objects.filter(
+                pk=request.GET.get("activity") if str(request.GET.get("activity", "")).isdigit() else None).first()
+            kwargs["queryset"] = _sibling_units(activity, unit)
+            kwargs["help_text"] = ("Les unités de la même activité. Pour une nouvelle unité, enregistrez-la d'abord, "
+                                   "ou ajoutez-la depuis la fiche de l'activité.") if activity is None else None
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class SchoolYearForm(forms.Form):

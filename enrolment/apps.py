@@ -9,7 +9,7 @@ class EnrolmentConfig(AppConfig):
     def ready(self):
         # AppConfig.ready: what imports models, and modules that register themselves (home block, « Mes
         # données » sections, demo data, Celery tasks queued by name through portal.queue).
-        from . import dashboard, demo, gdpr, tasks  # noqa: F401
+        from . import dashboard, demo, gdpr, staff_desk, tasks  # noqa: F401
         from .loaders import connect_signals
 
         connect_signals()  # catalogue writes drop the cached catalogue

@@ -124,7 +124,7 @@ class ChildInline(admin.TabularInline):
 
 @admin.register(Family)
 class FamilyAdmin(AuditedAdmin):
-    list_display = ("number", "name", "city", "quotient", "quotient_valid_until", "guardian_logins", "is_demo")
+    list_display = ("number", "name", "city", "quotient", "quotient_valid_until", "guardian_logins", "is_demo", "desk_link")
     list_display_links = ("number", "name")
     list_filter = ("is_demo", "benefit_regime", "situation", "city")
     search_fields = (
@@ -132,7 +132,7 @@ class FamilyAdmin(AuditedAdmin):
         "children__first_name", "children__last_name",
     )
     inlines = [GuardianInline, ChildInline, QuotientRecordInline]
-    readonly_fields = ("number", "is_demo", "created_at", "updated_at")
+    readonly_fields = ("number", "desk_link", "is_demo", "created_at", "updated_at")
     # The quotient of an existing family is derived from its history: staff add a value in « Quotients
     # familiaux (historique) » (or validate a fetched one), which closes the previous value and is audited.
     quotient_fields = ("quotient", "quotient_valid_from", "quotient_valid_until")
@@ -140,7 +140,7 @@ class FamilyAdmin(AuditedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields + (self.quotient_fields if obj is not None else ())
     fieldsets = (
-        (None, {"fields": ("number", "name", "situation")}),
+        (None, {"fields": ("number", "desk_link", "name", "situation")}),
         ("Adresse et téléphone", {"fields": ("address_line1", "address_line2", ("postcode", "city"), "home_phone")}),
         ("Allocations et quotient familial", {"fields": (
             ("benefit_regime", "benefit_number"), "quotient", ("quotient_valid_from", "quotient_valid_until"), "quotient_proof",
@@ -156,6 +156,14 @@ class FamilyAdmin(AuditedAdmin):
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term.strip())
         return queryset.distinct(), False
+
+    @admin.display(description="fiche famille")
+    def desk_link(self, obj):
+        """The staff family page: bookings, invoices and balance, payments, messages and documents together."""
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">Voir la fiche famille (réservations, factures, solde, messages)</a>',
+                           reverse("families_staff:family", args=[obj.pk]))
 
     @admin.display(description="comptes")
     def guardian_logins(self, obj):

@@ -7,8 +7,8 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messagerie"
 
     def ready(self):
-        # AppConfig.ready: modules that register themselves (badge, home block, staff home, « Mes données »,
-        # demo data, system checks, Celery tasks queued by name through portal.queue).
-        from . import checks, dashboard, demo, gdpr, tasks  # noqa: F401
+        # AppConfig.ready: modules that register themselves (badge, home block, staff home, staff family page,
+        # « Mes données », demo data, system checks, Celery tasks queued by name through portal.queue).
+        from . import checks, dashboard, demo, gdpr, staff_desk, tasks  # noqa: F401
 
         checks.refuse_insecure_start()

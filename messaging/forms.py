@@ -53,6 +53,7 @@ class ReplyForm(AttachmentsMixin, forms.Form):
 
 
 class StaffFilterForm(forms.Form):
+    famille = forms.CharField(label="Famille (n° ou nom)", max_length=150, required=False)
     service = forms.ModelChoiceField(label="Service", queryset=Service.objects.all(), required=False, empty_label="Tous")
     status = forms.ChoiceField(label="État", choices=[("", "Tous"), *Thread.Status.choices], required=False)
     assigned = forms.ChoiceField(

@@ -96,13 +96,16 @@ def staff_threads_unanswered(*, now=None):
 
 
 def staff_threads(*, service_id=None, status=None, assigned=None, archived=False, user=None, waiting=False,
-                  limit=200):
+                  family=None, limit=200):
+    """The service's conversations, filtered; ``family`` is a family's number (exact) or part of its name."""
     qs = Thread.objects.select_related("service", "family", "assigned_to").annotate(
         unread=Count("messages", filter=Q(messages__from_staff=False, messages__read_at__isnull=True))
     )
     qs = qs.filter(staff_deleted_at__isnull=not archived)
     if service_id:
         qs = qs.filter(service_id=service_id)
+    if family:
+        qs = qs.filter(Q(family__number__iexact=family) | Q(family__name__icontains=family))
     if status:
         qs = qs.filter(status=status)
     if assigned == "me" and user is not None:

@@ -19,6 +19,7 @@ def inbox(request):
         service_id=filters.get("service").pk if filters.get("service") else None, status=filters.get("status"),
         assigned=filters.get("assigned"), archived=filters.get("archived", False), user=request.user,
         waiting=filters.get("waiting", False),
+        family=(filters.get("famille") or "").strip(),
     )
     return render(request, "messaging/staff_inbox.html", {"form": form, "threads": threads})
 

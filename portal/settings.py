@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "documents.middleware.ConsentMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
+    "portal.admin_l10n.AdminFrenchMiddleware",  # French titles and yes/no alt texts in the admin
 ]
 
 ROOT_URLCONF = "portal.urls"

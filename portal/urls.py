@@ -29,6 +29,7 @@ urlpatterns = [
     path("ouverture/", include("opening.urls")),
     path("identite/", include("identity.urls")),
     # Staff pages outside the admin, staff only: the check is applied here, once per app (portal.staff).
+    path("personnel/familles/", staff_only("families.staff_urls")),
     path("personnel/documents/", staff_only("documents.staff_urls")),
     path("personnel/inscriptions/", staff_only("enrolment.staff_urls")),
     path("personnel/facturation/", staff_only("billing.staff_urls")),

@@ -5,6 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from enrolment.models import Booking, Unit
@@ -241,8 +242,11 @@ def invoices_issue_all(*, period_start, period_end, by=None, now=None):
     return counts
 
 
-def credit_note_issue(*, invoice, amount, reason, by=None, now=None):
-    """Issue a credit note (avoir) on an issued invoice; the invoice itself never changes."""
+def credit_note_issue(*, invoice, amount, reason, by=None, now=None, line=None):
+    """Issue a credit note (avoir) on an issued invoice; the invoice itself never changes.
+
+    With ``line``, the credit note corrects that one line of the invoice: it cannot exceed what the line
+    billed less the credit notes already issued on it."""
     amount = money(Decimal(amount))
     reason = (reason or "").strip()
     if amount <= 0:
@@ -258,11 +262,20 @@ def credit_note_issue(*, invoice, amount, reason, by=None, now=None):
             raise BillingError(
                 f"L'avoir ne peut pas dépasser le reste à payer de la facture ({euros(creditable)} €)."
             )
+        if line is not None:
+            if line.invoice_id != invoice.pk:
+                raise BillingError("Cette ligne n'appartient pas à la facture.")
+            already = line.credit_notes.aggregate(s=Sum("amount"))["s"] or ZERO
+            if amount > line.amount - already:
+                raise BillingError(
+                    f"L'avoir ne peut pas dépasser le montant restant de la ligne ({euros(line.amount - already)} €)."
+                )
+            reason = f"{reason} – ligne du {line.date:%d/%m/%Y}, {line.child_name}, {line.unit_name}"
         number = number_allocate(regie=invoice.regie, year=today.year, kind=NumberSequence.Kind.CREDIT_NOTE)
         note = CreditNote.objects.create(
             invoice=invoice, regie=invoice.regie, family=invoice.family,
             number=credit_note_number_format(regie=invoice.regie, year=today.year, number=number),
-            issued_on=today, amount=amount, reason=reason[:300], created_by=by,
+            issued_on=today, amount=amount, reason=reason[:300], created_by=by, line=line,
         )
         old = {"credited_amount": str(invoice.credited_amount), "status": invoice.status}
         invoice.credited_amount += amount

@@ -152,7 +152,7 @@ def family_a(parent):
     }
     by_url = {  # ``pk`` names a different model on each page
         "billing:invoice_pdf": invoice.pk, "billing:pay": invoice.pk,
-        "billing_staff:invoice_pdf": invoice.pk,
+        "billing_staff:invoice_pdf": invoice.pk, "families_staff:family": family.pk,
         "messaging:thread": thread.pk, "messaging:thread_delete": thread.pk,
         "messaging_staff:thread": thread.pk,
         "messaging:attachment": thread.messages.get().attachments.get().pk,
