@@ -1,5 +1,6 @@
 """Staff side: the organisation's settings, FranceConnect links to confirm, and the requests of new families
 (accept, refuse with a reason, or merge into an existing family), through the same services as the parent pages."""
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
@@ -158,3 +159,37 @@ class RegistrationRequestAdmin(admin.ModelAdmin):
             if message.pk is None and message.body.strip():
                 services.registration_message(request=form.instance, author=request.user, body=message.body,
                                               from_staff=True)
+
+
+# allauth's own admin pages (applications, tokens, accounts) are in English and not needed: FranceConnect's
+# client is configured by environment (README « Configurer FranceConnect ») and tokens are never shown.
+# The accounts linked to FranceConnect stay readable, in French.
+for _model in (SocialApp, SocialToken, SocialAccount):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(SocialAccount)
+class FranceConnectAccountAdmin(admin.ModelAdmin):
+    list_display = ("account", "linked_on", "last_login_on")
+    search_fields = ("user__email", "user__last_name")
+    fields = ("account", "linked_on", "last_login_on")
+    readonly_fields = fields
+
+    @admin.display(description="compte du portail", ordering="user__email")
+    def account(self, obj):
+        return obj.user.email
+
+    @admin.display(description="lié le", ordering="date_joined")
+    def linked_on(self, obj):
+        return obj.date_joined
+
+    @admin.display(description="dernière connexion FranceConnect", ordering="last_login")
+    def last_login_on(self, obj):
+        return obj.last_login
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
