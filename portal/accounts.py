@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from .mail import email_record
+from .session import session_renew
 from .models import Organisation
 
 
@@ -61,4 +62,5 @@ class PortalLoginForm(LoginForm):
         response = super().login(request, redirect_url)
         if self.cleaned_data.get("remember"):
             request.session.set_expiry(settings.LOGIN_REMEMBER_DAYS * 24 * 60 * 60)
+            session_renew(request.session)  # the page's warning announces the 30 days, not the default 8 hours
         return response

@@ -1,6 +1,7 @@
 """An opening morning that holds (issue 17): Argon2id logins that upgrade older hashes, « Rester connecté »,
 rate limits sized for a town behind a trusted proxy, and the « salle d'attente » in front of the booking pages."""
 import datetime
+import time
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ import portal.settings as production
 from families.tests.factories import PASSWORD, parent_with_family
 from portal import waiting_room
 from portal.ratelimit import client_ip
+from portal.session import EXPIRES_KEY
 
 PRODUCTION_HASHERS = production.PASSWORD_HASHERS
 
@@ -70,6 +72,8 @@ def test_ticked_the_session_lasts_30_days_on_that_device(client, db):
     assert client.session.get_expiry_age() == 30 * 24 * 3600
     assert not client.session.get_expire_at_browser_close()
     assert client.cookies["sessionid"]["max-age"] == 30 * 24 * 3600
+    # The page's session warning (portal/session.py) announces the same end, not the default 8 hours.
+    assert abs(client.session[EXPIRES_KEY] - (time.time() + 30 * 24 * 3600)) < 60
     # A month later minus a day the parent is still logged in; after 30 days, no longer.
     with time_machine.travel(datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=29)):
         assert client.get("/famille/").status_code == 200
@@ -82,6 +86,7 @@ def test_unticked_the_session_ends_with_the_browser(client, db):
     assert _login(client, user.email).status_code == 302
     assert client.session.get_expire_at_browser_close()
     assert not client.cookies["sessionid"]["max-age"] and not client.cookies["sessionid"]["expires"]
+    assert abs(client.session[EXPIRES_KEY] - (time.time() + 8 * 3600)) < 60
     # The server forgets it after SESSION_COOKIE_AGE (8 hours) even if the browser stays open.
     with time_machine.travel(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=9)):
         assert client.get("/famille/").status_code == 302
