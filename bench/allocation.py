@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_allocation_bench")
@@ -39,8 +41,6 @@ class Rollback(Exception):
 
 
 def ensure_database():
-    import psycopg
-
     url = os.environ["DATABASE_URL"]
     base, name = url.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
@@ -57,6 +57,8 @@ def main():
     parser.add_argument("--recorded", type=int, default=200, help="families asking through the basket commit")
     args = parser.parse_args()
     ensure_database()
+    # Django and the apps are imported only now: the environment above (DATABASE_URL, settings) must be set
+    # and the database created before Django reads its settings.
     import django
 
     django.setup()
@@ -73,6 +75,7 @@ def main():
 
 
 def run(args, connection):
+    # Imported after django.setup() in main() (models need the app registry).
     from django.contrib.auth import get_user_model
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone

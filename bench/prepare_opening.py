@@ -28,6 +28,7 @@ def main():
     parser.add_argument("--out", default=str(common.ROOT / "bench-results" / "opening.json"))
     args = parser.parse_args()
     common.django_setup()
+    # Django and the apps only once common.django_setup() has checked the environment and set up Django.
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import get_hasher, make_password

@@ -10,6 +10,7 @@ provider interface (``SmsProvider.send``), with two implementations:
 
 ``sms_provider()`` builds the one configured by ``SMS_PROVIDER`` (``""``: SMS are off).
 """
+import abc
 import uuid
 from dataclasses import dataclass
 
@@ -109,13 +110,14 @@ class SmsSendError(Exception):
         self.permanent = permanent
 
 
-class SmsProvider:
+class SmsProvider(abc.ABC):
     """Send one SMS to one E.164 number. Returns the provider's id of the sending; raises ``SmsSendError``."""
 
     name = ""
 
-    def send(self, *, to, text):  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def send(self, *, to, text):
+        """Each provider (``OvhSmsProvider``, ``FakeSmsProvider``) sends here."""
 
 
 class FakeSmsProvider(SmsProvider):

@@ -4,8 +4,11 @@ import re
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
+
+from families.demo import STAFF_EMAIL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("admin-crawl")]
 
@@ -35,10 +38,6 @@ def _pages(staff, rf):
 
 
 def test_every_admin_page_is_in_french(client, rf):
-    from django.contrib.auth import get_user_model
-
-    from families.demo import STAFF_EMAIL
-
     call_command("demo_data", verbosity=0)
     staff = get_user_model().objects.get(email=STAFF_EMAIL)
     client.force_login(staff)
