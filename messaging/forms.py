@@ -5,21 +5,33 @@ from django.utils import timezone
 
 from enrolment.models import Activity, Group, Structure, Unit
 from families.models import Family
-from portal.uploads import private_file_field
+from portal.uploads import MAX_ATTACHMENTS, private_file_field
 
 from .models import MassMessage, Service, Thread
 from .sms import sms_enabled
 
 
+ATTACHMENT_FIELDS = [f"attachment_{i}" for i in range(1, MAX_ATTACHMENTS + 1)]
+
+
 class AttachmentsMixin:
-    """Three optional file fields checked by content (portal.uploads); errors stay on their field."""
+    """``MAX_ATTACHMENTS`` optional file fields (four, as seed 003 asks: proof of address, the rules sheet and two
+    more), checked by content (portal.uploads); errors stay on their field. They come right after the message
+    body, before any field the form declares after it."""
+
+    max_attachments = MAX_ATTACHMENTS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = list(self.fields)
+        after = names[names.index("body") + 1:]
+        for number, name in enumerate(ATTACHMENT_FIELDS, start=1):
+            self.fields[name] = private_file_field("1re pièce jointe" if number == 1 else f"{number}e pièce jointe")
+        for name in after:
+            self.fields[name] = self.fields.pop(name)
 
     def files_list(self):
-        return [self.cleaned_data.get(f"attachment_{i}") for i in (1, 2, 3) if self.cleaned_data.get(f"attachment_{i}")]
-
-
-def _file_field(label):
-    return private_file_field(label)
+        return [self.cleaned_data[name] for name in ATTACHMENT_FIELDS if self.cleaned_data.get(name)]
 
 
 class ComposeForm(AttachmentsMixin, forms.Form):
@@ -36,9 +48,6 @@ class ComposeForm(AttachmentsMixin, forms.Form):
         label="Message", widget=forms.Textarea(attrs={"rows": 8}), max_length=10000,
         error_messages={"required": "Écrivez votre message."},
     )
-    attachment_1 = _file_field("1re pièce jointe")
-    attachment_2 = _file_field("2e pièce jointe")
-    attachment_3 = _file_field("3e pièce jointe")
     copy_to_sender = forms.BooleanField(label="Recevoir une confirmation par e-mail", required=False)
 
 
@@ -47,9 +56,6 @@ class ReplyForm(AttachmentsMixin, forms.Form):
         label="Votre réponse", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000,
         error_messages={"required": "Écrivez votre réponse."},
     )
-    attachment_1 = _file_field("1re pièce jointe")
-    attachment_2 = _file_field("2e pièce jointe")
-    attachment_3 = _file_field("3e pièce jointe")
 
 
 class StaffFilterForm(forms.Form):
@@ -77,9 +83,6 @@ class StaffComposeForm(AttachmentsMixin, forms.Form):
     theme = forms.ChoiceField(label="Thème", choices=Thread.Theme.choices)
     subject = forms.CharField(label="Objet", max_length=200)
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 8}), max_length=10000)
-    attachment_1 = _file_field("1re pièce jointe")
-    attachment_2 = _file_field("2e pièce jointe")
-    attachment_3 = _file_field("3e pièce jointe")
 
     def clean_family_number(self):
         number = self.cleaned_data["family_number"].strip()

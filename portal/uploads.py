@@ -15,7 +15,7 @@ from PIL import Image
 from portal.errors import UploadError
 
 MAX_UPLOAD_SIZE = 6 * 1024 * 1024
-MAX_ATTACHMENTS = 3
+MAX_ATTACHMENTS = 4
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from messaging import selectors, services
 from messaging.models import Attachment, Message, Service, Thread
 from messaging.tests.factories import pdf_bytes, png_bytes, upload
+from portal.errors import MessagingError
 from portal.models import AuditLog, Organisation
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,29 @@ def test_family_sends_message_with_attachment_staff_notified_without_body(
     assert "/personnel/messagerie/" in staff_mail.body
     copy = next(m for m in mail.outbox if m.to == [user.guardian.email])
     assert "bien été envoyé" in copy.body and "Veuillez trouver" not in copy.body
+
+
+def test_four_attachments_in_one_message_as_seed_003_asks(parent_client, parent, service):
+    """Proof of address, the rules sheet and two more documents (seed 003)."""
+    page = parent_client.get(reverse("messaging:compose")).content.decode()
+    assert "jusqu&#x27;à 4 fichiers" in page or "jusqu'à 4 fichiers" in page
+    assert page.index('name="body"') < page.index('name="attachment_4"') < page.index('name="copy_to_sender"')
+    names = ["domicile.pdf", "reglement.pdf", "jugement.pdf", "attestation.png"]
+    files = {f"attachment_{i}": upload(name) if name.endswith(".pdf") else upload(name, png_bytes(), "image/png")
+             for i, name in enumerate(names, start=1)}
+    response = _compose(parent_client, service, **files)
+    assert response.status_code == 302
+    message = Message.objects.get(thread__family=parent[1])
+    assert sorted(message.attachments.values_list("original_name", flat=True)) == sorted(names)
+
+
+def test_a_fifth_file_is_refused_by_the_service(parent, service):
+    user, family = parent
+    with pytest.raises(MessagingError, match="au plus 4 fichiers"):
+        services.thread_start_by_family(family=family, guardian=user.guardian, user=user, service=service,
+                                        theme="information", subject="Trop", body="Cinq fichiers",
+                                        files=[upload(f"{i}.pdf") for i in range(5)])
+    assert not Thread.objects.exists()
 
 
 def test_compose_errors_are_french_and_keep_the_text(parent_client, service):
