@@ -4,8 +4,13 @@ CPU time (time.process_time) rather than wall time, so the figure holds on a sha
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_city python bench/profile_pages.py \
            [--runs 30] [--profile "month calendar"] [PAGE ...]
+       ... bench/profile_pages.py --ratios [--rounds 3]
+           the reference page (bench/reference.py), the month calendar and the home page in turn, several
+           rounds: each page's CPU per request, and the reference's divided by it (the in-process ratio;
+           under gunicorn the server's fixed cost per request lifts every ratio, see BENCHMARKS.md).
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -18,7 +23,11 @@ def main():
                                                       "child planning (all activities)"])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--profile", help="print a pyinstrument profile of this page")
+    parser.add_argument("--ratios", action="store_true", help="CPU ratios against the reference page")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.ratios:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")  # the portal plus the reference page
     common.django_setup()
     import logging
 
@@ -33,6 +42,8 @@ def main():
     client = Client()
     client.force_login(large["user"])
     client.get("/")
+    if args.ratios:
+        return ratios(client, urls, large, args)
     print("| page | CPU ms per request (median) | wall ms (median) |")
     print("|---|---:|---:|")
     for name in args.pages:
@@ -56,7 +67,32 @@ def main():
             profiler.stop()
         print(f"| {name} | {statistics.median(cpu):.1f} | {statistics.median(wall):.1f} |")
         if profiler:
-            print(profiler.output_text(unicode=False, color=False, show_all=False)[:8000])
+            print(profiler.output_text(unicode=False, color=False, show_all=False)[:30000])
+
+
+def _cpu_ms(client, url, runs):
+    for _ in range(3):
+        client.get(url)
+    cpu = []
+    for _ in range(runs):
+        c = time.process_time()
+        response = client.get(url)
+        cpu.append((time.process_time() - c) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(cpu)
+
+
+def ratios(client, urls, family, args):
+    """The reference page, the month calendar and the home page in turn, ``args.rounds`` times."""
+    e, today = family["enrolment"], family["today"]
+    reference = f"/bench/reference/{e.child_id}/{today.year}/{today.month}/"
+    pages = {"month calendar": urls["month calendar"], "home": urls["home"]}
+    print("| round | reference ms | month calendar ms (ratio) | home ms (ratio) |")
+    print("|---|---:|---:|---:|")
+    for number in range(1, args.rounds + 1):
+        ref = _cpu_ms(client, reference, args.runs)
+        cells = [f"{ms:.2f} ({ref / ms:.2f})" for ms in (_cpu_ms(client, url, args.runs) for url in pages.values())]
+        print(f"| {number} | {ref:.2f} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

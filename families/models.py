@@ -59,6 +59,10 @@ class Family(TimeStampedModel):
     allow_email = models.BooleanField("accepte les e-mails", default=True)
     allow_sms = models.BooleanField("accepte les SMS", default=False)
     is_demo = models.BooleanField("famille de démonstration", default=False, editable=False)
+    # Counter row of the navigation's badge, shown on every parent page: the messages from the service the
+    # family has not read. Kept by messaging.services.unread_recount (the one rule, counted in the same
+    # transaction as each change), so that the badge costs no query: the family row comes with the user.
+    unread_messages = models.PositiveIntegerField("messages non lus", default=0, editable=False)
 
     class Meta:
         verbose_name = "famille"

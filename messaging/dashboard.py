@@ -1,29 +1,26 @@
 """Navigation badge and home-page block of the messaging."""
 from django.urls import reverse
 
-from portal.dashboard import family_counters, register_block, register_counter
+from portal.dashboard import register_block
 from portal.staff_home import WaitingWork, register_waiting
 from portal.navigation import register_badge
 
 from .models import SmsMessage, Thread
-from .selectors import family_unread_messages, staff_threads_unanswered
-
-
-@register_counter("unread_messages")
-def _unread_messages(family, today):
-    return family_unread_messages(family=family)
+from .selectors import staff_threads_unanswered
 
 
 @register_badge
 def unread_badge(request):
-    return family_counters(request, ["unread_messages"])
+    """The family's counter row (``Family.unread_messages``, kept by ``services.unread_recount``): the family
+    comes with the request's user, so the badge on every page costs no query."""
+    return {"unread_messages": request.family.unread_messages}
 
 
 @register_block
 def unread_block(request):
     if not hasattr(request, "family"):
         return None
-    return {"order": 30, "template": "messaging/_home_block.html", "unread": family_counters(request)["unread_messages"]}
+    return {"order": 30, "template": "messaging/_home_block.html", "unread": request.family.unread_messages}
 
 
 @register_waiting

@@ -10,6 +10,7 @@ from portal.demo import register as register_demo
 from enrolment.models import Enrolment
 
 from . import mass_services
+from . import services as services_module  # the function's own ``services`` are the demo's message services
 from .models import Message, Service, Thread
 from .sms import sms_enabled
 
@@ -69,6 +70,7 @@ def populate(*, stdout, rng):
                 Thread.Status.NEW if len(messages) == 1 else Thread.Status.IN_PROGRESS)
             thread.save()
             threads += 1
+    services_module.unread_recount([family.pk for family in families])
     stdout.write(f"Messagerie : {threads} conversation(s) de démonstration.")
     _demo_mass_message(staff=staff, services=services, stdout=stdout)
 

@@ -18,6 +18,7 @@ from portal.queue import enqueue_on_commit
 
 from . import selectors
 from .models import MassMessage, Message, SmsMessage, Thread
+from .services import unread_recount
 from .sms import MAX_PARTS, SmsSendError, sms_enabled, sms_provider, sms_segments
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ def mass_message_deliver(*, mass_message_id, now=None):
             for thread in threads
         ])
         by_family = {thread.family_id: (thread, message) for thread, message in zip(threads, messages)}
+        unread_recount(by_family)
         emails = []
         if mass_message.send_email:
             include_body = Organisation.current().email_includes_message_body

@@ -1,10 +1,12 @@
 """Writes of the messaging: threads, replies, read state, deletion per side, assignment."""
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from families.models import Guardian
+from families.models import Family, Guardian
 from portal.errors import MessagingError
 from portal.mail import email_queue
 from portal.models import AuditLog, Organisation
@@ -12,6 +14,23 @@ from portal.models import AuditLog, Organisation
 from portal.uploads import MAX_ATTACHMENTS, safe_filename, upload_check
 
 from .models import Attachment, Message, Thread
+from .selectors import family_unread_messages
+
+
+@transaction.atomic
+def unread_recount(family_ids):
+    """Set the counter row ``Family.unread_messages`` of these families to what the unread rule
+    (``selectors.family_unread_messages``) counts. Called in the transaction of every change of a message's
+    read state, of a message from the service or of a thread's deletion by the family. The families' rows are
+    locked first, in id order: the count that follows, a new statement, sees every change committed by a
+    transaction that held the lock before, so two concurrent changes never leave a stale count."""
+    ids = sorted(set(family_ids))
+    if not ids:
+        return
+    list(Family.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    unread = (family_unread_messages(family=OuterRef("pk")).order_by().values("thread__family")
+              .annotate(n=Count("pk")).values("n"))
+    Family.objects.filter(pk__in=ids).update(unread_messages=Coalesce(Subquery(unread), 0))
 
 
 def _attach(message, files):
@@ -90,6 +109,7 @@ def thread_start_by_staff(*, family, staff_user, service, theme, subject, body, 
         created_at=now,
     )
     _attach(message, files)
+    unread_recount([family.pk])
     _notify_family(message, now=now)
     AuditLog.objects.create(
         actor=staff_user, family=family, action="message_sent", summary=f"Message envoyé : {thread.subject}"[:300],
@@ -119,6 +139,7 @@ def message_reply_by_family(*, thread, guardian, user, body, files=(), now=None)
         thread.status = Thread.Status.IN_PROGRESS
     thread.save(update_fields=["last_message_at", "last_family_message_at", "family_deleted_at", "staff_deleted_at",
                                "status"])
+    unread_recount([thread.family_id])  # a deleted thread comes back with its unread messages
     _notify_staff(message)
     return message
 
@@ -144,6 +165,7 @@ def message_reply_by_staff(*, thread, staff_user, body, files=(), now=None):
         thread.assigned_to = staff_user
     thread.save(update_fields=["status", "last_message_at", "last_staff_message_at", "family_deleted_at",
                                "assigned_to"])
+    unread_recount([thread.family_id])
     _notify_family(message, now=now)
     AuditLog.objects.create(
         actor=staff_user, family=thread.family, action="message_reply",
@@ -153,18 +175,26 @@ def message_reply_by_staff(*, thread, staff_user, body, files=(), now=None):
     return message
 
 
+@transaction.atomic
 def thread_mark_read(*, thread, by_staff, now=None):
     """Mark the other side's messages as read. Returns how many changed."""
     now = now or timezone.now()
-    return Message.objects.filter(thread=thread, from_staff=not by_staff, read_at__isnull=True).update(read_at=now)
+    changed = Message.objects.filter(thread=thread, from_staff=not by_staff, read_at__isnull=True).update(read_at=now)
+    if changed and not by_staff:
+        unread_recount([thread.family_id])
+    return changed
 
 
+@transaction.atomic
 def thread_delete_for_family(*, thread, now=None):
     Thread.objects.filter(pk=thread.pk).update(family_deleted_at=now or timezone.now())
+    unread_recount([thread.family_id])
 
 
+@transaction.atomic
 def thread_restore_for_family(*, thread):
     Thread.objects.filter(pk=thread.pk).update(family_deleted_at=None)
+    unread_recount([thread.family_id])
 
 
 def thread_archive_for_staff(*, thread, staff_user, archived=True, now=None):

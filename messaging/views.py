@@ -59,8 +59,8 @@ def thread(request, pk):
         else:
             messages.success(request, "Votre réponse a bien été envoyée.")
             return redirect("messaging:thread", thread.pk)
-    if request.method == "GET":
-        services.thread_mark_read(thread=thread, by_staff=False)
+    if request.method == "GET" and services.thread_mark_read(thread=thread, by_staff=False):
+        request.family.refresh_from_db(fields=["unread_messages"])  # the badge of this very page
     return render(request, "messaging/thread.html", {"thread": thread, "form": form, "had_files": bool(request.FILES)})
 
 

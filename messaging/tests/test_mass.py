@@ -114,6 +114,7 @@ def test_a_mass_message_reaches_messagerie_outbox_and_sms(town, staff_user, djan
     assert all(t.started_by_staff and t.status == Thread.Status.ANSWERED for t in threads)
     assert Message.objects.filter(thread__mass_message=mass, from_staff=True,
                                   body__startswith="La sortie au zoo").count() == 3
+    assert {t.family.name: t.family.unread_messages for t in threads} == {"DURAND": 1, "FAURE": 1, "BLANC": 1}
     outbox = OutboundEmail.objects.filter(template="message_to_family")
     assert {e.to for e in outbox} == {"durand1@example.org", "durand2@example.org", "faure1@example.org",
                                       "faure2@example.org", "blanc1@example.org"}

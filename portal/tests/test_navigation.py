@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from families.tests.factories import parent_with_family
-from messaging.models import Message, Service, Thread
+from families.tests.factories import StaffFactory, parent_with_family
+from messaging.models import Service, Thread
+from messaging.services import message_reply_by_staff, thread_start_by_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -49,9 +50,10 @@ def test_the_unread_badge_follows_the_messages():
     client.force_login(user)
     assert "non lu" not in _nav(client.get(reverse("billing:index")))
     service, _ = Service.objects.get_or_create(name="Scolarité")
-    thread = Thread.objects.create(family=family, service=service, theme=Thread.Theme.choices[0][0], subject="Question")
-    for _ in range(2):
-        Message.objects.create(thread=thread, author_name="Service", from_staff=True, body="Réponse")
+    staff = StaffFactory()
+    thread = thread_start_by_staff(family=family, staff_user=staff, service=service,
+                                   theme=Thread.Theme.choices[0][0], subject="Question", body="Réponse")
+    message_reply_by_staff(thread=thread, staff_user=staff, body="Réponse")
     assert re.search(r">2<span class=\"visually-hidden\"> messages non lus", _nav(client.get(reverse("billing:index"))))
 
 
