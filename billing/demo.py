@@ -148,7 +148,7 @@ def populate(*, stdout, rng):
     if guardian is not None:
         mandate = mandate_request(
             family=guardian.family, guardian=guardian, holder_name=guardian.full_name,
-            iban="FR7630006000011234567890189", holder_address=", ".join(guardian.family.address_lines),
+            iban="FR7630006000011234567890189", holder_address=", ".join(guardian.postal_address_lines),
         )
         mandate_decide(mandate=mandate, accept=True, by=staff)
         mandates = 1

@@ -323,7 +323,7 @@ def direct_debit(request):
                 messages.success(request, "Votre demande de prélèvement automatique a été transmise au service.")
                 return redirect("billing:direct_debit")
     else:
-        initial = {"holder_name": request.guardian.full_name, "holder_address": ", ".join(request.family.address_lines)}
+        initial = {"holder_name": request.guardian.full_name, "holder_address": ", ".join(request.guardian.postal_address_lines)}
         form = MandateForm(initial=initial)
     return render(request, "billing/direct_debit.html", {
         "form": form, "mandates": mandates, "open_mandate": open_mandate, "tab": "direct_debit",

@@ -111,7 +111,8 @@ class GuardianInline(admin.StackedInline):
     raw_id_fields = ("user",)
     fields = (
         ("rank", "civility", "relationship"), ("last_name", "first_name"), "email",
-        ("mobile_phone", "work_phone"), ("profession", "employer"), "employer_address", "user",
+        ("mobile_phone", "work_phone"), ("profession", "employer"), "employer_address",
+        "same_address", ("address_line1", "address_line2"), ("postcode", "city"), "home_phone", "user",
     )
 
 
@@ -210,7 +211,10 @@ class GuardianAdmin(AuditedAdmin):
 class ChildHealthInline(admin.StackedInline):
     model = ChildHealth
     can_delete = False
-    fields = (("diet", "pai"), "allergies", "food_allergens", "pai_details", ("doctor_name", "doctor_phone"), ("glasses", "hearing_aid"), "notes")
+    fields = (
+        ("diet", "pai"), "allergies", "food_allergens", "pai_details", ("doctor_name", "doctor_phone"),
+        ("glasses", "hearing_aid"), "disability", "accommodations", "notes",
+    )
 
 
 class VaccinationInline(admin.TabularInline):

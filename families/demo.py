@@ -130,6 +130,14 @@ def populate(*, stdout, rng):
                 work_phone=_phone(rng, "04 75") if employer else "",
                 profession=profession, employer=employer, employer_address=employer_address,
             )
+            if separated and rank == 2:
+                # Separated parents: the second guardian lives elsewhere (their own address and home phone).
+                other_town, other_postcode = TOWNS[(i + 2) % len(TOWNS)]
+                guardian.same_address = False
+                guardian.address_line1 = f"{(i * 5) % 40 + 2} {STREETS[(i + 3) % len(STREETS)]}"
+                guardian.address_line2 = "Appartement 4" if i % 2 else ""
+                guardian.postcode, guardian.city = other_postcode, other_town
+                guardian.home_phone = f"04 75 {i % 100:02d} 18 {(i * 3) % 100:02d}"
             if email:
                 make_user(guardian)
                 logins += 1
@@ -156,6 +164,10 @@ def populate(*, stdout, rng):
                 pai_details="Trousse d'urgence (stylo d'adrénaline) au secrétariat." if allergy in ("Arachides", "Fruits à coque") else "",
                 doctor_name=doctor[0], doctor_phone=doctor[1], glasses=rng.random() < 0.15,
                 notes="Asthme léger : Ventoline dans le sac." if rng.random() < 0.08 else "",
+                # A child with a disability recognised by the MDPH in a few families.
+                disability=k == 0 and i % 13 == 6,
+                accommodations="Accompagnante (AESH) sur le temps du midi ; salle calme pour la sieste."
+                if k == 0 and i % 13 == 6 else "",
             )
             Vaccination.objects.bulk_create([
                 Vaccination(child=child, vaccine=name, date=birth + datetime.timedelta(days=days))
@@ -214,6 +226,12 @@ def _change_requests(families, staff):
         family=f, user=parent(f), kind="person", child=child,
         data={"first_name": "Odile", "last_name": "CHAPUIS", "relationship": "Grand-mère", "phone": "06 81 22 43 90",
               "can_pick_up": True, "emergency_contact": True},
+    )
+    f = families[8]
+    child = f.children.order_by("birth_date").first()
+    services.change_request_create(
+        family=f, user=parent(f), kind="vaccine", child=child,
+        data={"vaccine": "Hépatite B", "date": child.birth_date + datetime.timedelta(days=70)},
     )
     f = families[6]
     accepted = services.change_request_create(

@@ -1,12 +1,13 @@
 """Input shape of the family-file forms. Prefilled from the current values (ModelForm instances);
 the service records only the fields that changed."""
-import re
-
 import phonenumbers
 from django import forms
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from . import services
-from .models import AuthorisedPerson, Child, ChildHealth, Family, Guardian
+from .models import AuthorisedPerson, Child, ChildHealth, Family, Guardian, Vaccination
+from .rules import USUAL_VACCINES, postcode_problem, vaccination_date_problem
 
 PHONE_FIELDS = {"home_phone", "mobile_phone", "work_phone", "doctor_phone", "phone"}
 
@@ -69,15 +70,58 @@ class FamilyChangeForm(ChangeForm):
 
     def clean_postcode(self):
         value = self.cleaned_data["postcode"].strip()
-        if not re.fullmatch(r"\d{5}", value):
-            raise forms.ValidationError("Le code postal doit comporter 5 chiffres.")
+        problem = postcode_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
         return value
 
 
+ADDRESS_WIDGETS = {
+    "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    "postcode": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+}
+GUARDIAN_OWN_ADDRESS = ("address_line1", "address_line2", "postcode", "city", "home_phone")
+
+
 class GuardianChangeForm(ChangeForm):
+    """The guardian's details; for separated parents, their own address (else the family's is theirs)."""
+
+    same_address = forms.TypedChoiceField(
+        label="Adresse de ce responsable",
+        choices=[(True, "Même adresse que la famille"), (False, "Une autre adresse (à remplir ci-dessous)")],
+        coerce=lambda value: value in (True, "True"), widget=forms.RadioSelect,
+        help_text="Si ce responsable n'habite pas à l'adresse de la famille (parents séparés, par exemple), "
+                  "choisissez « Une autre adresse » et remplissez l'adresse et le téléphone du domicile.",
+    )
+
     class Meta:
         model = Guardian
         fields = services.GUARDIAN_FIELDS
+        widgets = ADDRESS_WIDGETS
+        labels = {"home_phone": "Téléphone du domicile (si autre adresse)"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("same_address", True):
+            # The family's address is theirs: an own address kept from before would be stale.
+            for name in GUARDIAN_OWN_ADDRESS:
+                cleaned[name] = ""
+                self.errors.pop(name, None)
+            return cleaned
+        for name, message in (("address_line1", "Indiquez l'adresse de ce responsable."),
+                              ("postcode", "Indiquez le code postal."), ("city", "Indiquez la commune.")):
+            if not (cleaned.get(name) or "").strip() and name not in self.errors:
+                self.add_error(name, message)
+        postcode = (cleaned.get("postcode") or "").strip()
+        if postcode and "postcode" not in self.errors:
+            problem = postcode_problem(postcode)
+            if problem:
+                self.add_error("postcode", problem)
+            else:
+                cleaned["postcode"] = postcode
+        return cleaned
 
 
 class ChildChangeForm(ChangeForm):
@@ -98,6 +142,62 @@ class HealthChangeForm(ChangeForm):
     class Meta:
         model = ChildHealth
         fields = services.HEALTH_FIELDS
+
+
+class DatalistInput(forms.TextInput):
+    """A text box with suggestions (<datalist>): a usual vaccine in one tap, any other name typed freely."""
+
+    def __init__(self, options, attrs=None):
+        super().__init__(attrs)
+        self.options = options
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{(attrs or {}).get('id') or name}-suggestions"
+        attrs = {**(attrs or {}), "list": list_id}
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>', super().render(name, value, attrs, renderer), list_id,
+            format_html_join("", '<option value="{}"></option>', ((option,) for option in self.options)),
+        )
+
+
+class VaccinationForm(ChangeForm):
+    """A vaccine date from the health record (carnet de santé): not in the future, not before birth."""
+
+    class Meta:
+        model = Vaccination
+        fields = services.VACCINATION_FIELDS
+        widgets = {
+            "vaccine": DatalistInput(USUAL_VACCINES, attrs={"autocomplete": "off"}),
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        labels = {"date": "Date de l'injection"}
+        help_texts = {
+            "vaccine": "Choisissez dans la liste (DTP, coqueluche, ROR…) ou écrivez le nom d'un autre vaccin.",
+            "date": "Telle qu'elle figure dans le carnet de santé.",
+        }
+        error_messages = {
+            "vaccine": {"required": "Indiquez le nom du vaccin."},
+            "date": {"invalid": "Saisissez une date valide (jour/mois/année).", "required": "Indiquez la date du vaccin."},
+        }
+
+    def __init__(self, *args, child, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.child = child
+        today = timezone.localdate()
+        self.fields["date"].widget.attrs.update({"max": today.isoformat(), "min": child.birth_date.isoformat()})
+
+    def clean_vaccine(self):
+        value = (self.cleaned_data.get("vaccine") or "").strip()
+        if not value:
+            raise forms.ValidationError("Indiquez le nom du vaccin.")
+        return value
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date")
+        problem = vaccination_date_problem(day=day, birth_date=self.child.birth_date, today=timezone.localdate())
+        if problem:
+            raise forms.ValidationError(problem)
+        return day
 
 
 class AuthorisedPersonForm(ChangeForm):

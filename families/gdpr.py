@@ -12,6 +12,8 @@ def family_file_export(family):
             "lien": g.get_relationship_display(), "email": g.email, "portable": g.mobile_phone,
             "telephone_pro": g.work_phone, "profession": g.profession, "employeur": g.employer,
             "adresse_employeur": g.employer_address, "compte_portail": bool(g.user_id),
+            "adresse": g.own_address_lines or "même adresse que la famille",
+            "telephone_domicile": g.home_phone if g.has_own_address else "",
         }
         for g in Guardian.objects.filter(family=family).order_by("rank")
     ]
@@ -51,7 +53,9 @@ def children_export(family):
                 "regime": health.get_diet_display(), "pai": health.pai,
                 "details_pai": health.pai_details, "medecin": health.doctor_name,
                 "telephone_medecin": health.doctor_phone, "lunettes": health.glasses,
-                "appareil_auditif": health.hearing_aid, "recommandations": health.notes,
+                "appareil_auditif": health.hearing_aid,
+                "handicap_reconnu_mdph": health.disability, "amenagements_souhaites": health.accommodations,
+                "recommandations": health.notes,
             } if health else {},
             "vaccins": [{"vaccin": v.vaccine, "date": v.date} for v in child.vaccinations.all()],
             "personnes_autorisees": [

@@ -141,6 +141,13 @@ class Guardian(TimeStampedModel):
     profession = models.CharField("profession", max_length=100, blank=True)
     employer = models.CharField("employeur", max_length=150, blank=True)
     employer_address = models.CharField("adresse de l'employeur", max_length=250, blank=True)
+    # Separated parents: a guardian may live elsewhere than the family's address (the children's home).
+    same_address = models.BooleanField("même adresse que la famille", default=True)
+    address_line1 = models.CharField("adresse", max_length=200, blank=True)
+    address_line2 = models.CharField("complément d'adresse", max_length=200, blank=True)
+    postcode = models.CharField("code postal", max_length=10, blank=True)
+    city = models.CharField("commune", max_length=100, blank=True)
+    home_phone = models.CharField("téléphone du domicile", max_length=30, blank=True)
 
     class Meta:
         verbose_name = "responsable légal"
@@ -154,6 +161,23 @@ class Guardian(TimeStampedModel):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name.upper()}"
+
+    @property
+    def has_own_address(self):
+        return not self.same_address and bool(self.address_line1 or self.city)
+
+    @property
+    def own_address_lines(self):
+        """The guardian's own address lines (empty when they live at the family's address)."""
+        if not self.has_own_address:
+            return []
+        return [line for line in (self.address_line1, self.address_line2, f"{self.postcode} {self.city}".strip()) if line]
+
+    @property
+    def postal_address_lines(self):
+        """Where to write to this guardian (an invoice or a mandate in their name): their own address when they
+        live apart, else the family's. Reads ``self.family`` (no query when the caller set or selected it)."""
+        return self.own_address_lines or self.family.address_lines
 
 
 class Child(TimeStampedModel):
@@ -225,6 +249,11 @@ class ChildHealth(TimeStampedModel):
     doctor_phone = models.CharField("téléphone du médecin", max_length=30, blank=True)
     glasses = models.BooleanField("porte des lunettes", default=False)
     hearing_aid = models.BooleanField("porte un appareil auditif", default=False)
+    disability = models.BooleanField("situation de handicap reconnue (MDPH)", default=False)
+    accommodations = models.TextField(
+        "aménagements souhaités", blank=True,
+        help_text="Par exemple : accompagnement (AESH), matériel adapté, temps de repos, accès sans escalier.",
+    )
     notes = models.TextField("recommandations utiles", blank=True)
 
     class Meta:
@@ -283,6 +312,7 @@ class ChangeRequest(models.Model):
         HEALTH = "health", "Fiche sanitaire"
         NEW_CHILD = "new_child", "Ajout d'un enfant"
         AUTHORISED_PERSON = "person", "Personne autorisée"
+        VACCINATION = "vaccine", "Vaccin"
 
     class Status(models.TextChoices):
         PENDING = "pending", "En attente"
@@ -292,7 +322,8 @@ class ChangeRequest(models.Model):
     family = models.ForeignKey(Family, verbose_name="famille", on_delete=models.CASCADE, related_name="change_requests")
     objects = FamilyOwnedQuerySet.as_manager()
     kind = models.CharField("type", max_length=10, choices=Kind.choices)
-    # The object changed (a Guardian, Child, ChildHealth or AuthorisedPerson pk); empty for a family or a new object.
+    # The object changed (a Guardian, Child, ChildHealth, AuthorisedPerson or Vaccination pk); empty for a
+    # family or a new object.
     target_id = models.PositiveBigIntegerField(null=True, blank=True)
     target_label = models.CharField("concerne", max_length=200, blank=True)
     # The child concerned (child, health sheet, authorised person; the created child once a new child is accepted).
@@ -301,6 +332,8 @@ class ChangeRequest(models.Model):
     )
     # {"field": {"label": "...", "old": "...", "new": "..."}}; for a new object "old" is empty.
     changes = models.JSONField("modifications", default=dict)
+    # The parent asks to remove the object (a vaccine entered by mistake): "changes" holds its values, "new" empty.
+    deletion = models.BooleanField("suppression", default=False)
     status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="demandée par", null=True, on_delete=models.SET_NULL, related_name="+"

@@ -19,7 +19,10 @@ from portal.errors import FamilyError
 from portal.mail import email_queue
 from portal.models import AuditLog, Organisation
 
-from .models import AuthorisedPerson, ChangeRequest, Child, ChildHealth, Family, Guardian, Invitation, QuotientRecord
+from .models import (
+    AuthorisedPerson, ChangeRequest, Child, ChildHealth, Family, Guardian, Invitation, QuotientRecord, Vaccination,
+)
+from .rules import vaccination_date_problem
 from .services_quotient import quotient_record_create, quotient_record_validate
 
 Kind = ChangeRequest.Kind
@@ -34,13 +37,16 @@ FAMILY_FIELDS = (
 GUARDIAN_FIELDS = (
     "civility", "last_name", "first_name", "relationship", "mobile_phone", "work_phone",
     "profession", "employer", "employer_address",
+    "same_address", "address_line1", "address_line2", "postcode", "city", "home_phone",
 )
 CHILD_FIELDS = ("first_name", "last_name", "birth_date", "sex", "school", "school_level", "image_rights")
 NEW_CHILD_FIELDS = ("first_name", "last_name", "birth_date", "sex", "school", "school_level")
 HEALTH_FIELDS = (
-    "allergies", "food_allergens", "diet", "pai", "pai_details", "doctor_name", "doctor_phone", "glasses", "hearing_aid", "notes",
+    "allergies", "food_allergens", "diet", "pai", "pai_details", "doctor_name", "doctor_phone", "glasses", "hearing_aid",
+    "disability", "accommodations", "notes",
 )
 PERSON_FIELDS = ("last_name", "first_name", "relationship", "phone", "can_pick_up", "emergency_contact")
+VACCINATION_FIELDS = ("vaccine", "date")
 
 SPEC = {
     # kind: (model, editable fields, Organisation policy attribute or None = always validated by staff)
@@ -49,9 +55,15 @@ SPEC = {
     Kind.CHILD: (Child, CHILD_FIELDS, "policy_child"),
     Kind.HEALTH: (ChildHealth, HEALTH_FIELDS, "policy_child"),
     Kind.AUTHORISED_PERSON: (AuthorisedPerson, PERSON_FIELDS, "policy_child"),
+    # Vaccine dates are health data: the health sheet's policy.
+    Kind.VACCINATION: (Vaccination, VACCINATION_FIELDS, "policy_child"),
     # Adding a child always waits for staff: the service checks the family before creating the file.
     Kind.NEW_CHILD: (Child, NEW_CHILD_FIELDS, None),
 }
+# The kinds of object a parent may ask to remove.
+DELETABLE = (Kind.VACCINATION,)
+# The kinds that concern one child's object (the child is given with the request).
+CHILD_KINDS = (Kind.HEALTH, Kind.AUTHORISED_PERSON, Kind.VACCINATION)
 
 EMAIL_NOT_CHANGEABLE = (
     "L'adresse e-mail d'un responsable est son identifiant de connexion : seul le service peut la modifier. "
@@ -200,7 +212,7 @@ def _target(cr, *, lock):
             return qs.filter(child=child).first() or ChildHealth(child=child)
         if cr.target_id:
             return qs.get(pk=cr.target_id, child=child)
-        return AuthorisedPerson(child=child)
+        return model(child=child)
     except model.DoesNotExist:
         raise FamilyError("L'élément concerné par cette demande n'existe plus.") from None
     except Child.DoesNotExist:
@@ -216,6 +228,8 @@ def _label(kind, obj):
         return f"Fiche sanitaire de {obj.child}"
     if kind == Kind.AUTHORISED_PERSON:
         return f"{obj} (enfant : {obj.child.first_name})" if obj.pk else f"Nouvelle personne pour {obj.child.first_name}"
+    if kind == Kind.VACCINATION:
+        return f"Vaccin {obj} (enfant : {obj.child.first_name})" if obj.pk else f"Nouveau vaccin pour {obj.child.first_name}"
     if kind == Kind.NEW_CHILD:
         return "Nouvel enfant"
     return str(obj)
@@ -224,6 +238,9 @@ def _label(kind, obj):
 def _apply(cr, obj):
     """Write the new values of ``cr`` on ``obj`` (locked, or new) and save it."""
     model = SPEC[cr.kind][0]
+    if cr.deletion:
+        obj.delete()
+        return
     for name, change in cr.changes.items():
         setattr(obj, name, model._meta.get_field(name).to_python(change["new"]))
     if cr.kind == Kind.NEW_CHILD:
@@ -234,23 +251,26 @@ def _apply(cr, obj):
         cr.child = obj
         cr.target_id = obj.pk
         cr.target_label = str(obj)
-    elif cr.kind == Kind.AUTHORISED_PERSON and not obj.pk:
+    elif cr.kind in (Kind.AUTHORISED_PERSON, Kind.VACCINATION) and not obj.pk:
         obj.save()
         cr.target_id = obj.pk
     else:
         obj.save()
 
 
-def change_request_create(*, family, user, kind, data, target=None, child=None, now=None):
+def change_request_create(*, family, user, kind, data, target=None, child=None, delete=False, now=None):
     """Record what a parent asks to change: only the fields whose value differs, with old and new values.
 
-    ``target`` is the Guardian, Child or AuthorisedPerson changed (None for the family, a health sheet, a new
-    child or a new person); ``child`` is the child concerned (health sheet, authorised person). When the
+    ``target`` is the Guardian, Child, AuthorisedPerson or Vaccination changed (None for the family, a health
+    sheet, a new child, person or vaccine); ``child`` is the child concerned (health sheet, authorised person,
+    vaccine). ``delete`` asks to remove ``target`` (a vaccine): the request holds its values. When the
     organisation applies this kind of change directly, it is applied at once and the request is accepted.
     """
     now = now or timezone.now()
     kind = Kind(kind)
     model, fields, policy_attr = SPEC[kind]
+    if delete and (kind not in DELETABLE or target is None):
+        raise FamilyError("Cette information ne peut pas être supprimée depuis le portail : écrivez au service.")
     if "email" in data:
         raise FamilyError(EMAIL_NOT_CHANGEABLE)
     unknown = set(data) - set(fields)
@@ -258,19 +278,32 @@ def change_request_create(*, family, user, kind, data, target=None, child=None, 
         raise FamilyError("Ces informations ne peuvent pas être modifiées depuis le portail : " + ", ".join(sorted(unknown)))
     if target is not None:
         child = getattr(target, "child", child)
-    if kind in (Kind.HEALTH, Kind.AUTHORISED_PERSON) and child is None:
+    if kind in CHILD_KINDS and child is None:
         raise FamilyError("Indiquez l'enfant concerné.")
     if kind == Kind.CHILD:
         child = target
     cr = ChangeRequest(
         family=family, kind=kind, target_id=target.pk if target is not None else None,
-        child=child, requested_by=user, requested_at=now,
+        child=child, requested_by=user, requested_at=now, deletion=delete,
     )
     with transaction.atomic():
         current = _target(cr, lock=True)
         is_new = current.pk is None
+        if kind == Kind.VACCINATION and not delete:
+            day = model._meta.get_field("date").to_python(data.get("date", current.date))
+            problem = vaccination_date_problem(day=day, birth_date=current.child.birth_date, today=timezone.localdate(now))
+            if problem:
+                raise FamilyError(problem)
+            if not str(data.get("vaccine", current.vaccine) or "").strip():
+                raise FamilyError("Indiquez le nom du vaccin.")
         changes = {}
         for name in fields:
+            if delete:
+                field = model._meta.get_field(name)
+                old = _serialise(getattr(current, name))
+                changes[name] = {"label": str(field.verbose_name), "old": old, "new": None,
+                                 "old_display": display_value(field, old), "new_display": "(supprimé)"}
+                continue
             if name not in data:
                 continue
             field = model._meta.get_field(name)
@@ -286,7 +319,7 @@ def change_request_create(*, family, user, kind, data, target=None, child=None, 
         if not changes:
             raise FamilyError("Aucune modification : les valeurs saisies sont identiques aux valeurs actuelles.")
         cr.changes = changes
-        cr.target_label = _label(kind, current)[:200]
+        cr.target_label = (("Suppression : " if delete else "") + _label(kind, current))[:200]
         policy = getattr(Organisation.current(), policy_attr) if policy_attr else Organisation.ChangePolicy.VALIDATE
         direct = policy == Organisation.ChangePolicy.DIRECT
         if direct:

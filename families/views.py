@@ -27,8 +27,9 @@ from .forms import (
     HealthChangeForm,
     NewChildForm,
     RequestFilterForm,
+    VaccinationForm,
 )
-from .models import AuthorisedPerson, ChangeRequest, ChildHealth
+from .models import AuthorisedPerson, ChangeRequest, ChildHealth, Vaccination
 
 Kind = ChangeRequest.Kind
 
@@ -61,11 +62,12 @@ def _is_direct(kind):
     return bool(policy_attr) and getattr(Organisation.current(), policy_attr) == Organisation.ChangePolicy.DIRECT
 
 
-def _change(request, *, kind, form_class, instance, title, back, target=None, child=None, extra=None):
+def _change(request, *, kind, form_class, instance, title, back, target=None, child=None, extra=None, form_kwargs=None):
     """Show a form prefilled with the current values; on submit, record (or apply) what changed."""
     direct = _is_direct(kind)
+    form_kwargs = form_kwargs or {}
     if request.method == "POST":
-        form = form_class(request.POST, instance=copy.copy(instance))
+        form = form_class(request.POST, instance=copy.copy(instance), **form_kwargs)
         if form.is_valid():
             data = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
             try:
@@ -78,7 +80,7 @@ def _change(request, *, kind, form_class, instance, title, back, target=None, ch
                 messages.success(request, CHANGE_MESSAGES[cr.status == ChangeRequest.Status.ACCEPTED])
                 return redirect(back)
     else:
-        form = form_class(instance=copy.copy(instance))
+        form = form_class(instance=copy.copy(instance), **form_kwargs)
     context = {"form": form, "title": title, "back": back, "direct": direct, "kind": kind, **(extra or {})}
     return render(request, "families/change_form.html", context)
 
@@ -158,6 +160,58 @@ def person_edit(request, child_id, person_id):
         child=person.child, title=f"Modifier {person} (enfant : {person.child.first_name})",
         back=reverse("families:children") + f"#enfant-{person.child_id}",
     )
+
+
+def _vaccination_get(request, child_id, vaccination_id):
+    return scoped_get(
+        Vaccination.objects.select_related("child"), user=request.user, pk=vaccination_id, child_id=child_id,
+        child__is_active=True,
+    )
+
+
+@parent_required
+def vaccination_add(request, child_id):
+    child = child_get_for_user(child_id=child_id, user=request.user)
+    return _change(
+        request, kind=Kind.VACCINATION, form_class=VaccinationForm, instance=Vaccination(child=child), child=child,
+        title=f"Ajouter un vaccin pour {child.first_name}", form_kwargs={"child": child},
+        back=reverse("families:children") + f"#enfant-{child.pk}",
+    )
+
+
+@parent_required
+def vaccination_edit(request, child_id, vaccination_id):
+    vaccination = _vaccination_get(request, child_id, vaccination_id)
+    child = vaccination.child
+    return _change(
+        request, kind=Kind.VACCINATION, form_class=VaccinationForm, instance=vaccination, target=vaccination,
+        child=child, title=f"Modifier le vaccin {vaccination.vaccine} {de(child.first_name)}",
+        form_kwargs={"child": child}, back=reverse("families:children") + f"#enfant-{child.pk}",
+    )
+
+
+@parent_required
+def vaccination_delete(request, child_id, vaccination_id):
+    """Ask to remove a vaccine entered by mistake: a confirmation, then a request (or the removal)."""
+    vaccination = _vaccination_get(request, child_id, vaccination_id)
+    child = vaccination.child
+    back = reverse("families:children") + f"#enfant-{child.pk}"
+    error = None
+    if request.method == "POST":
+        try:
+            cr = services.change_request_create(
+                family=request.family, user=request.user, kind=Kind.VACCINATION, data={}, target=vaccination,
+                child=child, delete=True,
+            )
+        except FamilyError as exc:
+            error = exc.message
+        else:
+            messages.success(request, CHANGE_MESSAGES[cr.status == ChangeRequest.Status.ACCEPTED])
+            return redirect(back)
+    return render(request, "families/vaccination_delete.html", {
+        "vaccination": vaccination, "child": child, "back": back, "direct": _is_direct(Kind.VACCINATION),
+        "error": error, "title": f"Supprimer le vaccin {vaccination.vaccine} {de(child.first_name)}",
+    })
 
 
 @never_cache

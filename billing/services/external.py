@@ -12,7 +12,7 @@ from portal.mail import email_queue
 from ..models import FamilyPayer, Invoice, InvoiceLine
 from ..pricing import ZERO, money
 from .invoice_pdfs import invoice_pdfs_render_on_commit
-from .invoicing import invoice_number_format, number_allocate, payer_for
+from .invoicing import invoice_number_format, number_allocate, payer_address, payer_for
 
 LINE_KEYS = ("child", "child_name", "activity_name", "unit_name", "tariff_label", "date", "state_label",
              "quantity", "unit_price", "amount")
@@ -40,7 +40,7 @@ def invoice_issue_lines(*, regie, family, period_start, period_end, lines, by=No
         due_on=issued_on + datetime.timedelta(days=regie.due_days), period_start=period_start,
         period_end=period_end, total=total, status=Invoice.Status.DUE if total > 0 else Invoice.Status.PAID,
         family_name=family.name, family_number=family.number,
-        payer_name=payer.full_name if payer else family.name, payer_address="\n".join(family.address_lines),
+        payer_name=payer.full_name if payer else family.name, payer_address=payer_address(family, payer),
         created_by=by,
     )
     InvoiceLine.objects.bulk_create([

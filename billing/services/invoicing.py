@@ -81,6 +81,15 @@ def payer_for(family, guardians, chosen):
     return ranked[0] if ranked else None
 
 
+def payer_address(family, payer):
+    """The address an invoice is sent to: the payer's own when they live apart from the family (separated
+    parents, ``Guardian.postal_address_lines``), else the family's. ``payer`` is a guardian of ``family``."""
+    if payer is None:
+        return "\n".join(family.address_lines)
+    payer.family = family  # the family is at hand: no query
+    return "\n".join(payer.postal_address_lines)
+
+
 def invoice_issue_period(*, regie, period_start, period_end, by=None, now=None, issued_on=None, chunk=500):
     """Issue one invoice per family for the billable, not yet billed bookings of the period.
 
@@ -205,7 +214,7 @@ def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issu
                 status=Invoice.Status.DUE if total > 0 else Invoice.Status.PAID,
                 family_name=family.name, family_number=family.number,
                 payer_name=payer.full_name if payer else family.name,
-                payer_address="\n".join(family.address_lines), created_by=by,
+                payer_address=payer_address(family, payer), created_by=by,
             ))
             lines_of.append(lines)
         sequence.save(update_fields=["last_number"])

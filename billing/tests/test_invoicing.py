@@ -140,3 +140,24 @@ def test_issue_sends_the_emails_after_commit_in_one_dispatch(march, other_family
     emails = OutboundEmail.objects.filter(template="invoice_issued").order_by("pk")
     assert sorted(e.related_id for e in emails) == sorted(str(i.pk) for i in invoices)
     assert dispatched == [[e.pk for e in emails]]
+
+
+def test_invoice_goes_to_the_payers_own_address_when_they_live_apart(march, parent):
+    """Separated parents: the invoice of the guardian billed is addressed where that guardian lives
+    (``Guardian.postal_address_lines``); a guardian at the family's address gets the family's."""
+    from billing.models import FamilyPayer
+    from families.tests.factories import GuardianFactory
+
+    user, family = parent
+    second = GuardianFactory(family=family, rank=2, civility="M.", first_name="Marc", email="", user=None,
+                             same_address=False, address_line1="8 chemin des Vignes", postcode="07430", city="Davézieux")
+    FamilyPayer.objects.create(family=family, guardian=second)
+    [invoice] = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end,
+                                     issued_on=datetime.date(2026, 4, 2))
+    assert invoice.payer == second and invoice.payer_address == "8 chemin des Vignes\n07430 Davézieux"
+    FamilyPayer.objects.filter(family=family).update(guardian=user.guardian)
+    march.bookings["day_excused"].state = "absent_billed"
+    march.bookings["day_excused"].save()
+    [late] = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end,
+                                  issued_on=datetime.date(2026, 4, 3))
+    assert late.payer_address == "\n".join(family.address_lines)

@@ -189,3 +189,16 @@ def test_the_family_sends_a_justification_for_an_absence_marked_at_check_in(clie
     assert booked.state == "absent_billed" and booked.excuse == "requested"
     page = client.get(url).content.decode()
     assert "Envoyer le justificatif" not in page and "justificatif à examiner" in page
+
+
+def test_check_in_row_shows_a_recognised_disability_and_its_accommodations(client, booked, staff_user):
+    """The family's MDPH box and the accommodations they wish for reach the animators at check-in."""
+    health = booked.child.health
+    health.disability = True
+    health.accommodations = "Salle calme pour la sieste"
+    health.save()
+    client.force_login(staff_user)
+    structure = booked.unit.activity.activity_type.structure
+    page = client.get(reverse("enrolment_staff:check_in") + f"?site={structure.pk}&date=2025-12-03").content.decode()
+    assert "Handicap (MDPH)" in page and "Handicap reconnu (MDPH)" in page
+    assert "aménagements souhaités : Salle calme pour la sieste" in page

@@ -118,3 +118,120 @@ def test_guardian_edit_with_a_malformed_stored_phone(page, live_server, browser_
     expect(page.locator(".error-summary")).to_be_focused()
     expect(page.locator(".error-summary")).to_contain_text("Numéro de téléphone invalide")
     axe_check(page)
+
+
+def _fits_the_screen(page):
+    """No horizontal scroll (390 px on a phone)."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def _tap_targets_are_big_enough(page, screen, locator):
+    if screen != "phone":
+        return
+    for i in range(locator.count()):
+        box = locator.nth(i).bounding_box()
+        assert box and box["height"] >= 44, (locator.nth(i).inner_text(), box)
+
+
+def test_separated_parent_gives_an_own_address(page, live_server, browser_login, axe_check, screen):
+    from families.models import Guardian
+    from families.tests.factories import parent_with_family
+    from portal.models import Organisation
+
+    org = Organisation.current()
+    org.policy_guardian = Organisation.ChangePolicy.DIRECT
+    org.save()
+    user, family = parent_with_family(children=1, email="parent.separe@example.org")
+    guardian = user.guardian
+    browser_login(page, user)
+    page.goto(f"{live_server.url}/famille/")
+    expect(page.get_by_text("Même adresse que la famille")).to_be_visible()
+    page.get_by_role("link", name=re.compile(f"Demander une modification des coordonnées .*{guardian.first_name}")).click()
+    expect(page.get_by_role("radio", name="Même adresse que la famille")).to_be_checked()
+    axe_check(page)
+    _fits_the_screen(page)
+
+    # An own address without its town: a French message, the typed text kept.
+    page.get_by_role("radio", name=re.compile("Une autre adresse")).check()
+    page.get_by_label("Adresse", exact=True).fill("8 chemin des Vignes")
+    page.get_by_label("Code postal").fill("7430")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".error-summary")).to_contain_text("Le code postal doit comporter 5 chiffres.")
+    expect(page.locator(".error-summary")).to_contain_text("Indiquez la commune.")
+    expect(page.get_by_label("Adresse", exact=True)).to_have_value("8 chemin des Vignes")
+    axe_check(page)
+
+    page.get_by_label("Code postal").fill("07430")
+    page.get_by_label("Commune").fill("Davézieux")
+    page.get_by_label(re.compile("Téléphone du domicile")).fill("0475223344")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Vos modifications sont enregistrées.")).to_be_visible()
+    expect(page.get_by_text("8 chemin des Vignes")).to_be_visible()
+    expect(page.get_by_text("04 75 22 33 44")).to_be_visible()
+    axe_check(page)
+    _fits_the_screen(page)
+    guardian = Guardian.objects.get(pk=guardian.pk)
+    assert guardian.postal_address_lines == ["8 chemin des Vignes", "07430 Davézieux"]
+
+
+def test_parent_adds_a_vaccine_date(page, live_server, browser_login, axe_check, screen):
+    from families.models import ChangeRequest
+    from families.tests.factories import VaccinationFactory, parent_with_family
+
+    user, family = parent_with_family(children=1, email="parent.vaccins@example.org")
+    child = family.children.get()
+    VaccinationFactory(child=child, vaccine="DTPolio")
+    browser_login(page, user)
+    page.goto(f"{live_server.url}/famille/enfants/")
+    _tap_targets_are_big_enough(page, screen, page.get_by_role("link", name=re.compile("vaccin")))
+    page.get_by_role("link", name=f"Ajouter un vaccin pour {child.first_name}").click()
+    expect(page.get_by_role("heading", name=f"Ajouter un vaccin pour {child.first_name}")).to_be_visible()
+    axe_check(page)
+    _fits_the_screen(page)
+
+    page.get_by_label("Vaccin", exact=False).first.fill("ROR (rougeole, oreillons, rubéole)")
+    page.get_by_label("Date de l'injection").fill("2017-01-01")  # before the birth (14/05/2018)
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.locator(".error-summary")).to_contain_text("ne peut pas précéder la naissance")
+    axe_check(page)
+    page.get_by_label("Date de l'injection").fill("2019-05-20")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_text("Votre demande a été transmise au service")).to_be_visible()
+    expect(page.get_by_text("1 demande en attente de réponse du service")).to_be_visible()
+    axe_check(page)
+    cr = ChangeRequest.objects.get(family=family)
+    assert cr.kind == "vaccine" and cr.changes["vaccine"]["new"] == "ROR (rougeole, oreillons, rubéole)"
+    assert cr.changes["date"]["new"] == "2019-05-20"
+
+    # A vaccine entered by mistake: its removal is asked for, after a confirmation.
+    page.get_by_role("link", name=re.compile("Supprimer le vaccin DTPolio")).click()
+    expect(page.get_by_role("heading", name=re.compile("Supprimer le vaccin DTPolio"))).to_be_visible()
+    axe_check(page)
+    _fits_the_screen(page)
+    page.get_by_role("button", name="Demander la suppression").click()
+    expect(page.get_by_text("2 demandes en attente de réponse du service")).to_be_visible()
+    assert ChangeRequest.objects.filter(family=family, deletion=True).count() == 1
+
+
+def test_parent_ticks_mdph_on_the_health_sheet(page, live_server, browser_login, axe_check, screen):
+    from families.models import ChildHealth
+    from families.tests.factories import parent_with_family
+    from portal.models import Organisation
+
+    org = Organisation.current()
+    org.policy_child = Organisation.ChangePolicy.DIRECT
+    org.save()
+    user, family = parent_with_family(children=1, email="parent.mdph@example.org")
+    child = family.children.get()
+    browser_login(page, user)
+    page.goto(f"{live_server.url}/famille/enfants/{child.pk}/sante/")
+    axe_check(page)
+    _fits_the_screen(page)
+    page.get_by_label("Situation de handicap reconnue (MDPH)").check()
+    page.get_by_label("Aménagements souhaités").fill("Accompagnante (AESH) le midi")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Vos modifications sont enregistrées.")).to_be_visible()
+    expect(page.get_by_text("Accompagnante (AESH) le midi")).to_be_visible()
+    axe_check(page)
+    health = ChildHealth.objects.get(child=child)
+    assert health.disability and health.accommodations == "Accompagnante (AESH) le midi"

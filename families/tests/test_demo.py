@@ -34,6 +34,12 @@ def test_populate_builds_a_realistic_deterministic_demo(client, django_capture_o
     for family in Family.objects.filter(situation=Family.Situation.SEPARATED):
         assert family.guardians.filter(user__isnull=False).count() == 2
     assert Family.objects.filter(postcode__startswith="07").count() == 40
+    # Separated parents: the second guardian has an address of their own; a few children have an MDPH file.
+    for family in Family.objects.filter(situation=Family.Situation.SEPARATED):
+        second = family.guardians.get(rank=2)
+        assert not second.same_address and second.postal_address_lines != family.address_lines
+    assert Child.objects.filter(health__disability=True).exclude(health__accommodations="").exists()
+    assert ChangeRequest.objects.filter(kind=ChangeRequest.Kind.VACCINATION, status="pending").exists()
     assert Child.objects.exclude(health__allergies="").exists()
     assert ChangeRequest.objects.filter(status="pending").count() >= 4
     assert ChangeRequest.objects.filter(status="refused").exists()

@@ -23,7 +23,7 @@ from documents.models import DocumentType, RenewalCampaign
 from families.models import QuotientRecord
 from families.services_quotient import quotient_record_create
 from enrolment.models import BookingWindow, WaitingListEntry
-from families.tests.factories import AuthorisedPersonFactory
+from families.tests.factories import AuthorisedPersonFactory, VaccinationFactory
 from messaging import services as messaging_services
 from messaging.models import Service
 from menus.models import Menu
@@ -146,6 +146,7 @@ def family_a(parent):
         **crèche,
         "guardian_id": user.guardian.pk, "child_id": child.pk,
         "person_id": AuthorisedPersonFactory(child=child).pk, "enrolment_id": march.enrolment.pk,
+        "vaccination_id": VaccinationFactory(child=child).pk,
         "booking_id": booking.pk, "entry_id": entry.pk, "reference": transaction.reference,
         "structure_id": march.structure.pk,
         "phase_id": phase.pk,
