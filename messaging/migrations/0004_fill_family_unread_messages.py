@@ -17,7 +17,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("families", "0008_family_unread_messages"),
+        ("families", "0009_family_unread_messages"),
         ("messaging", "0003_mass_messages_and_sms"),
     ]
 
