@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('families', '0007_guardian_birth_date'),
+        ('families', '0008_guardian_address_vaccines_disability'),
     ]
 
     operations = [
