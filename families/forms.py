@@ -5,7 +5,7 @@ import re
 import phonenumbers
 from django import forms
 
-from . import services
+from . import request_sources, services
 from .models import AuthorisedPerson, Child, ChildHealth, Family, Guardian
 
 PHONE_FIELDS = {"home_phone", "mobile_phone", "work_phone", "doctor_phone", "phone"}
@@ -108,7 +108,9 @@ class AuthorisedPersonForm(ChangeForm):
 
 
 class RequestFilterForm(forms.Form):
-    type = forms.ChoiceField(
-        label="Type de demande", required=False,
-        choices=[("", "Toutes les demandes")] + list(services.Kind.choices),
-    )
+    type = forms.ChoiceField(label="Type de demande", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Grouped « Mon dossier » / « Mes enfants », with what every registered source answers.
+        self.fields["type"].choices = request_sources.filter_choices()
