@@ -288,7 +288,8 @@ class BookingAdmin(admin.ModelAdmin):
     raw_id_fields = ("child", "enrolment")
     readonly_fields = ("child", "unit", "date", "enrolment", "state", "created_at", "updated_at", "booked_by",
                        "decided_by", "decided_at", "refusal_reason", "absence_declared_at", "absence_reason",
-                       "certificate_link", "excuse", "arrived_at", "left_at", "walk_in")
+                       "certificate_link", "excuse", "excuse_decided_at", "excuse_refusal_reason", "arrived_at",
+                       "left_at", "walk_in")
     exclude = ("medical_certificate",)
     actions = ["accept", "refuse", "cancel", "excuse_absence", "refuse_excuse"]
 
@@ -333,21 +334,17 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Excuser les absences sélectionnées (certificat accepté)")
     def excuse_absence(self, request, queryset):
-        self._excuse(request, queryset, True)
+        _accept(self, request, queryset, lambda b: services.booking_excuse(booking=b, accept=True, by=request.user),
+                "absence(s) excusée(s)")
 
-    @admin.action(description="Ne pas excuser les absences sélectionnées (restent facturées)")
+    @admin.action(description="Ne pas excuser les absences sélectionnées (restent facturées ; motif envoyé à la "
+                              "famille)")
     def refuse_excuse(self, request, queryset):
-        self._excuse(request, queryset, False)
-
-    def _excuse(self, request, queryset, accept):
-        done = 0
-        for b in queryset:
-            try:
-                services.booking_excuse(booking=b, accept=accept, by=request.user)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{b} : {exc.message}", messages.WARNING)
-        self.message_user(request, f"{done} absence(s) traitée(s).")
+        return _with_reason(
+            self, request, queryset,
+            lambda b, reason: services.booking_excuse(booking=b, accept=False, by=request.user, reason=reason),
+            form_class=RefusalForm, template="enrolment/staff/refuse.html", title="Refuser des justificatifs d'absence",
+            done_label="justificatif(s) refusé(s), famille(s) prévenue(s) par e-mail")
 
 
 @admin.register(Occupancy)

@@ -7,9 +7,12 @@ occupancy counters are right. One Wednesday is nearly full and one is full with 
 """
 import datetime
 
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from families.models import Child
+from families.demo import STAFF_EMAIL
+from families.models import Child, Guardian
 from portal.demo import register as register_demo
 from portal.errors import DomainError
 
@@ -22,6 +25,7 @@ from .services import BOOK, Change
 from .services.calendar import school_holiday_periods
 
 T = datetime.time
+User = get_user_model()
 WEEK = ("monday", "tuesday", "thursday", "friday")
 
 
@@ -212,8 +216,65 @@ def populate(*, stdout, rng):
                                            now=booked_before)
             except DomainError:
                 continue
+    _demo_family_requests(children, garderie, today)
     stdout.write(f"Inscriptions : {Activity.objects.count()} activités, {counts['enrolments']} inscriptions, "
                  f"{counts['bookings']} réservations.")
+
+
+def _demo_family_requests(children, garderie, today):
+    """« Mes demandes » of the demo parent (the first family, as ``families.demo.logins`` prints): the Wednesday
+    daycare's bookings are validated by the service, so the family has a pending booking request, a refused one
+    with its reason, and an absence whose certificate was refused with its reason."""
+    garderie.bookings_need_approval = True
+    garderie.save(update_fields=["bookings_need_approval"])
+    parent = Guardian.objects.filter(family__is_demo=True, user__isnull=False).order_by("family__number", "rank").first()
+    child = next((c for c in children if parent and c.family_id == parent.family_id
+                  and c.school_level in rules.MATERNELLE + rules.ELEMENTAIRE), None)
+    staff = User.objects.filter(username=STAFF_EMAIL).first()
+    if child is None or staff is None:
+        return
+    enrolment = _enrol(child, garderie, validated=True)
+    unit = garderie.units.get()
+    now = timezone.now()
+    # A Wednesday of the last weeks (not in the school holidays): booked before the deadline and accepted; the
+    # child was absent and the certificate was refused.
+    for weeks in range(3):
+        last = today - datetime.timedelta(days=(today.weekday() - 2) % 7 or 7, weeks=weeks)
+        booked_on = datetime.datetime.combine(last.replace(day=1) - datetime.timedelta(days=15), T(9, 0),
+                                              tzinfo=rules.PARIS)
+        if _commit(child.family, [Change(last, child.id, unit.id, BOOK)], booked_on):
+            _demo_refused_certificate(Booking.objects.get(enrolment=enrolment, date=last), parent, staff, booked_on,
+                                      now)
+            break
+    # Two Wednesdays still bookable: one request waits for the service, the other was refused.
+    first = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    if today.day > 20:
+        first = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    days = _wednesdays(first, first + datetime.timedelta(days=27))
+    requested = []
+    for day in days:
+        if len(requested) < 2 and _commit(child.family, [Change(day, child.id, unit.id, BOOK)], now):
+            requested.append(day)
+    if len(requested) == 2:
+        services.booking_decide(booking=Booking.objects.get(enrolment=enrolment, date=requested[1]), accept=False,
+                                by=staff, reason="La garderie est complète ce mercredi : vous pouvez réserver un "
+                                                 "autre mercredi.", now=now)
+
+
+def _demo_refused_certificate(booking, parent, staff, booked_on, now):
+    # The row is dated by the clock: back to the day the family booked it, weeks ago.
+    Booking.objects.filter(pk=booking.pk).update(created_at=booked_on)
+    declared = datetime.datetime.combine(booking.date, T(7, 15), tzinfo=rules.PARIS)
+    try:
+        services.booking_decide(booking=booking, accept=True, by=staff, now=booked_on + datetime.timedelta(days=1))
+        services.booking_declare_absence(booking=booking, by=parent.user, reason="Fièvre", now=declared,
+                                         certificate=ContentFile(b"%PDF-1.4 demo", name="certificat.pdf"))
+        services.booking_excuse(booking=booking, accept=False, by=staff,
+                                reason="Le certificat médical est daté du lendemain de l'absence : merci d'en envoyer "
+                                       "un qui couvre ce mercredi par la messagerie.",
+                                now=min(declared + datetime.timedelta(hours=26), now))
+    except DomainError:
+        pass
 
 
 def _nth_wednesday(first, n):

@@ -456,6 +456,10 @@ class Booking(models.Model):
     absence_reason = models.CharField("motif de l'absence", max_length=250, blank=True)
     medical_certificate = models.FileField("certificat médical", upload_to="certificats/%Y/", blank=True)
     excuse = models.CharField("justificatif", max_length=10, choices=Excuse.choices, blank=True, default="")
+    # The staff decision on the justification (booking_excuse), kept apart from the booking request's decision
+    # (decided_at, refusal_reason) so « Mes demandes » shows each with its own date and reason.
+    excuse_decided_at = models.DateTimeField("justificatif examiné le", null=True, blank=True)
+    excuse_refusal_reason = models.CharField("motif du refus du justificatif", max_length=250, blank=True)
     # Check-in (pointage): times of arrival and departure, and a child who came without a booking.
     arrived_at = models.TimeField("heure d'arrivée", null=True, blank=True)
     left_at = models.TimeField("heure de départ", null=True, blank=True)

@@ -10,3 +10,10 @@ class FamiliesConfig(AppConfig):
         # AppConfig.ready: modules that register into core (home counter, demo data, « Mes données » sections,
         # housekeeping).
         from . import dashboard, demo, gdpr, housekeeping  # noqa: F401
+        from .models import ChangeRequest
+        from .request_sources import DOSSIER, register_request_source
+        from .selectors import family_change_requests
+
+        # « Mes demandes », « Mon dossier »: the family file's change requests (the apps above add theirs).
+        register_request_source("change", "Dossier famille", family_change_requests, section=DOSSIER,
+                                kinds=ChangeRequest.Kind.choices)

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from . import services
+from . import request_sources, services
 from .models import AuthorisedPerson, Child, ChildHealth, Family, Guardian, Vaccination
 from .rules import USUAL_VACCINES, postcode_problem, vaccination_date_problem
 
@@ -208,7 +208,9 @@ class AuthorisedPersonForm(ChangeForm):
 
 
 class RequestFilterForm(forms.Form):
-    type = forms.ChoiceField(
-        label="Type de demande", required=False,
-        choices=[("", "Toutes les demandes")] + list(services.Kind.choices),
-    )
+    type = forms.ChoiceField(label="Type de demande", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Grouped « Mon dossier » / « Mes enfants », with what every registered source answers.
+        self.fields["type"].choices = request_sources.filter_choices()

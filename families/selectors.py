@@ -5,6 +5,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from .models import ChangeRequest, Child, Guardian, QuotientRecord
+from .request_sources import ACCEPTED, PENDING, REFUSED, RequestItem, family_request_list
 
 
 def family_home_summary(*, family):
@@ -64,15 +65,34 @@ def children_pending_requests(*, family):
     return by_child, new_children
 
 
-def family_requests(*, family, kind=None, now=None, days=31):
-    """Mes demandes: the requests of the last month plus every pending one, newest first (1 query)."""
-    now = now or timezone.now()
+def family_change_requests(*, family, since, kind=None):
+    """The « Mon dossier » source of Mes demandes: change requests of the family file asked or decided since
+    ``since`` plus every pending one (1 query)."""
     qs = ChangeRequest.objects.for_family(family).filter(
-        Q(status=ChangeRequest.Status.PENDING) | Q(requested_at__gte=now - timedelta(days=days))
+        Q(status=ChangeRequest.Status.PENDING) | Q(requested_at__gte=since) | Q(decided_at__gte=since)
     )
     if kind:
         qs = qs.filter(kind=kind)
-    return list(qs.order_by("-requested_at"))
+    return [
+        RequestItem(
+            key=f"cr-{cr.pk}", kind_label=cr.get_kind_display(), title=cr.target_label, asked_at=cr.requested_at,
+            status=CHANGE_STATUS[cr.status], decided_at=cr.decided_at, refusal_reason=cr.refusal_reason,
+            note="appliquée immédiatement" if cr.status == ChangeRequest.Status.ACCEPTED and not cr.decided_by_id else "",
+            changes=tuple((c["label"], c.get("old_display"), c.get("new_display", c["new"])) for c in cr.changes.values()),
+        )
+        for cr in qs.order_by("-requested_at")
+    ]
+
+
+CHANGE_STATUS = {ChangeRequest.Status.PENDING: PENDING, ChangeRequest.Status.ACCEPTED: ACCEPTED,
+                 ChangeRequest.Status.REFUSED: REFUSED}
+
+
+def family_requests(*, family, kind=None, now=None, days=31):
+    """Mes demandes: {section: [RequestItem]}, the requests of every registered source asked or decided in the
+    last month plus every pending one, newest first (one query per source)."""
+    now = now or timezone.now()
+    return family_request_list(family=family, kind=kind, since=now - timedelta(days=days))
 
 
 def quotient_history_prefetch():

@@ -30,6 +30,7 @@ from .forms import (
     VaccinationForm,
 )
 from .models import AuthorisedPerson, ChangeRequest, ChildHealth, Vaccination
+from .request_sources import SECTIONS
 
 Kind = ChangeRequest.Kind
 
@@ -53,8 +54,14 @@ def children(request):
 def requests(request):
     form = RequestFilterForm(request.GET or None)
     kind = form.cleaned_data["type"] if form.is_valid() else ""
-    items = selectors.family_requests(family=request.family, kind=kind or None)
-    return render(request, "families/requests.html", {"items": items, "filter_form": form, "kind": kind})
+    by_section = selectors.family_requests(family=request.family, kind=kind or None)
+    sections = [(key, SECTIONS[key], items) for key, items in by_section.items()]
+    return render(request, "families/requests.html", {
+        "sections": sections, "any": any(items for _, _, items in sections), "filter_form": form, "kind": kind,
+        # (group label or None, [(value, label)]): the select's optgroups « Mon dossier », « Mes enfants ».
+        "choices": [(first, list(second)) if isinstance(second, (list, tuple)) else (None, [(first, second)])
+                    for first, second in form.fields["type"].choices],
+    })
 
 
 def _is_direct(kind):

@@ -285,7 +285,8 @@ def _book(inputs, result, places, *, by, now):
     if again:
         Booking.objects.filter(pk__in=again).update(state=Booking.State.RESERVED, booked_by=by, refusal_reason="",
                                                     decided_at=None, decided_by=None, absence_declared_at=None,
-                                                    absence_reason="", excuse="", updated_at=now)
+                                                    absence_reason="", excuse="", excuse_decided_at=None,
+                                                    excuse_refusal_reason="", updated_at=now)
     occupancy_save(places)
     return done
 

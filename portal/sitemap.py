@@ -14,7 +14,7 @@ _sections = [
         ("Modifier le foyer", "families:family_edit"),
         ("Mes enfants et leurs fiches sanitaires", "families:children"),
         ("Demander l'ajout d'un enfant", "families:child_add"),
-        ("Mes demandes de modification", "families:requests"),
+        ("Mes demandes (dossier, réservations, absences, inscriptions)", "families:requests"),
         ("Récupérer mon quotient familial auprès de la CAF ou de la MSA", "quotient:fetch"),
         ("Déposer mon attestation de quotient familial", "quotient:proof"),
         ("Mes documents (pièces justificatives)", "documents:index"),

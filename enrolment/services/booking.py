@@ -222,9 +222,13 @@ def booking_cancel_by_staff(*, booking, by, reason, now=None):
     return booking
 
 
-def booking_excuse(*, booking, accept, by):
-    """Staff excuse (or not) a billed absence for which the family sent a certificate; the family is
-    e-mailed the decision."""
+def booking_excuse(*, booking, accept, by, reason="", now=None):
+    """Staff excuse (or not, with a reason) a billed absence for which the family sent a certificate; the family
+    is e-mailed the decision, and sees it with its reason in « Mes demandes »."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not accept and not reason:
+        raise BookingError("Indiquez le motif du refus du justificatif (il est envoyé à la famille).")
     with transaction.atomic():
         booking = Booking.objects.select_for_update(of=("self",)).select_related(
             "child__family", "unit__activity").get(pk=booking.pk)
@@ -233,12 +237,14 @@ def booking_excuse(*, booking, accept, by):
         old = {"state": booking.state, "excuse": booking.excuse}
         booking.state = Booking.State.EXCUSED if accept else Booking.State.ABSENT_BILLED
         booking.excuse = Booking.Excuse.GRANTED if accept else Booking.Excuse.DENIED
-        booking.decided_by, booking.decided_at = by, timezone.now()
+        booking.excuse_refusal_reason = "" if accept else reason[:250]
+        booking.excuse_decided_at = now
         booking.save()
         AuditLog.objects.create(
             actor=by, family=booking.child.family, action="booking.excuse",
             summary=f"Absence {'excusée' if accept else 'non excusée'} : {booking}"[:300],
-            old_values=old, new_values={"state": booking.state, "excuse": booking.excuse},
+            old_values=old, new_values={"state": booking.state, "excuse": booking.excuse,
+                                        "reason": booking.excuse_refusal_reason},
         )
         if old["excuse"] != booking.excuse:
             for to in family_emails(booking.child.family):

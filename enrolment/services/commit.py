@@ -271,7 +271,8 @@ class _UnitNames(dict):
 def _write_bookings(to_book, to_cancel, *, by, now):
     """Insert the new bookings and update the others: ([booked Booking], [cancelled Booking]), each with its
     child and unit set (for the recap e-mail). One insert, one update for the cancellations, and one
-    update per (state, enrolment) for the days booked again (a cancelled or refused row starts afresh)."""
+    update per (state, enrolment) for the days booked again (a cancelled or refused row starts afresh, its
+    creation time too: « Mes demandes » dates a booking request by it)."""
     booked, cancelled, new, again = [], [], [], {}
     for ch, child, unit, enrolment, booking, prefix in to_book:
         state = Booking.State.REQUESTED if unit.activity.bookings_need_approval else Booking.State.RESERVED
@@ -292,7 +293,8 @@ def _write_bookings(to_book, to_cancel, *, by, now):
     for (state, enrolment_id), ids in sorted(again.items()):
         Booking.objects.filter(pk__in=ids).update(
             state=state, enrolment_id=enrolment_id, booked_by=by, refusal_reason="", decided_at=None,
-            decided_by=None, absence_declared_at=None, absence_reason="", excuse="", updated_at=now)
+            decided_by=None, absence_declared_at=None, absence_reason="", excuse="", excuse_decided_at=None,
+            excuse_refusal_reason="", created_at=now, updated_at=now)
     if cancelled:
         Booking.objects.filter(pk__in=[b.pk for b in cancelled]).update(state=Booking.State.CANCELLED,
                                                                         updated_at=now)

@@ -1,3 +1,4 @@
+import datetime
 import io
 import random
 
@@ -54,3 +55,23 @@ def test_demo_unit_rules_allow_a_day_with_its_meal():
         assert rules.unit_conflicts([units["Journée"], units["Matin"]], incompatible)
         checked += 1
     assert checked == 7
+
+
+def test_demo_parent_has_a_pending_and_a_refused_request_with_its_reason(time_machine):
+    """The demo parent's « Mes demandes »: a booking request waiting, a refused one, a refused certificate."""
+    time_machine.move_to(datetime.datetime(2026, 1, 15, 10, tzinfo=datetime.timezone.utc), tick=False)
+    from enrolment import demo
+    from families import demo as families_demo
+    from families.models import Guardian
+    from families.selectors import family_requests
+
+    rng = random.Random(20250901)
+    families_demo.populate(stdout=io.StringIO(), rng=rng)
+    demo.populate(stdout=io.StringIO(), rng=rng)
+    parent = Guardian.objects.filter(family__is_demo=True, user__isnull=False).order_by("family__number", "rank").first()
+    items = family_requests(family=parent.family)["children"]
+    statuses = {(item.kind_label, item.status) for item in items}
+    assert ("Réservation", "pending") in statuses and ("Réservation", "refused") in statuses
+    refused = [item for item in items if item.status == "refused"]
+    assert all(item.refusal_reason for item in refused)
+    assert any(item.kind_label.startswith("Absence") for item in refused)

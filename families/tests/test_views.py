@@ -283,3 +283,13 @@ def test_parent_ticks_regulated_allergens_on_the_health_sheet(parent_client, par
     assert child.health.food_allergens == "peanuts,nuts"
     page = parent_client.get(reverse("families:children")).content.decode()
     assert "Arachides, fruits à coque" in page
+
+
+def test_requests_page_has_its_two_sections_and_survives_a_bad_filter(parent_client):
+    body = parent_client.get("/famille/demandes/").content.decode()
+    assert '<h2 id="h-dossier"' in body and '<h2 id="h-children"' in body
+    assert '<optgroup label="Mes enfants">' in body and '<option value="absences">Absences</option>' in body
+    bad = parent_client.get("/famille/demandes/?type=%3Cscript%3E")
+    assert bad.status_code == 200 and "<script>" not in bad.content.decode().split("<main")[1].split("</main>")[0]
+    only = parent_client.get("/famille/demandes/?type=absences").content.decode()
+    assert 'id="h-children"' in only and 'id="h-dossier"' not in only
