@@ -62,13 +62,15 @@ def _month_days(basket, enrolment, year, month, now):
     return cal["days"]
 
 
-def basket_apply_ticks(basket, *, enrolment, year, month, ticked, now=None):
-    """The month's edit mode, « Enregistrer »: ``ticked`` holds the keys ("YYYY-MM-DD:unit_id") of the ticked
-    cells. On each cell the parent may still change (editable day, state not locked by staff), a ticked free
-    cell goes to the basket as « book », an unticked reserved or requested one as « cancel », and a cell back
-    to its booking leaves the basket. Saves the basket. One query."""
+def basket_apply_ticks(basket, *, enrolment, start, end, ticked, now=None):
+    """The edit mode of a month, a fortnight or a week ([start, end]), « Enregistrer »: ``ticked`` holds the
+    keys ("YYYY-MM-DD:unit_id") of the ticked cells. On each cell the parent may still change (editable day,
+    state not locked by staff), a ticked free cell goes to the basket as « book », an unticked reserved or
+    requested one as « cancel », and a cell back to its booking leaves the basket. Saves the basket. One query."""
     child_id = enrolment.child_id
-    for day in _month_days(basket, enrolment, year, month, now):
+    days = selectors.calendar_days(enrolment=enrolment, start=start, end=end, now=now,
+                                   basket=basket.for_child(child_id), cat=getattr(enrolment, "catalogue", None))
+    for day in days:
         if not day.editable:
             continue
         for cell in day.cells:

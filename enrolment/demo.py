@@ -101,7 +101,9 @@ def populate(*, stdout, rng):
         ("alae_m", t_alae, "ALAE Matin", "Accueil du matin avant l'école",
          [("ALAE-M", "Matin 7 h 30 – 8 h 30", T(7, 30), T(8, 30), 40, True)], 40),
         ("alae_s", t_alae, "ALAE Soir", "Accueil du soir après l'école",
-         [("ALAE-S", "Soir 16 h 30 – 18 h 30", T(16, 30), T(18, 30), 40, True)], 40),
+         [("ALAE-S", "Soir 16 h 30 – 18 h 30", T(16, 30), T(18, 30), 40, True),
+          # Not regular: booked on the days a family needs it, outside the contract (« hors contrat »).
+          ("ALAE-S2", "Soir tardif 18 h 30 – 19 h", T(18, 30), T(19, 0), 20, False)], 40),
         ("rest", t_rest, "Restauration scolaire", "Cantine", [("REPAS", "Repas", T(11, 30), T(13, 30), 120, True)],
          120),
     ]:
@@ -216,6 +218,7 @@ def populate(*, stdout, rng):
                                            now=booked_before)
             except DomainError:
                 continue
+    counts["bookings"] += _off_contract_evenings(regular["alae_s"], first_next)
     _demo_family_requests(children, garderie, today)
     stdout.write(f"Inscriptions : {Activity.objects.count()} activités, {counts['enrolments']} inscriptions, "
                  f"{counts['bookings']} réservations.")
@@ -275,6 +278,20 @@ def _demo_refused_certificate(booking, parent, staff, booked_on, now):
                                 now=min(declared + datetime.timedelta(hours=26), now))
     except DomainError:
         pass
+
+
+def _off_contract_evenings(activity, month_first):
+    """A late evening (not a regular unit) on the first two school days of next month for the first three
+    children of the evening ALAE: their calendars show « Réservation hors contrat » next to the regular days."""
+    late = activity.units.get(code="ALAE-S2")
+    calendar = services.booking.loaders.calendars_for([activity])[activity.id]
+    days = calendar.open_days(month_first, month_first + datetime.timedelta(days=10))[:2]
+    booked_before = datetime.datetime.combine(month_first - datetime.timedelta(days=25), T(9, 0), tzinfo=rules.PARIS)
+    added = 0
+    for e in Enrolment.objects.filter(activity=activity, status=Enrolment.Status.VALIDATED).select_related(
+            "child__family").order_by("pk")[:3]:
+        added += _commit(e.child.family, [Change(d, e.child_id, late.id, BOOK) for d in days], booked_before)
+    return added
 
 
 def _nth_wednesday(first, n):

@@ -202,14 +202,39 @@ def first_changeable_day(policy, calendar, now):
     return None
 
 
-def first_changeable_month(policy, calendar, now):
-    """(year, month) the calendars open on: the first month with a day that can still change, else the
-    current month (clamped to the season)."""
+def first_changeable_date(policy, calendar, now):
+    """The day the calendars open on: the first day that can still change, else today (clamped to the
+    season). The month opens on its month, the week and the fortnight on its week."""
     day = first_changeable_day(policy, calendar, now)
     if day is None:
         today = now.astimezone(PARIS).date()
         day = min(max(today, calendar.season_start), calendar.season_end)
+    return day
+
+
+def first_changeable_month(policy, calendar, now):
+    """(year, month) the calendars open on: the month of ``first_changeable_date``."""
+    day = first_changeable_date(policy, calendar, now)
     return day.year, day.month
+
+
+def contract_units(prebook_regular, units):
+    """The units of an enrolment's contract: when the activity pre-books its regular units (« réserver
+    automatiquement les unités régulières »), a validated enrolment books those units on every opening day
+    (services.booking.enrolment_prebook) — that is the contract. Returns their ids, or None when the
+    activity has no contract (nothing pre-booked: every booking is an ordinary one). ``units``: the
+    activity's units (anything with ``id`` and ``is_regular``)."""
+    if not prebook_regular:
+        return None
+    regular = frozenset(u.id for u in units if u.is_regular)
+    return regular or None
+
+
+def off_contract(state, unit_id, contract):
+    """True for a booking outside the contract (``contract_units``): a day reserved on a unit the contract
+    does not pre-book. Billed as any booking; only what the calendars say of it changes. A requested,
+    refused, attended or absent day keeps saying that."""
+    return contract is not None and state == "reserved" and unit_id not in contract
 
 
 def deadline_sentences(policy, calendar, now, *, limit=2):

@@ -24,8 +24,8 @@ FEW_PLACES = 5
 
 STATE_DISPLAY = {
     "reserved": ("✓", "Réservé"),
-    "requested": ("?", "En attente de réponse du service"),
-    "refused": ("✗", "Refusé"),
+    "requested": ("?", "Demande en attente de réponse du service"),
+    "refused": ("✗", "Demande refusée par le service"),
     "excused": ("AE", "Absent excusé"),
     "absent_billed": ("AF", "Absent facturé"),
     "examined": ("AE?", "Absence : justificatif en cours d'examen"),
@@ -34,15 +34,23 @@ STATE_DISPLAY = {
     "asked": ("D", "Demande enregistrée"),
 }
 ASKED = "asked"
+# Not a booking state either: a reserved day outside the enrolment's contract (rules.off_contract), billed as
+# any other; the calendars say it so that parents and staff see the days added to the regular ones.
+OFF_CONTRACT = ("HC", "Réservation hors contrat")
 DAY_DISPLAY = {
     rules.CLOSED: ("—", "Fermé"),
     rules.CLOSURE: ("—", "Fermé"),
     rules.PUBLIC_HOLIDAY: ("F", "Férié"),
     rules.SCHOOL_HOLIDAY: ("V", "Vacances"),
 }
+# Each entry says a state in the same words as the days themselves (seed 002's legend: « Demande en attente »,
+# « Réserve refusée », « Absence en cours de traitement », « Réservations hors contrat »).
 LEGEND = (
-    ("✓", "Réservé"), ("?", "En attente de réponse du service"), ("✗", "Refusé"), ("—", "Fermé"), ("F", "Férié"),
-    ("V", "Vacances"), ("AE", "Absent excusé"), ("AE?", "Absence en cours d'examen"), ("AF", "Absent facturé"), ("P", "Présent"), ("C", "Complet"),
+    ("✓", "Réservé"), ("?", STATE_DISPLAY["requested"][1]), ("✗", STATE_DISPLAY["refused"][1]),
+    (OFF_CONTRACT[0], OFF_CONTRACT[1] + " (en plus des jours réguliers, facturée comme les autres)"),
+    ("—", "Fermé"), ("F", "Férié"), ("V", "Vacances"), ("AE", "Absent excusé"),
+    ("AE?", STATE_DISPLAY["examined"][1] + " (absence déclarée avec un justificatif)"), ("AF", "Absent facturé"),
+    ("P", "Présent"), ("C", "Complet"),
     ("⊘", "Hors délai (non modifiable)"), ("LA", "Sur liste d'attente"), ("+", "Sera réservé (à confirmer)"),
     ("−", "Sera annulé (à confirmer)"), ("D", "Demande enregistrée (phase de demandes, aucune place prise)"),
 )
@@ -235,6 +243,7 @@ def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, uni
     units = cat.units_of.get(activity_id, []) if units is None else units
     unit_ids = [u.id for u in units]
     policy = cat.policies[activity_id]
+    contract = rules.contract_units(cat.activities[activity_id].prebook_regular, cat.units_of.get(activity_id, ()))
     group = enrolment.group
     counter_groups = [g.id if g else None for g in loaders.counter_groups(group)]
     booked, waits, occupancy = _child_day_rows(enrolment.child_id, unit_ids, start, end, counter_groups)
@@ -262,7 +271,8 @@ def calendar_days(*, enrolment, start, end, now=None, basket=(), shown=None, uni
             b = booked.get((uid, d.date))
             if b is not None and b[1] in STATE_DISPLAY:
                 cell.booking_id, cell.state = b
-                cell.symbol, cell.label = STATE_DISPLAY[cell.state]
+                cell.symbol, cell.label = (OFF_CONTRACT if rules.off_contract(cell.state, uid, contract)
+                                           else STATE_DISPLAY[cell.state])
             elif (uid, d.date) in asked:
                 cell.state, cell.symbol = ASKED, STATE_DISPLAY[ASKED][0]
                 cell.label = _asked_label(d.date, policy)
@@ -381,12 +391,14 @@ def child_month_planning(*, child, year, month):
     for e in enrolments:
         base = [free if status == rules.OPEN else DAY_DISPLAY[status]
                 for _, status, _ in _day_statuses(cat, e.activity_id, first, last)]
-        for unit in cat.units_of.get(e.activity_id, ()):
+        units = cat.units_of.get(e.activity_id, ())
+        contract = rules.contract_units(e.activity.prebook_regular, units)
+        for unit in units:
             cells = list(base)
             for i, d in enumerate(dates):
                 state = bookings.get((unit.id, d))
                 if state in STATE_DISPLAY:
-                    cells[i] = STATE_DISPLAY[state]
+                    cells[i] = OFF_CONTRACT if rules.off_contract(state, unit.id, contract) else STATE_DISPLAY[state]
             rows.append({"enrolment": e, "unit": unit, "cells": cells})
     return {
         "dates": [(d, f"{rules.WEEKDAYS_SHORT_FR[d.weekday()].capitalize()} {d.day:02d}", rules.WEEKDAYS_FR[d.weekday()]
@@ -531,11 +543,24 @@ def attendance_sheet(*, day, activity, group=None):
     persons = defaultdict(list)
     for p in AuthorisedPerson.objects.filter(child_id__in={b.child_id for b in bookings}, can_pick_up=True):
         persons[p.child_id].append(p)
+    contract = rules.contract_units(activity.prebook_regular, loaders.units_for(activity.id))
     rows = []
     for b in bookings:
         health = getattr(b.child, "health", None)
-        rows.append({"booking": b, "child": b.child, "health": health, "pick_up": persons[b.child_id]})
+        rows.append({"booking": b, "child": b.child, "health": health, "pick_up": persons[b.child_id],
+                     "state_text": _staff_state_text(b, contract)})
     return rows
+
+
+def _staff_state_text(booking, contract):
+    """The state as the attendance sheet says it: the booking's state, with what the parents' calendars add
+    (« hors contrat », a certificate being examined)."""
+    text = booking.get_state_display()
+    if rules.off_contract(booking.state, booking.unit_id, contract):
+        return f"{text} – hors contrat"
+    if booking.state == Booking.State.ABSENT_BILLED and booking.excuse == Booking.Excuse.REQUESTED:
+        return f"{text} – justificatif à examiner"
+    return text
 
 
 def occupancy_month(*, activity, year, month):

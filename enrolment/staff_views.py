@@ -74,7 +74,7 @@ def _attendance_csv(rows, day):
     for r in rows:
         b, health = r["booking"], r["health"]
         writer.writerow([
-            r["child"].last_name, r["child"].first_name, b.enrolment.group.name, b.unit.name, b.get_state_display(),
+            r["child"].last_name, r["child"].first_name, b.enrolment.group.name, b.unit.name, r["state_text"],
             getattr(health, "allergies", ""), "oui" if getattr(health, "pai", False) else "non",
             ", ".join(f"{p.first_name} {p.last_name} ({p.phone})" for p in r["pick_up"]),
         ])

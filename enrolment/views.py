@@ -292,11 +292,32 @@ def _month_markup(enrolment, cal, edit):
 
 def _month_urls(enrolment, cal, year, month):
     base = reverse("enrolment:month", args=[enrolment.pk, year, month])[:-len(f"{year}/{month}/")]
+    # The fortnight and the week open on the month's first day that can still change (the one the planning
+    # opens on), else on its first day.
+    first = rules.first_changeable_date(enrolment.catalogue.policies[enrolment.activity_id],
+                                        enrolment.catalogue.calendars[enrolment.activity_id], timezone.now())
+    anchor = first if (first.year, first.month) == (year, month) else cal["first"]
     return {
         "prev": f"{base}{cal['prev'].year}/{cal['prev'].month}/", "this": f"{base}{year}/{month}/",
         "next": f"{base}{cal['next'].year}/{cal['next'].month}/",
-        "week": reverse("enrolment:week", args=[enrolment.pk, year, month, 1]),
+        "views": _view_switch(enrolment, "month", month=(year, month), start=anchor),
     }
+
+
+# The calendar's three views, as the switcher names them: (key, label, days shown; None for the month).
+VIEWS = (("month", "Mois", None), ("fortnight", "Quinzaine", 14), ("week", "Semaine", 7))
+SPANS = {days: key for key, _, days in VIEWS if days}
+
+
+def _view_switch(enrolment, current, *, month, start):
+    """The « Mois · Quinzaine · Semaine » links: the month ``month`` (year, month), the fortnight and the week
+    from the Monday of ``start``'s week; ``current`` is the view shown (aria-current)."""
+    monday = start - datetime.timedelta(days=start.weekday())
+    links = []
+    for key, label, _ in VIEWS:
+        args = [enrolment.pk, *month] if key == "month" else [enrolment.pk, monday.year, monday.month, monday.day]
+        links.append({"label": label, "url": reverse(f"enrolment:{key}", args=args), "current": key == current})
+    return links
 
 
 def _month_post(request, enrolment, year, month, basket):
@@ -309,7 +330,8 @@ def _month_post(request, enrolment, year, month, basket):
                                f"confirmer.")
         return redirect(_month_url(enrolment, first, edit=True) + "#calendrier")
     ticked = set(request.POST.getlist("case"))
-    basket_apply_ticks(basket, enrolment=enrolment, year=year, month=month, ticked=ticked)
+    basket_apply_ticks(basket, enrolment=enrolment, start=first, end=rules.month_bounds(year, month)[1],
+                       ticked=ticked)
     for problem in _ticked_problems(enrolment, ticked):  # said now, not only at the commit
         messages.warning(request, problem)
     if request.POST.get("suite") == "recap":
@@ -318,27 +340,83 @@ def _month_post(request, enrolment, year, month, basket):
     return redirect(_month_url(enrolment, first, edit=True) + "#calendrier")
 
 
-@parent_required
-def week(request, enrolment_id, year, month, day):
+def _span_start(year, month, day):
+    """The Monday of the week of the day in the address (404 for a date that does not exist)."""
     if not 2000 <= year <= 2100:  # a 20-digit year would overflow date() (issue 15)
         raise Http404
-    enrolment = _enrolment(request, enrolment_id)
     try:
         ref = datetime.date(year, month, day)
     except (ValueError, OverflowError):  # OverflowError: a 20-digit month or day
         raise Http404 from None
-    start = ref - datetime.timedelta(days=ref.weekday())
-    end = start + datetime.timedelta(days=6)
+    return ref - datetime.timedelta(days=ref.weekday())
+
+
+def _span_url(enrolment, start, length, edit=False):
+    url = reverse(f"enrolment:{SPANS[length]}", args=[enrolment.pk, start.year, start.month, start.day])
+    return url + ("?modifier=1" if edit else "")
+
+
+def _span(request, enrolment_id, year, month, day, length):
+    """The week (7 days) and the fortnight (« Quinzaine », 14 days) from a Monday: the days one under the
+    other (a list on a phone as on a computer), each unit's state in words; « Modifier » turns them into the
+    month's boxes (the same table, basket and unit rules check)."""
+    start = _span_start(year, month, day)
+    enrolment = _enrolment(request, enrolment_id)
+    end = start + datetime.timedelta(days=length - 1)
     basket = Basket(request.session)
+    if request.method == "POST":
+        return _span_post(request, enrolment, start, end, length, basket)
+    edit = request.GET.get("modifier") == "1"
     days = selectors.calendar_days(enrolment=enrolment, start=start, end=end, cat=enrolment.catalogue,
                                    basket=basket.for_child(enrolment.child_id))
-    return render(request, "enrolment/week.html", {
-        "enrolment": enrolment, "days": days, "start": start, "end": end, "legend": selectors.LEGEND,
-        "prev": start - datetime.timedelta(days=7), "next": start + datetime.timedelta(days=7),
-        "units": list(enrolment.catalogue.units_of.get(enrolment.activity_id, ())),
-        "editable_days": any(d.editable for d in days if d.is_open), "basket_count": len(basket),
+    units = list(enrolment.catalogue.units_of.get(enrolment.activity_id, ()))
+    editable_days = any(d.editable for d in days if d.is_open)
+    step = datetime.timedelta(days=length)
+    return render(request, "enrolment/span.html", {
+        "enrolment": enrolment, "days": days, "start": start, "end": end, "length": length, "edit": edit,
+        "noun": "quinzaine" if length == 14 else "semaine",
+        "legend_html": calendar_html.legend(selectors.LEGEND), "units": units,
+        "editable_days": editable_days, "basket_count": len(basket),
         "deadlines": _deadlines(enrolment.catalogue, enrolment.activity_id),
+        "locked_reason": next((d.reason for d in days if d.is_open and not d.editable), ""),
+        "unit_rules": _unit_rule_statements(enrolment) if edit else [],
+        "edit_rows": calendar_html.edit_rows(days, len(units)) if edit else "",
+        "urls": {"prev": _span_url(enrolment, start - step, length, edit), "this": _span_url(enrolment, start, length),
+                 "next": _span_url(enrolment, start + step, length, edit)},
+        "views": _view_switch(enrolment, SPANS[length], month=(start.year, start.month), start=start),
     })
+
+
+def _span_post(request, enrolment, start, end, length, basket):
+    """Edit mode: the ticked cells into the basket (basket.py decides), as the month does."""
+    ticked = set(request.POST.getlist("case"))
+    basket_apply_ticks(basket, enrolment=enrolment, start=start, end=end, ticked=ticked)
+    for problem in _ticked_problems(enrolment, ticked):
+        messages.warning(request, problem)
+    if request.POST.get("suite") == "recap":
+        return redirect("enrolment:basket")
+    messages.info(request, "Vos choix sont gardés : confirmez-les depuis « Mes réservations à confirmer ».")
+    return redirect(_span_url(enrolment, start, length, edit=True) + "#calendrier")
+
+
+@parent_required
+def week(request, enrolment_id, year, month, day):
+    return _span(request, enrolment_id, year, month, day, length=7)
+
+
+@parent_required
+def fortnight(request, enrolment_id, year, month, day):
+    return _span(request, enrolment_id, year, month, day, length=14)
+
+
+@parent_required
+def fortnight_default(request, enrolment_id):
+    """The fortnight of the first day that can still change (the month opens on its month)."""
+    enrolment = _enrolment(request, enrolment_id)
+    cat = enrolment.catalogue
+    day = rules.first_changeable_date(cat.policies[enrolment.activity_id], cat.calendars[enrolment.activity_id],
+                                      timezone.now())
+    return redirect(_span_url(enrolment, day - datetime.timedelta(days=day.weekday()), 14))
 
 
 @parent_required

@@ -44,10 +44,10 @@ def test_ticks_book_the_ticked_days_and_cancel_the_unticked_bookings(world):
     _book(world, D(2025, 12, 17), D(2025, 12, 24))
     basket = Basket(SessionBase())
     ticked = {f"2025-12-03:{world.unit.id}", f"2025-12-24:{world.unit.id}"}  # 17 unticked, 24 kept
-    basket_apply_ticks(basket, enrolment=world.enrolment, year=2025, month=12, ticked=ticked, now=NOW)
+    basket_apply_ticks(basket, enrolment=world.enrolment, start=D(2025, 12, 1), end=D(2025, 12, 31), ticked=ticked, now=NOW)
     assert _items(basket) == {(D(2025, 12, 3), BOOK), (D(2025, 12, 17), CANCEL)}
     # Ticking again what is booked (17) drops its pending cancellation: the basket follows the last ticks.
-    basket_apply_ticks(basket, enrolment=world.enrolment, year=2025, month=12, now=NOW,
+    basket_apply_ticks(basket, enrolment=world.enrolment, start=D(2025, 12, 1), end=D(2025, 12, 31), now=NOW,
                        ticked=ticked | {f"2025-12-17:{world.unit.id}"})
     assert _items(basket) == {(D(2025, 12, 3), BOOK)}
     assert basket.session.modified
@@ -58,9 +58,9 @@ def test_ticks_leave_days_past_their_deadline_and_states_locked_by_staff(world):
     Booking.objects.filter(date=D(2025, 12, 10)).update(state=Booking.State.PRESENT)
     basket = Basket(SessionBase())
     # November is past its deadline (20/10); 10/12 is « présent »: neither can change.
-    basket_apply_ticks(basket, enrolment=world.enrolment, year=2025, month=11, now=NOW,
+    basket_apply_ticks(basket, enrolment=world.enrolment, start=D(2025, 11, 1), end=D(2025, 11, 30), now=NOW,
                        ticked={f"2025-11-12:{world.unit.id}"})
-    basket_apply_ticks(basket, enrolment=world.enrolment, year=2025, month=12, ticked=set(), now=NOW)
+    basket_apply_ticks(basket, enrolment=world.enrolment, start=D(2025, 12, 1), end=D(2025, 12, 31), ticked=set(), now=NOW)
     assert len(basket) == 0
 
 

@@ -107,7 +107,7 @@ def test_month_reading_states_in_symbols_and_words(world):
     booked, asked = (Booking.objects.get(child=child, date=D(2025, 12, d)) for d in (3, 10))
     assert ("<li>" + SYM.format("✓") + "Journée : Réservé " + absence.format(
         reverse("enrolment:absence", args=[booked.pk]), "mercredi 03/12/2025 – Journée") + "</li>") in html
-    assert ("<li>" + SYM.format("?") + "Journée : En attente de réponse du service " + absence.format(
+    assert ("<li>" + SYM.format("?") + "Journée : Demande en attente de réponse du service " + absence.format(
         reverse("enrolment:absence", args=[asked.pk]), "mercredi 10/12/2025 – Journée") + "</li>") in html
     assert "<li>" + SYM.format("+") + f"{meal_name} : sera réservé (à confirmer) (1 pl.)</li>" in html  # 10/12
     assert "<li>" + SYM.format("C") + "Journée : Complet</li>" in html  # 17/12, full
@@ -165,7 +165,7 @@ def test_child_planning_grid(world):
     assert cells[0] == '<td class="text-center"><span aria-hidden="true">—</span><span class="visually-hidden">' \
                        "Fermé</span></td>"  # Monday 1: not a Wednesday
     assert cells[16] == '<td class="text-center"><span class="visually-hidden">Non réservé</span></td>'  # 17: free
-    assert cells[30].count("Présent") == 1 and cells[9].count("En attente de réponse du service") == 1
+    assert cells[30].count("Présent") == 1 and cells[9].count("Demande en attente de réponse du service") == 1
     assert '<th scope="col" class="text-center"><abbr title="mercredi 03/12/2025">Me 03</abbr></th>' in html
 
 

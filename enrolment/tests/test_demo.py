@@ -75,3 +75,26 @@ def test_demo_parent_has_a_pending_and_a_refused_request_with_its_reason(time_ma
     refused = [item for item in items if item.status == "refused"]
     assert all(item.refusal_reason for item in refused)
     assert any(item.kind_label.startswith("Absence") for item in refused)
+
+
+def test_demo_shows_days_booked_outside_the_contract():
+    """The late evening of the evening ALAE is not a regular unit: its bookings read « hors contrat »."""
+    import datetime
+
+    from django.utils import timezone
+
+    from enrolment import demo, loaders, selectors
+    from families import demo as families_demo
+
+    rng = random.Random(3)
+    families_demo.populate(stdout=io.StringIO(), rng=rng)
+    demo.populate(stdout=io.StringIO(), rng=rng)
+    activity = Activity.objects.get(units__code="ALAE-S2")
+    today = timezone.localdate()
+    first_next = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    days = loaders.calendars_for([activity])[activity.id].open_days(first_next, first_next + datetime.timedelta(days=10))
+    late = list(Booking.objects.filter(unit__code="ALAE-S2").select_related("enrolment__group"))
+    assert len(late) == 3 * len(days[:2])  # none when next month starts with the summer holidays
+    for booking in late:
+        (day,) = selectors.calendar_days(enrolment=booking.enrolment, start=booking.date, end=booking.date)
+        assert "Soir tardif 18 h 30 – 19 h : Réservation hors contrat" in [c.text for c in day.cells]

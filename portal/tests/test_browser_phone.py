@@ -51,6 +51,7 @@ def test_every_parent_page_fits_a_phone(page, live_server, browser_login, family
     pages = _parent_pages(family_a)
     enrolment = Enrolment.objects.get(child__family=user.guardian.family)
     pages += [("month (edit)", f"/inscriptions/planning/{enrolment.pk}/2026/3/?modifier=1"),
+              ("fortnight (edit)", f"/inscriptions/planning/{enrolment.pk}/quinzaine/2026/3/2/?modifier=1"),
               ("semaine type", f"/inscriptions/planning/{enrolment.pk}/selection/semaine/"),
               ("change password", "/compte/password/change/")]
     assert len(pages) >= 30, pages
