@@ -130,8 +130,8 @@ def home_summary(*, family, user=None, organisation=None):
 
 
 INVOICES_PER_PAGE = 25
-_LIST_FIELDS = ("number", "issued_on", "due_on", "payer_name", "total", "paid_amount", "credited_amount", "status",
-                "regie__name", "regie__payment_provider", "regie__sepa_creditor_id")
+_LIST_FIELDS = ("family", "number", "issued_on", "due_on", "payer_name", "total", "paid_amount", "credited_amount", "status",
+                "regie__name", "regie__payment_provider", "regie__payfip_mode", "regie__sepa_creditor_id")
 
 
 def online_payability_terms(family_id):

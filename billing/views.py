@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from families.access import parent_required
 from portal.errors import BillingError, PaymentError
@@ -251,6 +251,7 @@ def pay_several(request):
 
 
 @parent_required
+@require_GET
 def pay_total(request):
     """htmx: the number and total of the ticked invoices, as the parent ticks them (the partial only)."""
     ids = _ticked(request.GET.getlist("facture"))
