@@ -247,7 +247,11 @@ def pay_several(request):
     """« Continuer » under the ticked invoices: the recap (invoices, total, e-mail for the receipt), then
     one online payment for all of them."""
     source = request.POST if request.method == "POST" else request.GET
-    return _pay_page(request, _ticked(source.getlist("facture")))
+    ids = _ticked(source.getlist("facture"))
+    if not ids:
+        messages.error(request, "Cochez au moins une facture à payer, puis cliquez sur « Continuer ».")
+        return redirect("billing:index")
+    return _pay_page(request, ids)
 
 
 @parent_required
