@@ -1,6 +1,6 @@
 """The staff side of billing. Every write goes through the same services as the parent views."""
 from django.contrib import admin, messages
-from django.db.models import F, Max
+from django.db.models import F, Max, Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,7 +18,7 @@ from portal.errors import DomainError
 from .forms import CreditNoteForm, DebitExportForm, IssuePeriodForm, ManualPaymentForm
 from .models import (
     CreditNote, DirectDebitBatch, DirectDebitItem, DirectDebitMandate, FamilyPayer, Invoice, InvoiceLine, InvoiceReminder,
-    NumberSequence, OnlineTransaction, Payment, PaymentAllocation, PaymentNotification, Regie, Tariff, TariffBracket,
+    NumberSequence, OnlineTransaction, OnlineTransactionInvoice, Payment, PaymentAllocation, PaymentNotification, Regie, Tariff, TariffBracket,
 )
 from .pricing import euros
 from .services.direct_debit import debit_batch_record_payments, debit_candidates, debit_export, mandate_decide, next_business_day
@@ -387,12 +387,29 @@ class PaymentAdmin(admin.ModelAdmin):
         )
 
 
+class OnlineTransactionInvoiceInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OnlineTransactionInvoice
+    fields = ["invoice", "amount", "active"]
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(OnlineTransaction)
 class OnlineTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "started_at", "family", "invoice", "amount", "provider", "state", "provider_status"]
+    list_display = ["reference", "started_at", "family", "invoice_numbers", "amount", "provider", "state", "provider_status"]
     list_filter = ["state", "provider"]
-    search_fields = ["reference", "provider_transaction_id", "invoice__number", "family__name"]
-    list_select_related = ["family", "invoice"]
+    search_fields = ["reference", "provider_transaction_id", "items__invoice__number", "family__name"]
+    list_select_related = ["family"]
+    inlines = [OnlineTransactionInvoiceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("items", queryset=OnlineTransactionInvoice.objects.select_related("invoice").only("transaction_id", "invoice__number"))
+        )
+
+    @admin.display(description="factures")
+    def invoice_numbers(self, obj):
+        return ", ".join(item.invoice.number for item in obj.items.all())
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_staff

@@ -1,6 +1,6 @@
 """Demo data for billing (runs after enrolment.demo): two régies, tariffs with quotient brackets,
 past months billed (attendance recorded), invoices issued, some paid online, some by cheque, some
-due, and one family on direct debit."""
+due (the demo parent's invoices of one régie all due, to pay several at once), and one family on direct debit."""
 import datetime
 from decimal import Decimal
 
@@ -12,7 +12,7 @@ from enrolment.models import Booking, Enrolment, Structure, Unit
 from families.models import Guardian
 from portal.demo import register as register_demo
 
-from .models import OnlineTransaction, Regie, Tariff, TariffBracket
+from .models import OnlineTransaction, OnlineTransactionInvoice, Regie, Tariff, TariffBracket
 from .services.direct_debit import mandate_decide, mandate_request
 from .services.invoicing import invoice_issue_period
 from .services.payments import payment_record
@@ -112,21 +112,23 @@ def populate(*, stdout, rng):
 
     staff = get_user_model().objects.filter(is_staff=True).order_by("pk").first()
     paid_online = paid_cheque = 0
+    still_due = _demo_family_to_pay_together(invoices)
     for i, invoice in enumerate(sorted(invoices, key=lambda inv: (inv.issued_on, inv.number))):
         is_last_month = months and invoice.period_start == months[-1][0]
         roll = rng.random()
         received = min(invoice.issued_on + datetime.timedelta(days=rng.randint(2, 20)), today)
-        if is_last_month and roll < 0.6:
+        if (is_last_month and roll < 0.6) or invoice.pk in still_due:
             continue  # still due
         if roll < 0.45:
             tx = OnlineTransaction.objects.create(
-                invoice=invoice, family=invoice.family, regie=invoice.regie, provider="fake",
+                family=invoice.family, regie=invoice.regie, provider="fake",
                 reference=f"PDEMO{invoice.pk:010d}", provider_transaction_id=f"demo{invoice.pk}",
                 amount=invoice.remaining, email=invoice.payer.email if invoice.payer and invoice.payer.email else "demo@demo.portail.example",
                 state=OnlineTransaction.State.PAID, provider_status="paid CB",
                 started_at=timezone.make_aware(datetime.datetime.combine(received, datetime.time(20, 15))),
                 finished_at=timezone.make_aware(datetime.datetime.combine(received, datetime.time(20, 17))),
             )
+            OnlineTransactionInvoice.objects.create(transaction=tx, invoice=invoice, amount=invoice.remaining, active=False)
             payment_record(
                 family=invoice.family, regie=invoice.regie, mode="online", amount=invoice.remaining, received_on=received,
                 invoices=[invoice], payer=invoice.payer, reference=tx.reference, online_transaction=tx,
@@ -156,6 +158,20 @@ def populate(*, stdout, rng):
         f"Facturation : 2 régies, {tariffs} tarifs, {len(past)} journées passées pointées, {len(invoices)} factures "
         f"({paid_online} payées en ligne, {paid_cheque} par chèque), {mandates} famille au prélèvement."
     )
+
+
+def _demo_family_to_pay_together(invoices):
+    """Ids of the invoices the demo parent (the login ``families.demo.logins`` prints) finds unpaid to try
+    « Payer mes factures » on several at once: those of the régie with the most of its invoices (the past
+    three months' give three)."""
+    guardian = Guardian.objects.filter(family__is_demo=True, user__isnull=False).order_by("family__number", "rank").first()
+    if guardian is None:
+        return set()
+    per_regie = {}
+    for invoice in invoices:
+        if invoice.family_id == guardian.family_id:
+            per_regie.setdefault(invoice.regie_id, []).append(invoice.pk)
+    return set(max(per_regie.values(), key=len)) if per_regie else set()
 
 
 register_demo(populate, order=30)  # after the enrolments and bookings

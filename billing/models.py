@@ -89,6 +89,11 @@ class Regie(models.Model):
     def accepts_online_payment(self):
         return bool(self.payment_provider)
 
+    @property
+    def collects_direct_debit(self):
+        """The régie exports SEPA direct-debit files (``debit_export`` needs its creditor id)."""
+        return bool(self.sepa_creditor_id)
+
 
 class NumberSequence(models.Model):
     """Last number used per régie, year and kind; locked (SELECT FOR UPDATE) to allocate the next one."""
@@ -453,7 +458,16 @@ class PaymentAllocation(models.Model):
 
 
 class OnlineTransaction(models.Model):
-    """One attempt to pay an invoice online. Its state moves only on a verified provider answer."""
+    """One attempt to pay one or more invoices of a family online, in one provider operation (the
+    invoices are its ``items``). Its state moves only on a verified provider answer.
+
+    PayFiP takes one debt reference (``refdet``: 1 to 30 letters or digits, eopayment's ``REFDET_RE``)
+    and one amount per operation, between 1 € and 100,000 € (eopayment ``payfip_ws.Payment.minimal_amount``
+    and ``maximal_amount``), with a free ``objet`` of 100 characters. A régie (not a title recovered by the
+    treasury's Hélios) chooses its own references, so one transaction is one PayFiP operation whose
+    ``refdet`` is ``reference`` and whose amount is the sum of its invoices' remaining amounts; the
+    invoices it covers are recorded here (``OnlineTransactionInvoice``) and named in the ``objet``.
+    """
 
     class State(models.TextChoices):
         STARTED = "started", "Démarré"
@@ -467,10 +481,10 @@ class OnlineTransaction(models.Model):
     ACTIVE_STATES = (State.STARTED, State.PENDING)
     FINAL_STATES = (State.PAID, State.REFUSED, State.CANCELLED, State.EXPIRED, State.ERROR)
 
-    invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="online_transactions")
     family = models.ForeignKey("families.Family", verbose_name="famille", on_delete=models.PROTECT, related_name="+")
     objects = FamilyOwnedQuerySet.as_manager()
     regie = models.ForeignKey(Regie, verbose_name="régie", on_delete=models.PROTECT, related_name="+")
+    invoices = models.ManyToManyField(Invoice, verbose_name="factures", through="OnlineTransactionInvoice", related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     provider = models.CharField("fournisseur", max_length=12, choices=Regie.Provider.choices)
     reference = models.CharField("référence", max_length=30, unique=True)
@@ -488,11 +502,6 @@ class OnlineTransaction(models.Model):
         verbose_name = "paiement en ligne"
         verbose_name_plural = "paiements en ligne"
         ordering = ["-started_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["invoice"], condition=Q(state__in=["started", "pending"]), name="billing_one_active_online_payment"
-            ),
-        ]
 
     def __str__(self):
         return f"{self.reference} ({self.get_state_display()})"
@@ -500,6 +509,37 @@ class OnlineTransaction(models.Model):
     @property
     def is_active(self):
         return self.state in self.ACTIVE_STATES
+
+
+class OnlineTransactionItemQuerySet(FamilyOwnedQuerySet):
+    family_path = "transaction__family"
+
+
+class OnlineTransactionInvoice(models.Model):
+    """One invoice an online payment covers, with its remaining amount when the payment started.
+
+    ``active`` repeats « the transaction is started or pending » (set by the payment services whenever
+    the transaction ends) so that the database itself refuses two payments in progress of one invoice.
+    """
+
+    transaction = models.ForeignKey(OnlineTransaction, verbose_name="paiement en ligne", on_delete=models.CASCADE, related_name="items")
+    invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="online_items")
+    objects = OnlineTransactionItemQuerySet.as_manager()
+    amount = money_field("montant")
+    active = models.BooleanField("en cours", default=True)
+
+    class Meta:
+        verbose_name = "facture d'un paiement en ligne"
+        verbose_name_plural = "factures d'un paiement en ligne"
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "invoice"], name="billing_online_item_unique"),
+            models.UniqueConstraint(fields=["invoice"], condition=Q(active=True), name="billing_one_active_online_payment"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_online_item_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_id} : {_comma(self.amount)} €"
 
 
 class PaymentNotification(models.Model):

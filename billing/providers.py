@@ -30,7 +30,6 @@ from eopayment import payfip_ws
 from portal.errors import PaymentError
 
 from .models import FakeProviderOperation
-from .pricing import euros
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
@@ -70,8 +69,13 @@ class PaymentProvider(ABC):
     label = ""
 
     @abstractmethod
-    def start(self, transaction, *, notify_url, return_url):
-        """Return the URL (or form) the browser goes to."""
+    def start(self, transaction, *, notify_url, return_url, subject, year):
+        """Return ``(provider_transaction_id, redirect_url)``; ``subject`` names the invoices paid, ``year``
+        is the financial year of the debt."""
+
+    def amount_limits(self):
+        """(minimum, maximum) in euros one payment may take; None where there is no limit."""
+        return None, None
 
     @abstractmethod
     def notification_operation_id(self, *, body, query_string=""):
@@ -103,21 +107,21 @@ class PayfipProvider(PaymentProvider):
     def _redirect_url(self, idop, eopayment_url):
         return eopayment_url
 
-    def start(self, transaction, *, notify_url, return_url):
+    def amount_limits(self):
+        # PayFiP takes 1 € to 100,000 € an operation (eopayment's payfip_ws backend, which refuses beyond).
+        return payfip_ws.Payment.minimal_amount, payfip_ws.Payment.maximal_amount
+
+    def start(self, transaction, *, notify_url, return_url, subject, year):
         backend = self._backend(notify_url=notify_url, return_url=return_url)
-        minimum = getattr(backend, "minimal_amount", None)
-        if minimum is not None and transaction.amount < minimum:
-            raise PaymentError(
-                f"Le paiement en ligne n'est possible qu'à partir de {euros(minimum)} € : "
-                "réglez cette facture par chèque ou à l'accueil de la régie."
-            )
         try:
+            # One operation, one refdet (our reference, 21 letters and digits, within PayFiP's 30) for all
+            # the invoices it covers; eopayment reduces the subject to PayFiP's ``objet`` (100 ASCII characters).
             idop, _kind, url = backend.request(
                 f"{transaction.amount:.2f}",
                 email=transaction.email,
                 refdet=transaction.reference,
-                exer=str(transaction.invoice.year),
-                subject=f"Facture {transaction.invoice.number}",
+                exer=str(year),
+                subject=subject,
             )
         except (payfip_ws.PayFiPError, ValueError) as exc:
             raise ProviderError("Le service de paiement est indisponible pour le moment ; réessayez plus tard.") from exc

@@ -4,14 +4,18 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, Func, Max, Min, Subquery, Sum, Value, Window
+from django.db.models import Count, DecimalField, Exists, F, Func, Max, Min, OuterRef, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
 
 from families.models import Child, Family
 from portal.models import Organisation
 
-from .models import CreditNote, Invoice, InvoiceLine, OnlineTransaction, Payment, PaymentAllocation
+from .models import (
+    CreditNote, DirectDebitItem, DirectDebitMandate, Invoice, InvoiceLine, OnlineTransaction, OnlineTransactionInvoice, Payment,
+    PaymentAllocation,
+)
 from .pricing import ZERO, euros, money
+from .rules import online_payment_refusal
 
 SCHOOL_YEAR_START_MONTH = 9
 
@@ -126,17 +130,63 @@ def home_summary(*, family, user=None, organisation=None):
 
 
 INVOICES_PER_PAGE = 25
-_LIST_FIELDS = ("number", "issued_on", "due_on", "payer_name", "total", "paid_amount", "credited_amount", "status",
-                "regie__name", "regie__payment_provider")
+_LIST_FIELDS = ("family", "number", "issued_on", "due_on", "payer_name", "total", "paid_amount", "credited_amount", "status",
+                "regie__name", "regie__payment_provider", "regie__payfip_mode", "regie__sepa_creditor_id")
+
+
+def online_payability_terms(family_id):
+    """What decides whether an invoice can be paid online besides its own fields, as annotations of an
+    invoice query: ``payment_in_progress`` (an online payment of it is started or pending),
+    ``in_debit_file`` (it is in a direct-debit file) and ``mandate_active`` (the family's mandate is
+    active: the same for every row, an uncorrelated subquery the database evaluates once)."""
+    return {
+        "payment_in_progress": Exists(OnlineTransactionInvoice.objects.filter(invoice=OuterRef("pk"), active=True)),
+        "in_debit_file": Exists(DirectDebitItem.objects.filter(invoice=OuterRef("pk"))),
+        "mandate_active": Exists(
+            DirectDebitMandate.objects.filter(family_id=family_id, status=DirectDebitMandate.Status.ACTIVE)
+        ),
+    }
+
+
+def invoice_online_refusal(invoice):
+    """``rules.online_payment_refusal`` for an invoice read with ``online_payability_terms`` (and its régie)."""
+    return online_payment_refusal(
+        due=invoice.status == Invoice.Status.DUE, remaining=invoice.remaining, offered=online_payment_offered(invoice.regie),
+        in_progress=invoice.payment_in_progress, direct_debit=invoice_under_direct_debit(invoice),
+    )
+
+
+def invoice_under_direct_debit(invoice):
+    return invoice.in_debit_file or (invoice.mandate_active and invoice.regie.collects_direct_debit)
+
+
+# More ticked invoices than this in one payment is refused (the form lists one page of 25; a forged
+# request with thousands of ids must not turn into a giant query).
+PAY_SELECTION_MAX = 100
+
+
+def pay_selection(*, family, ids, user=None, organisation=None):
+    """The invoices a parent ticked, as this parent may see them (the payer rule), oldest due first, each
+    with ``payment_in_progress``, ``in_debit_file`` and ``mandate_active``. One query. None when an id is
+    not one of those invoices (another family's, or hidden by the payer rule): the view answers 404."""
+    ids = set(ids)
+    if not ids:
+        return []
+    invoices = list(
+        visible_invoices(family=family, user=user, organisation=organisation).filter(pk__in=ids)
+        .select_related("regie").annotate(**online_payability_terms(family.pk)).order_by("due_on", "pk")
+    )
+    return invoices if len(invoices) == len(ids) else None
 
 
 def invoices_page(*, family, user=None, page=1, per_page=INVOICES_PER_PAGE, organisation=None):
-    """One page of invoices (newest first) with régie and in-progress payments, and whether one of the
-    family's online payments awaits the provider's answer (``has_pending``). 2 queries for the first
-    page (the number of invoices rides on its rows as a window aggregate), 3 for the others."""
+    """One page of invoices (newest first) with régie, whether each can be paid online (``payable``, from
+    ``online_payability_terms``), and whether one of the family's online payments awaits the provider's
+    answer (``has_pending``). 2 queries for the first page (the number of invoices rides on its rows as a
+    window aggregate), 3 for the others."""
     listed = (
         visible_invoices(family=family, user=user, organisation=organisation)
-        .select_related("regie").only(*_LIST_FIELDS).order_by("-issued_on", "-pk")
+        .select_related("regie").only(*_LIST_FIELDS).annotate(**online_payability_terms(family.pk)).order_by("-issued_on", "-pk")
     )
     invoices = None
     if page <= 1:
@@ -148,18 +198,9 @@ def invoices_page(*, family, user=None, page=1, per_page=INVOICES_PER_PAGE, orga
     page = min(max(1, page), pages)
     if invoices is None:
         invoices = list(listed[(page - 1) * per_page : page * per_page])
-    transactions = list(
-        OnlineTransaction.objects.for_family(family).filter(state__in=OnlineTransaction.ACTIVE_STATES)
-        .values_list("invoice_id", "state")
-    )
-    active = {invoice_id for invoice_id, _ in transactions}
     for invoice in invoices:
-        invoice.payment_in_progress = invoice.pk in active
-        invoice.payable = (
-            invoice.status == Invoice.Status.DUE and invoice.remaining > 0 and online_payment_offered(invoice.regie)
-            and not invoice.payment_in_progress
-        )
-    has_pending = any(state == OnlineTransaction.State.PENDING for _, state in transactions)
+        invoice.payable = not invoice_online_refusal(invoice)
+    has_pending = OnlineTransaction.objects.for_family(family).filter(state=OnlineTransaction.State.PENDING).exists()
     return {"invoices": invoices, "count": count, "page": page, "pages": pages, "has_pending": has_pending}
 
 
@@ -312,10 +353,6 @@ def childcare_certificate(*, family, year):
     rows = [{"child": children[cid], "amount": money(amount)} for cid, amount in totals.items() if amount > 0]
     rows.sort(key=lambda r: r["child"].birth_date)
     return {"year": year, "rows": rows, "total": money(sum((r["amount"] for r in rows), Decimal("0")))}
-
-
-def active_transactions(*, family):
-    return list(OnlineTransaction.objects.for_family(family).filter(state__in=OnlineTransaction.ACTIVE_STATES))
 
 
 def certificate_families(*, year):

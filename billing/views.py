@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from families.access import parent_required
 from portal.errors import BillingError, PaymentError
@@ -20,12 +20,12 @@ from . import selectors
 from .forms import MandateForm, PayForm
 from .models import DirectDebitMandate, FakeProviderOperation, Invoice, OnlineTransaction
 from .pdf import certificate_pdf
-from .pricing import euros
+from .pricing import ZERO, euros
 from .providers import fake_operation_decide
 from .services.direct_debit import mandate_request
 from .services.invoice_pdfs import invoice_pdf_get
 from .services.payments import (
-    invoice_payable_online, online_payment_notify, online_payment_start, online_payments_refresh_family,
+    online_payment_check, online_payment_notify, online_payment_start, online_payments_refresh_family,
 )
 
 logger = logging.getLogger(__name__)
@@ -84,33 +84,65 @@ def _invoice_badge(invoice, today=None):
     return "text-bg-danger", "En retard" if late else "À payer"
 
 
-def invoice_rows(invoices):
-    """What the invoices table prints, computed in Python (one template loop without filters or tags)."""
+def invoice_rows(invoices, ticked=frozenset()):
+    """What the invoices table prints, computed in Python (one template loop without filters or tags).
+    ``ticked``: the ids to show ticked (the parent coming back from the recap to change the selection)."""
     pdf_url, pay_url = _UrlFor("billing:invoice_pdf"), _UrlFor("billing:pay")
     rows = []
     today = timezone.localdate()
     for invoice in invoices:
         remaining = invoice.remaining
         badge_class, badge = _invoice_badge(invoice, today)
+        if invoice.status == Invoice.Status.DUE and selectors.invoice_under_direct_debit(invoice):
+            badge_class, badge = "text-bg-info", "Prélèvement automatique"
         rows.append({
-            "number": invoice.number, "issued_on": f"{invoice.issued_on:%d/%m/%Y}", "payer_name": invoice.payer_name,
-            "regie": invoice.regie.name, "total": euros(invoice.total), "paid": euros(invoice.paid_amount),
-            "remaining": euros(remaining), "due_on": f"{invoice.due_on:%d/%m/%Y}" if remaining > 0 else "",
+            "pk": invoice.pk, "number": invoice.number, "issued_on": f"{invoice.issued_on:%d/%m/%Y}",
+            "payer_name": invoice.payer_name, "regie": invoice.regie.name, "total": euros(invoice.total),
+            "paid": euros(invoice.paid_amount), "remaining": euros(remaining),
+            "due_on": f"{invoice.due_on:%d/%m/%Y}" if remaining > 0 else "",
             "badge_class": badge_class, "badge": badge, "pdf_url": pdf_url(invoice.pk),
-            "pay_url": pay_url(invoice.pk) if invoice.payable else "",
+            "pay_url": pay_url(invoice.pk) if invoice.payable else "", "ticked": invoice.payable and invoice.pk in ticked,
         })
     return rows
+
+
+def _ticked(values):
+    """The invoice ids of the « facture » boxes; a value that is no id answers 404 (a forged request)."""
+    ids = set()
+    for value in values:
+        if not value.isdigit() or len(value) > 18:
+            raise Http404
+        ids.add(int(value))
+    return ids
 
 
 @parent_required
 def index(request):
     data = selectors.invoices_page(family=request.family, user=request.user, organisation=_org(request), page=_page(request))
+    try:
+        ticked = _ticked(request.GET.getlist("facture"))
+    except Http404:
+        ticked = set()
+    rows = invoice_rows(data["invoices"], ticked)
     return render(request, "billing/index.html", {
         **data,
-        "rows": invoice_rows(data["invoices"]),
+        "rows": rows,
+        "any_payable": any(row["pay_url"] for row in rows),
+        "selection": _selection_summary([i for i in data["invoices"] if i.payable and i.pk in ticked]),
         "balance": selectors.family_balance(family=request.family, user=request.user, organisation=_org(request)),
         "tab": "invoices",
     })
+
+
+def _selection_summary(invoices):
+    """The live total under the ticked boxes: how many, how much, or why they cannot be paid together."""
+    if not invoices:
+        return {"count": 0}
+    try:
+        _regie, _provider, total = online_payment_check(invoices)
+    except PaymentError as exc:
+        return {"count": len(invoices), "problem": exc.message}
+    return {"count": len(invoices), "total": euros(total)}
 
 
 def payment_rows(payments):
@@ -205,24 +237,84 @@ def invoice_pdf_response(invoice, *, organisation):
 @parent_required
 @require_http_methods(["GET", "POST"])
 def pay(request, pk):
-    invoice = _invoice_for_parent(request, pk)
-    active = selectors.active_transactions(family=request.family)
-    payable, reason = invoice_payable_online(invoice, active)
+    """« Payer » on one invoice: the same recap and payment as several ticked invoices."""
+    return _pay_page(request, {pk}, single=True)
+
+
+@parent_required
+@require_http_methods(["GET", "POST"])
+def pay_several(request):
+    """« Continuer » under the ticked invoices: the recap (invoices, total, e-mail for the receipt), then
+    one online payment for all of them."""
+    source = request.POST if request.method == "POST" else request.GET
+    ids = _ticked(source.getlist("facture"))
+    if not ids:
+        messages.error(request, "Cochez au moins une facture à payer, puis cliquez sur « Continuer ».")
+        return redirect("billing:index")
+    return _pay_page(request, ids)
+
+
+@parent_required
+@require_GET
+def pay_total(request):
+    """htmx: the number and total of the ticked invoices, as the parent ticks them (the partial only)."""
+    ids = _ticked(request.GET.getlist("facture"))
+    if len(ids) > selectors.PAY_SELECTION_MAX:
+        return render(request, "billing/_pay_total.html", {"selection": {"count": len(ids), "problem": _TOO_MANY}})
+    invoices = selectors.pay_selection(family=request.family, ids=ids, user=request.user, organisation=_org(request))
+    if invoices is None:
+        raise Http404
+    return render(request, "billing/_pay_total.html", {"selection": _selection_summary(invoices)})
+
+
+_TOO_MANY = f"Cochez au plus {selectors.PAY_SELECTION_MAX} factures pour un même paiement."
+
+
+def _pay_page(request, ids, *, single=False):
+    """The recap of the invoices to pay and, on POST, the start of their online payment.
+
+    Every id is scoped to the family and the payer rule (``selectors.pay_selection``): another family's
+    invoice answers 404. What cannot be paid (nothing ticked, already paid, a payment in progress, direct
+    debit, two régies, beyond the provider's limit) is said in French on the page, the selection kept.
+    """
+    if len(ids) > selectors.PAY_SELECTION_MAX:
+        invoices, problem = [], _TOO_MANY
+    else:
+        invoices = selectors.pay_selection(family=request.family, ids=ids, user=request.user, organisation=_org(request))
+        if invoices is None:
+            raise Http404
+        problem, total = "", None
+        try:
+            _regie, _provider, total = online_payment_check(invoices)
+        except PaymentError as exc:
+            problem = exc.message
     if request.method == "POST":
         form = PayForm(request.POST)
-        if form.is_valid():
+        if not problem and form.is_valid():
             try:
-                _tx, url = online_payment_start(invoice=invoice, email=form.cleaned_data["email"], user=request.user)
+                _tx, url = online_payment_start(invoices=invoices, email=form.cleaned_data["email"], user=request.user)
             except PaymentError as exc:
-                messages.error(request, exc.message)
-                return redirect("billing:index")
-            return redirect(url)
+                problem = exc.message
+            else:
+                return redirect(url)
     else:
         form = PayForm(initial={"email": request.guardian.email or request.user.email})
-    response = render(request, "billing/pay.html", {"invoice": invoice, "form": form, "payable": payable, "reason": reason, "tab": "invoices"})
+    change_url = reverse("billing:index") + ("?" + "&".join(f"facture={i.pk}" for i in invoices) if invoices else "")
+    response = render(request, "billing/pay.html", {
+        "invoices": invoices, "rows": [_recap_row(invoice) for invoice in invoices],
+        "total": euros(sum((i.remaining for i in invoices), ZERO)), "problem": problem, "form": form,
+        "single": single and len(invoices) == 1, "change_url": change_url, "tab": "invoices",
+    })
     # This form's answer redirects to the payment provider: allow exactly that form target.
     response["Content-Security-Policy"] = csp_policy(form_action=("'self'", PAYFIP_ORIGIN))
     return response
+
+
+def _recap_row(invoice):
+    return {
+        "pk": invoice.pk, "number": invoice.number, "regie": invoice.regie.name, "issued_on": f"{invoice.issued_on:%d/%m/%Y}",
+        "due_on": f"{invoice.due_on:%d/%m/%Y}", "remaining": euros(invoice.remaining),
+    }
 
 
 @csrf_exempt
@@ -240,10 +332,20 @@ def payment_return(request, reference):
 @parent_required
 def _payment_return(request, reference):
     try:
-        tx = OnlineTransaction.objects.for_family(request.family).select_related("invoice").get(reference=reference)
+        tx = OnlineTransaction.objects.for_family(request.family).get(reference=reference)
     except OnlineTransaction.DoesNotExist:
         raise Http404 from None
-    return render(request, "billing/payment_return.html", {"transaction": tx, "invoice": tx.invoice, "tab": "invoices"})
+    invoices = [
+        item.invoice for item in tx.items.select_related("invoice").order_by("invoice__due_on", "invoice_id")
+    ]
+    rows = [
+        {"number": i.number, "amount": euros(i.total - i.credited_amount), "remaining": euros(i.remaining), "status": i.status_label}
+        for i in invoices
+    ]
+    return render(request, "billing/payment_return.html", {
+        "transaction": tx, "invoices": invoices, "rows": rows, "numbers": ", ".join(i.number for i in invoices),
+        "single": len(invoices) == 1, "tab": "invoices",
+    })
 
 
 @parent_required

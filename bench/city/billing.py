@@ -5,14 +5,16 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from billing.models import Invoice, InvoiceLine, NumberSequence, OnlineTransaction, Payment, PaymentAllocation
+from billing.models import (
+    Invoice, InvoiceLine, NumberSequence, OnlineTransaction, OnlineTransactionInvoice, Payment, PaymentAllocation,
+)
 from billing.pricing import bracket_price, line_amount, money
 from enrolment.rules import PARIS
 
 from .bulk import Copier, Ids, copy_rows
 from .shared import family_number, month_end, month_iter
 
-COPIED = (Invoice, InvoiceLine, Payment, PaymentAllocation, OnlineTransaction)
+COPIED = (Invoice, InvoiceLine, Payment, PaymentAllocation, OnlineTransaction, OnlineTransactionInvoice)
 PAYMENT_MODES = [("online", 45), ("direct_debit", 20), ("cheque", 15), ("transfer", 10), ("cash", 5), ("cesu", 5)]
 
 
@@ -36,7 +38,7 @@ def generate(run, families, cat, billable):
                                      "issued_on", "due_on", "period_start", "period_end", "total", "paid_amount",
                                      "credited_amount", "status", "family_name", "family_number", "payer_name",
                                      "payer_address", "created_at"], now)
-    line_rows, pay_rows, alloc_rows, tx_rows = [], [], [], []
+    line_rows, pay_rows, alloc_rows, tx_rows, item_rows = [], [], [], [], []
     with invoices:
         for first, issue_day in _issued_months(today):
             last = month_end(first)
@@ -84,9 +86,10 @@ def generate(run, families, cat, billable):
                         if mode == "online":
                             tx = tx_ids.next()
                             started = datetime.datetime.combine(received, datetime.time(21, 5), tzinfo=PARIS)
-                            tx_rows.append((tx, iid, fid, regie.id, payer["user_id"], "payfip_ws",
+                            tx_rows.append((tx, fid, regie.id, payer["user_id"], "payfip_ws",
                                             f"V{tx:09d}", f"OP{tx:012d}", paid, payer["email"], "paid",
                                             "Paiement accepté", started, started + datetime.timedelta(minutes=3)))
+                            item_rows.append((tx, iid, paid, False))
                         pay_rows.append((pid, regie.id, fid, payer["id"], payer["name"], mode, paid, received,
                                          f"CHQ {rng.randint(1000000, 9999999)}" if mode == "cheque" else "",
                                          tx, datetime.datetime.combine(received, datetime.time(10), tzinfo=PARIS)))
@@ -94,10 +97,11 @@ def generate(run, families, cat, billable):
     lines = copy_rows(cur, now, InvoiceLine, ["invoice_id", "booking_id", "child_id", "enrolment_id", "unit_id",
                                               "child_name", "activity_name", "unit_name", "tariff_label", "date",
                                               "state_label", "quantity", "unit_price", "amount"], line_rows)
-    txs = copy_rows(cur, now, OnlineTransaction, ["id", "invoice_id", "family_id", "regie_id", "user_id",
+    txs = copy_rows(cur, now, OnlineTransaction, ["id", "family_id", "regie_id", "user_id",
                                                   "provider", "reference", "provider_transaction_id", "amount",
                                                   "email", "state", "provider_status", "started_at",
                                                   "finished_at"], tx_rows)
+    copy_rows(cur, now, OnlineTransactionInvoice, ["transaction_id", "invoice_id", "amount", "active"], item_rows)
     pays = copy_rows(cur, now, Payment, ["id", "regie_id", "family_id", "payer_id", "payer_name", "mode", "amount",
                                          "received_on", "reference", "online_transaction_id", "created_at"],
                      pay_rows)

@@ -88,13 +88,15 @@ def mandate_decide(*, mandate, accept, by, reason="", now=None):
 
 
 def debit_candidates(*, regie):
-    """Unpaid invoices of families with an active mandate, not yet in a direct-debit file."""
+    """Unpaid invoices of families with an active mandate, not yet in a direct-debit file, nor being paid
+    online (a card payment started before the mandate was accepted: collecting it too would take it twice)."""
     return (
         Invoice.objects.filter(
             regie=regie, status=Invoice.Status.DUE, family__mandates__status=DirectDebitMandate.Status.ACTIVE,
             debit_items__isnull=True,
         )
         .filter(total__gt=F("paid_amount") + F("credited_amount"))
+        .exclude(online_items__active=True)
         .select_related("family")
         .order_by("family_id", "due_on", "pk")
     )

@@ -22,10 +22,11 @@ from portal.mail import email_queue
 from portal.models import AuditLog
 from portal.ratelimit import hit_count
 
-from ..models import Invoice, OnlineTransaction, Payment, PaymentAllocation, PaymentNotification
-from ..pricing import euros, money
+from ..models import Invoice, OnlineTransaction, OnlineTransactionInvoice, Payment, PaymentAllocation, PaymentNotification
+from ..pricing import ZERO, euros, money
 from ..providers import ProviderError, provider_class, provider_for
-from ..selectors import online_payment_offered
+from ..rules import online_amount_refusal
+from ..selectors import invoice_online_refusal, online_payability_terms
 from .invoice_pdfs import invoice_pdfs_render_on_commit
 from .invoicing import invoice_status_refresh
 
@@ -95,63 +96,118 @@ def payment_record(
 # --- Online payment ----------------------------------------------------------------------------
 
 
-def invoice_payable_online(invoice, active_transactions=()):
-    """(payable, reason) for the « Payer » button."""
-    if invoice.status != Invoice.Status.DUE or invoice.remaining <= 0:
-        return False, "Facture réglée"
-    if not online_payment_offered(invoice.regie):
-        return False, "Paiement en ligne non proposé"
-    if any(t.invoice_id == invoice.pk for t in active_transactions):
-        return False, "Paiement en cours"
-    return True, ""
-
-
 def _reference():
     return "P" + secrets.token_hex(10).upper()
 
 
-def online_payment_start(*, invoice, email, user=None, now=None):
-    """Create the transaction for the whole remaining amount and get the provider's redirect URL.
+def _subject(invoices):
+    """What the provider shows and keeps (PayFiP's ``objet``, cut by eopayment to 100 characters)."""
+    if len(invoices) == 1:
+        return f"Facture {invoices[0].number}"
+    return f"{len(invoices)} factures " + " ".join(invoice.number for invoice in invoices)
 
-    An invoice already paid, or with a payment in progress, cannot be paid again.
+
+def online_payment_check(invoices):
+    """The one check of what a parent asks to pay online: ``(regie, provider, total)``, or ``PaymentError``
+    with the parent's message. The invoices carry their régie and ``selectors.online_payability_terms``.
+
+    The recap page runs it on the invoices as listed, ``online_payment_start`` again on the locked rows.
+    """
+    if not invoices:
+        raise PaymentError("Cochez au moins une facture à payer.")
+    if len({invoice.family_id for invoice in invoices}) != 1:
+        raise PaymentError("Les factures choisies doivent être celles d'une même famille.")
+    regies = {invoice.regie_id: invoice.regie for invoice in invoices}
+    if len(regies) != 1:
+        names = " et ".join(sorted(regie.name for regie in regies.values()))
+        raise PaymentError(
+            f"Les factures cochées relèvent de régies différentes ({names}) : payez celles de chaque régie séparément."
+        )
+    [regie] = regies.values()
+    for invoice in invoices:
+        reason = invoice_online_refusal(invoice)
+        if reason:
+            hint = " Cliquez sur « Actualiser l'état des paiements » pour connaître son résultat." if invoice.payment_in_progress else ""
+            raise PaymentError(f"La facture {invoice.number} ne peut pas être payée en ligne : {reason}.{hint}")
+    provider = provider_for(regie)
+    if not settings.DEBUG and provider.name == "payfip_ws" and regie.payfip_mode == "T":
+        raise PaymentError("Le paiement en ligne de cette régie est en mode test : il est désactivé.")
+    total = sum((invoice.remaining for invoice in invoices), ZERO)
+    minimum, maximum = provider.amount_limits()
+    problem = online_amount_refusal(total, minimum=minimum, maximum=maximum)
+    if problem:
+        raise PaymentError(problem)
+    return regie, provider, total
+
+
+def online_payment_start(*, invoices, email, user=None, now=None):
+    """One online payment for ``invoices`` (one or several, of one family and one régie) for the sum of
+    what remains on each, and the provider's redirect URL. Moves no money.
+
+    Lock, then check, then write: the invoices are locked in id order, checked by ``online_payment_check``
+    (already paid, under direct debit, a payment already in progress, régies, the provider's limits),
+    and the transaction and its invoices are written in the same database transaction, so two submissions
+    of overlapping invoices cannot both start (the partial unique index on active items backs it).
+    The view passes only invoices this parent may see (``selectors.visible_invoices``).
     """
     now = now or timezone.now()
     email = (email or "").strip()
+    invoices = list(invoices)
+    if not invoices:
+        raise PaymentError("Cochez au moins une facture à payer.")
     if not email or "@" not in email:
         raise PaymentError("Indiquez l'adresse e-mail à laquelle envoyer le reçu.")
-    provider = provider_for(invoice.regie)
-    if not settings.DEBUG and provider.name == "payfip_ws" and invoice.regie.payfip_mode == "T":
-        raise PaymentError("Le paiement en ligne de cette régie est en mode test : il est désactivé.")
+    family_id = invoices[0].family_id
+    ids = sorted({invoice.pk for invoice in invoices})
     try:
         with transaction.atomic():
-            locked = Invoice.objects.select_for_update(of=("self",)).select_related("regie").get(pk=invoice.pk)
-            if locked.status != Invoice.Status.DUE or locked.remaining <= 0:
-                raise PaymentError(f"La facture {locked.number} est déjà réglée.")
-            if OnlineTransaction.objects.filter(invoice=locked, state__in=OnlineTransaction.ACTIVE_STATES).exists():
-                raise PaymentError(
-                    f"Un paiement de la facture {locked.number} est déjà en cours. "
-                    "Cliquez sur « Actualiser l'état des paiements » pour connaître son résultat."
-                )
-            tx = OnlineTransaction.objects.create(
-                invoice=locked, family_id=locked.family_id, regie=locked.regie, user=user, provider=provider.name,
-                reference=_reference(), amount=locked.remaining, email=email[:254], started_at=now,
+            locked = list(
+                Invoice.objects.select_for_update(of=("self",)).select_related("regie")
+                .filter(pk__in=ids, family_id=family_id).order_by("pk")
             )
-    except IntegrityError as exc:  # the partial unique index: another start won the race
-        raise PaymentError("Un paiement de cette facture est déjà en cours.") from exc
+            if len(locked) != len(ids):
+                raise PaymentError("Les factures choisies doivent être celles d'une même famille.")
+            # Read after the lock, in a statement of its own: it sees what a concurrent start committed.
+            terms = {
+                row[0]: row[1:] for row in Invoice.objects.filter(pk__in=ids).annotate(**online_payability_terms(family_id))
+                .values_list("pk", "payment_in_progress", "in_debit_file", "mandate_active")
+            }
+            for invoice in locked:
+                invoice.payment_in_progress, invoice.in_debit_file, invoice.mandate_active = terms[invoice.pk]
+            locked.sort(key=lambda invoice: (invoice.due_on, invoice.pk))
+            regie, provider, total = online_payment_check(locked)
+            tx = OnlineTransaction.objects.create(
+                family_id=family_id, regie=regie, user=user, provider=provider.name,
+                reference=_reference(), amount=total, email=email[:254], started_at=now,
+            )
+            OnlineTransactionInvoice.objects.bulk_create(
+                [OnlineTransactionInvoice(transaction=tx, invoice=invoice, amount=invoice.remaining) for invoice in locked]
+            )
+    except IntegrityError as exc:  # the partial unique index on active items: another start won the race
+        raise PaymentError("Un paiement de l'une de ces factures est déjà en cours.") from exc
     notify_url = settings.PORTAL_BASE_URL + reverse("billing:payment_notify", kwargs={"provider": provider.name})
     return_url = settings.PORTAL_BASE_URL + reverse("billing:payment_return", kwargs={"reference": tx.reference})
     try:
-        operation_id, redirect_url = provider.start(tx, notify_url=notify_url, return_url=return_url)
+        operation_id, redirect_url = provider.start(
+            tx, notify_url=notify_url, return_url=return_url, subject=_subject(locked),
+            year=max(invoice.year for invoice in locked),
+        )
     except PaymentError as exc:
-        tx.state = OnlineTransaction.State.ERROR
-        tx.provider_status = str(exc)[:200]
-        tx.finished_at = timezone.now()
-        tx.save(update_fields=["state", "provider_status", "finished_at"])
+        _transaction_end(tx, state=OnlineTransaction.State.ERROR, status=str(exc), now=timezone.now())
         raise
     tx.provider_transaction_id = operation_id
     tx.state = OnlineTransaction.State.PENDING
     tx.save(update_fields=["provider_transaction_id", "state"])
     return tx, redirect_url
+
+
+def _transaction_end(tx, *, state, status, now):
+    """Record a final state; the transaction's invoices are no longer « being paid » (items inactive)."""
+    tx.state = state
+    tx.provider_status = status[:200]
+    tx.finished_at = now
+    tx.save(update_fields=["state", "provider_status", "finished_at"])
+    OnlineTransactionInvoice.objects.filter(transaction_id=tx.pk, active=True).update(active=False)
 
 
 # What one notification may store, and how many rejections of one source are kept one by one before
@@ -225,7 +281,7 @@ def online_payment_notify(*, provider, body, query_string="", remote_addr="", so
             outcome=PaymentNotification.Outcome.REJECTED, reason=str(exc),
         )
     tx = (
-        OnlineTransaction.objects.select_related("regie", "invoice")
+        OnlineTransaction.objects.select_related("regie")
         .filter(provider=provider, provider_transaction_id=operation_id)
         .first()
     )
@@ -270,7 +326,7 @@ def payment_record_result(*, transaction_id, result, source="callback", raw="", 
     """Record a verified provider result once; a replay or a contradicting answer changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        tx = OnlineTransaction.objects.select_for_update(of=("self",)).select_related("regie").get(pk=transaction_id)
+        tx = OnlineTransaction.objects.select_for_update(of=("self",)).select_related("regie", "family").get(pk=transaction_id)
         log = {"provider": tx.provider, "source": source, "raw": raw, "remote_addr": remote_addr, "transaction_obj": tx, "data": result.data}
         problem = _result_problem(tx, result)
         if problem:
@@ -287,21 +343,24 @@ def payment_record_result(*, transaction_id, result, source="callback", raw="", 
             tx.provider_status = result.status_text[:200]
             tx.save(update_fields=["provider_status"])
             return _notification_log(**log, outcome=PaymentNotification.Outcome.ACCEPTED, reason="Paiement toujours en cours.")
-        tx.state = result.state
-        tx.provider_status = result.status_text[:200]
-        tx.finished_at = now
-        tx.save(update_fields=["state", "provider_status", "finished_at"])
+        _transaction_end(tx, state=result.state, status=result.status_text, now=now)
         if result.state == OnlineTransaction.State.PAID:
-            invoice = tx.invoice
+            # One payment for the whole amount, allocated to each invoice of the transaction (each had its
+            # remaining amount in the sum, so each is settled in full; what a cheque recorded meanwhile
+            # left over stays as a credit, as for any payment).
+            invoices = [
+                item.invoice for item in tx.items.select_related("invoice__payer").order_by("invoice__due_on", "invoice_id")
+            ]
+            first = invoices[0]
             payment_record(
-                family=invoice.family, regie=tx.regie, mode=Payment.Mode.ONLINE, amount=tx.amount,
-                received_on=timezone.localdate(now), invoices=[invoice], payer=invoice.payer,
-                payer_name=invoice.payer_name, reference=tx.reference, online_transaction=tx,
+                family=tx.family, regie=tx.regie, mode=Payment.Mode.ONLINE, amount=tx.amount,
+                received_on=timezone.localdate(now), invoices=invoices, payer=first.payer,
+                payer_name=first.payer_name, reference=tx.reference, online_transaction=tx,
                 note=f"Paiement en ligne {tx.get_provider_display()}",
             )
             email_queue(
                 to=tx.email, template="payment_receipt",
-                context={"transaction": tx, "invoice": invoice, "regie": tx.regie}, related=invoice,
+                context={"transaction": tx, "invoices": invoices, "regie": tx.regie}, related=tx,
             )
         return _notification_log(**log, outcome=PaymentNotification.Outcome.ACCEPTED, reason=tx.get_state_display())
 
@@ -309,7 +368,7 @@ def payment_record_result(*, transaction_id, result, source="callback", raw="", 
 def online_payments_refresh_family(*, family):
     """« Actualiser l'état des paiements »: ask the provider about the family's pending transactions."""
     pending = list(
-        OnlineTransaction.objects.select_related("regie", "invoice")
+        OnlineTransaction.objects.select_related("regie")
         .filter(family=family, state=OnlineTransaction.State.PENDING)
         .order_by("started_at")[:20]
     )
@@ -322,7 +381,7 @@ def online_payments_reconcile(*, now=None):
     """Periodic job: ask about transactions left pending; expire abandoned ones. Returns counts."""
     now = now or timezone.now()
     counts = {"checked": 0, "expired": 0}
-    stale = OnlineTransaction.objects.select_related("regie", "invoice").filter(
+    stale = OnlineTransaction.objects.select_related("regie").filter(
         state__in=OnlineTransaction.ACTIVE_STATES, started_at__lte=now - timezone.timedelta(minutes=5)
     )
     expiry = now - timezone.timedelta(minutes=settings.PAYMENT_PENDING_EXPIRY_MINUTES)
@@ -333,9 +392,11 @@ def online_payments_reconcile(*, now=None):
         tx.refresh_from_db(fields=["state"])
         if tx.is_active and tx.started_at <= expiry:
             # Safe even if the money arrives later: payment_record_result still records a late payment.
-            OnlineTransaction.objects.filter(pk=tx.pk, state__in=OnlineTransaction.ACTIVE_STATES).update(
-                state=OnlineTransaction.State.EXPIRED, finished_at=now, provider_status="Expiré (abandonné)"
-            )
+            with transaction.atomic():
+                if OnlineTransaction.objects.filter(pk=tx.pk, state__in=OnlineTransaction.ACTIVE_STATES).update(
+                    state=OnlineTransaction.State.EXPIRED, finished_at=now, provider_status="Expiré (abandonné)"
+                ):
+                    OnlineTransactionInvoice.objects.filter(transaction_id=tx.pk).update(active=False)
             tx.refresh_from_db(fields=["state"])
         if tx.state == OnlineTransaction.State.EXPIRED:
             counts["expired"] += 1

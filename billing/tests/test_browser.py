@@ -92,3 +92,55 @@ def test_parent_reads_statement_payments_and_direct_debit_pages(page, live_serve
         page.get_by_role("heading", name=heading).wait_for()
         axe_check(page)
     assert invoice.number in page.content()
+
+
+@pytest.fixture
+def three_due(settings, live_server, parent, issued):
+    """The March invoice (45,20 €) and two more of the same régie: three to pay together."""
+    from .factories import invoice_make
+
+    settings.PORTAL_BASE_URL = live_server.url
+    payer = issued.payer
+    more = [invoice_make(regie=issued.regie, family=issued.family, number=n, total=total, payer=payer)
+            for n, total in ((2, "12.50"), (3, "30.00"))]
+    return parent[0], [issued, *more]
+
+
+def test_paying_three_invoices_at_once(page, live_server, browser_login, axe_check, three_due):
+    """Seed 003 « Payer mes factures → étape suivante »: tick three invoices, see the total, pay once on the
+    demo provider, come back: all three are paid."""
+    user, invoices = three_due
+    browser_login(page, user)
+    _invoices(page, live_server, axe_check)
+    total = page.get_by_role("status").filter(has_text="Cochez les factures à payer")
+    total.wait_for()
+    for invoice in invoices:
+        box = page.get_by_role("checkbox", name=re.compile(f"Payer la facture {invoice.number}"))
+        box.check()
+        target = page.locator(f"label[for=facture-{invoice.pk}]").bounding_box()
+        assert target["height"] >= 44 and target["width"] >= 44
+    page.get_by_text("3 factures cochées : 87,70 € à payer").wait_for()  # the live total, from the server
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    axe_check(page)
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_role("heading", name="Payer mes factures").wait_for()
+    axe_check(page)
+    recap = page.get_by_role("table", name=re.compile("Les 3 factures à payer"))
+    for invoice in invoices:
+        assert invoice.number in recap.inner_text()
+    assert "87,70 €" in recap.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_role("button", name="Aller au paiement sécurisé").click()
+    page.get_by_role("heading", name=re.compile("Paiement par carte bancaire")).wait_for()
+    assert "87,70 €" in page.content()
+    page.get_by_role("button", name="Payer").click()
+    page.get_by_text("Paiement accepté.").wait_for()
+    axe_check(page)
+    paid = page.get_by_role("table", name=re.compile("Les 3 factures de ce paiement"))
+    for invoice in invoices:
+        assert invoice.number in paid.inner_text()
+    assert paid.inner_text().count("Payée") == 3
+    _invoices(page, live_server, axe_check)
+    for invoice in invoices:
+        assert "Payée" in _invoice_item(page, invoice).inner_text()
+    assert page.get_by_role("checkbox").count() == 0

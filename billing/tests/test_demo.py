@@ -29,6 +29,15 @@ def test_demo_populates_regies_tariffs_invoices_and_payments(time_machine):
     assert Payment.objects.filter(mode="cheque").exists() and Payment.objects.filter(mode="online").exists()
     assert invoices.filter(status="due").exists()
     assert DirectDebitMandate.objects.filter(status="active").count() == 1
+    # The demo parent has at least three invoices of one régie to pay together (« Payer mes factures »).
+    from billing import selectors
+    from families.models import Guardian
+
+    guardian = Guardian.objects.filter(family__is_demo=True, user__isnull=False).order_by("family__number", "rank").first()
+    listed = selectors.invoices_page(family=guardian.family, user=guardian.user)["invoices"]
+    payable = [invoice for invoice in listed if invoice.payable]
+    assert max(sum(1 for i in payable if i.regie_id == regie.pk) for regie in Regie.objects.all()) >= 3
+    assert OnlineTransaction.objects.filter(state="paid").count() == OnlineTransaction.objects.filter(items__isnull=False).distinct().count()
     # numbering is gapless per régie and year
     for regie in Regie.objects.all():
         numbers = sorted(invoices.filter(regie=regie).values_list("sequence_number", flat=True))

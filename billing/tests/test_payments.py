@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _start(invoice, email="claire@example.org"):
-    tx, url = online_payment_start(invoice=invoice, email=email)
+    tx, url = online_payment_start(invoices=[invoice], email=email)
     return tx, url, FakeProviderOperation.objects.get(idop=tx.provider_transaction_id)
 
 
@@ -111,7 +111,7 @@ def test_wrong_reference_and_test_mode_are_rejected(issued):
 def test_refused_payment_leaves_invoice_due_and_allows_a_new_attempt(issued):
     tx, _, op = _start(issued)
     with pytest.raises(PaymentError):  # a payment in progress: cannot pay again
-        online_payment_start(invoice=issued, email="claire@example.org")
+        online_payment_start(invoices=[issued], email="claire@example.org")
     fake_operation_decide(op=op, result="R")
     assert online_payment_notify(provider="fake", body=f"idOp={op.idop}").outcome == "accepted"
     tx.refresh_from_db()
@@ -126,7 +126,7 @@ def test_paid_invoice_cannot_be_paid_again(issued):
     fake_operation_decide(op=op, result="P")
     online_payment_notify(provider="fake", body=f"idOp={op.idop}")
     with pytest.raises(PaymentError):
-        online_payment_start(invoice=issued, email="claire@example.org")
+        online_payment_start(invoices=[issued], email="claire@example.org")
 
 
 def test_reconcile_asks_pending_and_expires_abandoned(issued, time_machine):
@@ -161,7 +161,7 @@ def test_payment_start_needs_a_provider(issued):
     issued.regie.payment_provider = ""
     issued.regie.save()
     with pytest.raises(PaymentError):
-        online_payment_start(invoice=Invoice.objects.get(pk=issued.pk), email="a@example.org")
+        online_payment_start(invoices=[Invoice.objects.get(pk=issued.pk)], email="a@example.org")
     assert not OnlineTransaction.objects.exists()
 
 
@@ -189,7 +189,7 @@ def test_payfip_provider_goes_through_eopayment_payfip_ws(issued, monkeypatch):
     regie = issued.regie
     regie.payment_provider, regie.payfip_numcli, regie.payfip_mode = "payfip_ws", "123456", "W"
     regie.save()
-    tx, url = online_payment_start(invoice=Invoice.objects.get(pk=issued.pk), email="claire@example.org")
+    tx, url = online_payment_start(invoices=[Invoice.objects.get(pk=issued.pk)], email="claire@example.org")
     assert url == "https://www.payfip.gouv.fr/tpa/paiementws.web?idop=IDOP123456"
     assert calls["get_idop"]["refdet"] == tx.reference and calls["get_idop"]["montant"] == "4520"
     assert calls["get_idop"]["url_notification"].endswith("/facturation/paiement/notification/payfip_ws/")

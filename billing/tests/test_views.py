@@ -81,7 +81,7 @@ def test_another_familys_invoice_pdf_payment_and_return_answer_404(client, other
     assert issued.number not in client.get(reverse("billing:index")).content.decode()
     from billing.services.payments import online_payment_start
 
-    tx, _ = online_payment_start(invoice=issued, email="a@example.org")
+    tx, _ = online_payment_start(invoices=[issued], email="a@example.org")
     assert client.get(reverse("billing:payment_return", args=[tx.reference])).status_code == 404
 
 
@@ -125,7 +125,7 @@ def test_refresh_button_asks_the_provider(parent_client, issued):
     from billing.providers import fake_operation_decide
     from billing.services.payments import online_payment_start
 
-    tx, _ = online_payment_start(invoice=issued, email="a@example.org")
+    tx, _ = online_payment_start(invoices=[issued], email="a@example.org")
     fake_operation_decide(op=FakeProviderOperation.objects.get(idop=tx.provider_transaction_id), result="P")
     response = parent_client.post(reverse("billing:payments_refresh"), follow=True)
     assert "mis à jour" in response.content.decode()
@@ -307,9 +307,9 @@ def test_invoices_page_states_amounts_and_links_per_row(parent_client, parent, i
     paid = invoice_make(regie=regie, family=family, number=3, total="12.00", paid=D("12.00"))
     cancelled = invoice_make(regie=regie, family=family, number=4, total="8.00")
     credit_note_issue(invoice=cancelled, amount="8.00", reason="Annulation", by=staff_user)
-    online_payment_start(invoice=issued, email="a@example.org")
+    online_payment_start(invoices=[issued], email="a@example.org")
     body = parent_client.get(reverse("billing:index")).content.decode()
-    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr>\s*<th scope=\"row\">.*?</span>([\w-]+)</th>.*?</tr>", body, re.S)}
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr>\s*<td class=\"billing-tick\">.*?</td>\s*<th scope=\"row\">.*?</span>([\w-]+)</th>.*?</tr>", body, re.S)}
     assert "Paiement en cours" in rows[issued.number] and "Payer" not in rows[issued.number]
     assert "Partiellement payée" in rows[partial.number] and "20,00 €" in rows[partial.number]
     assert "avant le 30/04/2026" in rows[partial.number] and f"/facturation/factures/{partial.pk}/payer/" in rows[partial.number]

@@ -59,6 +59,10 @@ NOT_FAMILY_SCOPED = {
 # whose GET (with the cookie) is then scoped like any other page (404 for another family).
 POST_REDIRECTS_TO_ITSELF = {"billing:payment_return"}
 
+# Parent URLs whose ids come in the query string (GET) or the form (POST) rather than the path, by the
+# name of that field: the invoices ticked for one online payment. Each is replayed with family A's invoice.
+QUERY_IDS = {"billing:pay_several": "facture", "billing:pay_total": "facture"}
+
 # What the crawl POSTs: enough fields for any form of the site to act if the view forgot the family.
 PAYLOAD = {
     "body": "Intrusion", "first_name": "Pirate", "last_name": "PIRATE", "phone": "0600000000", "sex": "M",
@@ -115,7 +119,7 @@ def family_a(parent):
     entry = WaitingListEntry.objects.create(child=child, unit=march.day_unit, date=datetime.date(2026, 3, 4),
                                             enrolment=march.enrolment, created_at=timezone.now())
     invoice = invoice_make(regie=march.regie, family=family, number=1, total="45.20", payer=user.guardian)
-    transaction, _ = online_payment_start(invoice=invoice, email="a@example.org", user=user)
+    transaction, _ = online_payment_start(invoices=[invoice], email="a@example.org", user=user)
     thread = messaging_services.thread_start_by_family(
         family=family, guardian=user.guardian, user=user, service=Service.objects.get_or_create(name="Scolarité")[0],
         theme="information", subject="Privé", body="Données privées", files=[upload("secret.pdf")],
@@ -245,6 +249,26 @@ def test_another_familys_ids_answer_404_on_every_parent_page(client, family_a, o
         if got == 405:
             got = own.post(path, payload).status_code
         assert got in (200, 302), f"{path} ({name}) as family A: {got}"
+
+
+def test_another_familys_ids_in_the_query_or_form_answer_404(client, family_a, other_family):
+    user_a, _, by_url, payload = family_a
+    invoice_id = by_url["billing:pay"]
+    routes = {name: "/" + route for route, name, _, _ in _patterns("parent") if name in QUERY_IDS}
+    assert set(routes) == set(QUERY_IDS), "QUERY_IDS names a URL that no longer exists"
+    client.force_login(other_family[0])
+    before = _snapshot()
+    for name, path in routes.items():
+        field = QUERY_IDS[name]
+        got = client.get(path, {field: invoice_id}).status_code
+        assert got == 404, f"GET {path}?{field}= ({name}) as another family: {got}"
+        got = client.post(path, {**payload, field: invoice_id}).status_code
+        assert got in (404, 405), f"POST {path} ({name}) as another family: {got}"
+    assert _snapshot() == before, "another family's request changed family A's data"
+    own = Client()
+    own.force_login(user_a)
+    for name, path in routes.items():
+        assert own.get(path, {QUERY_IDS[name]: invoice_id}).status_code == 200, f"{path} ({name}) as family A"
 
 
 def test_staff_pages_send_parents_to_the_admin_login(client, family_a):
