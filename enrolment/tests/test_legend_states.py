@@ -64,7 +64,8 @@ def test_absence_being_examined(staff_user):
     assert _grid_cell(child, DEC3, unit) == ("AE?", "Absence : justificatif en cours d'examen")
     assert _legend_has("AE?", "Absence : justificatif en cours d'examen")
     # Once staff decide, the day says the decision.
-    services.booking_excuse(booking=Booking.objects.get(child=child), accept=False, by=staff_user)
+    services.booking_excuse(booking=Booking.objects.get(child=child), accept=False, by=staff_user,
+                            reason="Certificat illisible.")
     assert _cell(enrolment, DEC3, unit).text == "Journée : Absent facturé"
 
 
