@@ -13,6 +13,7 @@ from django.utils import timezone
 
 _blocks = []
 _counters = {}
+_active = {}  # {name: active(today) -> bool}: a counter that can only be 0 today costs no SQL
 
 
 def register_block(func=None, *, public=False):
@@ -23,12 +24,16 @@ def register_block(func=None, *, public=False):
     return decorator(func) if func else decorator
 
 
-def register_counter(name, rows=None):
+def register_counter(name, rows=None, *, active=None):
     """``rows(family, today)`` returns the queryset of the rows to count for one family, where ``family``
     is a reference to the family's primary key usable in ``filter()`` (an ``OuterRef``). Also a decorator:
-    ``@register_counter("name")``."""
+    ``@register_counter("name")``. ``active(today)``, if given, says from the process's configuration
+    (``portal.caching.cached_config``, no query) whether the counter can be above 0 at all today; when it
+    says no, the counter is 0 without joining the query."""
     def decorator(f):
         _counters[name] = f
+        if active is not None:
+            _active[name] = active
         return f
 
     return decorator(rows) if rows else decorator
@@ -47,6 +52,10 @@ def family_counters(request, names=None):
     missing = [name for name in wanted if name not in counters]
     if missing:
         family, today = request.family, timezone.localdate()
+        idle = [name for name in missing if name in _active and not _active[name](today)]
+        counters.update(dict.fromkeys(idle, 0))
+        missing = [name for name in missing if name not in idle]
+    if missing:
         annotations = {
             name: _CountRows(_counters[name](OuterRef("pk"), today).order_by().values("pk")) for name in missing
         }

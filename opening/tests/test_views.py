@@ -124,13 +124,18 @@ def test_home_block_during_the_phase_and_after_publication_without_a_query_more(
     client.force_login(user)
     with time_machine.travel(AFTER - datetime.timedelta(days=30), tick=False):  # before the phase
         client.get("/")
-        with django_assert_max_num_queries(20) as before:
+        with django_assert_max_num_queries(22) as before:
             page = client.get("/").content.decode()
         assert "Attribution des places" not in page
+        # Nothing open, nothing published: the opening counters cost no SQL (portal.dashboard's ``active``).
+        counters = [q["sql"] for q in before.captured_queries if "COUNT(*)" in q["sql"]]
+        assert counters and not any("opening_familyoutcome" in sql or "enrolment_bookingwindow" in sql
+                                    for sql in counters)
     with time_machine.travel(DURING, tick=False):
-        with django_assert_max_num_queries(len(before.captured_queries)):
+        with django_assert_max_num_queries(len(before.captured_queries)) as during:
             page = client.get("/").content.decode()
         assert "Une phase de demandes est ouverte" in page
+        assert any("enrolment_bookingwindow" in q["sql"] and "COUNT(*)" in q["sql"] for q in during.captured_queries)
     services.allocation_publish(phase=phase, now=AFTER)
     with time_machine.travel(AFTER + datetime.timedelta(days=1), tick=False):
         page = client.get("/").content.decode()
