@@ -312,7 +312,7 @@ def _queries(func):
 # counters created / locked / saved, session saved.
 # The recap e-mail adds the month's total (one query; its tariffs built once, on the first cycle).
 FIRST_CYCLE = 21  # mass selection, then the very first commit of those days (its counters created)
-CYCLE = {"mass selection": 5, "recap": 4, "commit": 13, "commit (cancel)": 13, "commit refused": 8}
+CYCLE = {"mass selection": 5, "recap": 3, "commit": 13, "commit (cancel)": 13, "commit refused": 7}
 
 
 def test_booking_cycle_query_counts_do_not_grow(world):
