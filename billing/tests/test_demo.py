@@ -22,6 +22,10 @@ def test_demo_populates_regies_tariffs_invoices_and_payments(time_machine):
     demo.populate(stdout=out, rng=rng)
     assert set(Regie.objects.values_list("name", flat=True)) == {"Régie garderie ALSH", "Régie restauration"}
     assert Tariff.objects.filter(mode="quotient").exists()
+    # Every billable unit of the demo has its tariff (the demo's tariffs are keyed by the units' names).
+    from enrolment.models import Unit
+
+    assert not Unit.objects.filter(billable=True, tariffs__isnull=True).values_list("name", flat=True)
     invoices = Invoice.objects.all()
     assert invoices.count() > 5
     assert {i.period_start for i in invoices} <= {datetime.date(2025, 9, 1), datetime.date(2025, 10, 1), datetime.date(2025, 11, 1)}
