@@ -7,5 +7,6 @@ class EarlychildhoodConfig(AppConfig):
     verbose_name = "Petite enfance (crèches)"
 
     def ready(self):
-        # Modules that register themselves: the Inscriptions page section, « Mes données » sections, demo data, Celery tasks.
-        from . import dashboard, demo, gdpr, tasks  # noqa: F401
+        # Modules that register themselves: the Inscriptions page section, « Mes données » sections, « Mes demandes »
+        # source, demo data, Celery tasks.
+        from . import dashboard, demo, gdpr, request_sources, tasks  # noqa: F401

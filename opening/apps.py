@@ -8,10 +8,11 @@ class OpeningConfig(AppConfig):
 
     def ready(self):
         # AppConfig.ready: the request store enrolment's basket commit asks (enrolment never imports this
-        # app), the home block, « Mes données » sections, the demo window and the Celery tasks queued by name.
+        # app), the home block, « Mes données » sections, the « Mes demandes » source, the demo window and the Celery
+        # tasks queued by name.
         from enrolment.requests import register_request_store
 
-        from . import dashboard, demo, gdpr, tasks  # noqa: F401
+        from . import dashboard, demo, gdpr, request_sources, tasks  # noqa: F401
         from .services import RequestStore
 
         register_request_store(RequestStore())

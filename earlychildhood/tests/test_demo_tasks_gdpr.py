@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from earlychildhood import tasks
 from earlychildhood.models import ChildcareContract, CommissionSession, Decision, Nursery, PreEnrolment
+from families.models import Guardian
+from families.selectors import family_requests
 from portal.gdpr import export_sections
 from portal.models import OutboundEmail
 
@@ -36,6 +38,11 @@ def test_demo_has_three_creches_twenty_requests_and_a_held_commission():
     assert kinds == {"offer", "keep", "refuse"}
     assert ChildcareContract.objects.count() == 1
     assert "Petite enfance : 3 crèches, 20 préinscriptions" in out.getvalue()
+    # The demo parent (the first demo family, whose login the demo prints) sees its request in « Mes demandes ».
+    demo_family = Guardian.objects.filter(family__is_demo=True, user__isnull=False).order_by(
+        "family__number", "rank").first().family
+    assert [item.kind_label for item in family_requests(family=demo_family, kind="earlychildhood")["children"]] == [
+        "Place en crèche"]
 
 
 def test_jobs_are_idempotent(parent, other_family):
