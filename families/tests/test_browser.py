@@ -293,3 +293,35 @@ def test_parent_ticks_mdph_on_the_health_sheet(page, live_server, browser_login,
     axe_check(page)
     health = ChildHealth.objects.get(child=child)
     assert health.disability and health.accommodations == "Accompagnante (AESH) le midi"
+
+
+def test_every_button_of_the_family_pages_is_a_44px_target(page, live_server, browser_login, axe_check, screen):
+    """« Mes enfants » and « Mon dossier » at 390 px: every button and link-button (« Modifier » a person,
+    « Demander une modification », « Ajouter… ») is at least 44 px tall; at both sizes, axe and no sideways
+    scroll."""
+    from families.tests.factories import AuthorisedPersonFactory, GuardianFactory, VaccinationFactory, parent_with_family
+    from portal.tests.test_browser_phone import MEASURE
+
+    user, family = parent_with_family(children=2, email="parent.cibles@example.org")
+    GuardianFactory(family=family, rank=2, email="conjoint.cibles@example.org")
+    for child in family.children.all():
+        VaccinationFactory(child=child)
+        AuthorisedPersonFactory(child=child)
+        AuthorisedPersonFactory(child=child, first_name="Marcel", relationship="Voisin")
+    browser_login(page, user)
+    for path, heading, actions in (
+        ("/famille/enfants/", "Mes enfants", 2 * (2 + 2 + 2 + 2)),  # per child: 2 requests, 2 adds, the vaccine 2, 2 persons
+        ("/famille/", "Mon dossier", 1 + 2),  # the family, each guardian
+    ):
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        links = page.get_by_role("main").get_by_role(
+            "link", name=re.compile("^(Modifier|Supprimer|Ajouter|Demander une modification)"))
+        assert links.count() == actions, (path, links.all_inner_texts())
+        axe_check(page)
+        _fits_the_screen(page)
+        if screen == "phone":
+            _tap_targets_are_big_enough(page, screen, links)
+            assert page.get_by_role("main").locator("a.btn, button").count() >= actions
+            got = page.evaluate(MEASURE)
+            assert not got["bad"], (path, got["bad"])
