@@ -310,7 +310,8 @@ def test_every_button_of_the_family_pages_is_a_44px_target(page, live_server, br
         AuthorisedPersonFactory(child=child, first_name="Marcel", relationship="Voisin")
     browser_login(page, user)
     for path, heading, actions in (
-        ("/famille/enfants/", "Mes enfants", 2 * (2 + 2 + 2 + 2)),  # per child: 2 requests, 2 adds, the vaccine 2, 2 persons
+        # per child: 2 « Demander une modification », 2 « Ajouter », the vaccine's 2, each person's « Modifier »
+        ("/famille/enfants/", "Mes enfants", 2 * (2 + 2 + 2 + 2)),
         ("/famille/", "Mon dossier", 1 + 2),  # the family, each guardian
     ):
         page.goto(live_server.url + path)
