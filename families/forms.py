@@ -102,6 +102,12 @@ class GuardianChangeForm(ChangeForm):
         widgets = ADDRESS_WIDGETS
         labels = {"home_phone": "Téléphone du domicile (si autre adresse)"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # static/families/shown_when.js hides these while « Même adresse que la famille » is ticked.
+        for name in GUARDIAN_OWN_ADDRESS:
+            self.fields[name].widget.attrs["data-shown-when"] = "same_address=False"
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("same_address", True):

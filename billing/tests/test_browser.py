@@ -1,8 +1,10 @@
 """Parent journeys in Chromium, at desktop and phone size; axe-core on every page visited."""
 import re
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -92,6 +94,56 @@ def test_parent_reads_statement_payments_and_direct_debit_pages(page, live_serve
         page.get_by_role("heading", name=heading).wait_for()
         axe_check(page)
     assert invoice.number in page.content()
+
+
+def test_ticking_every_invoice_of_the_page_at_once(page, live_server, browser_login, axe_check, three_due):
+    """« Tout cocher »: every payable invoice of the page ticked in one go, the live total from the server;
+    unticked in one go; mixed when some are ticked. A real checkbox: keyboard, 44 px, its state announced."""
+    from .factories import invoice_make
+
+    user, invoices = three_due
+    # A paid invoice on the page has no box: « Tout cocher » leaves it out of the total.
+    invoice_make(regie=invoices[0].regie, family=invoices[0].family, number=4, total="9.99", paid=Decimal("9.99"),
+                 payer=invoices[0].payer)
+    expected = f"{sum(i.total - i.paid_amount for i in invoices):.2f}".replace(".", ",")
+    assert expected == "87,70"
+    browser_login(page, user)
+    _invoices(page, live_server, axe_check)
+    all_box = page.get_by_role("checkbox", name=re.compile("^Tout cocher"))
+    expect(all_box).to_be_visible()
+    expect(all_box).not_to_be_checked()
+    target = page.locator("label[for=tout-cocher]").bounding_box()
+    assert target["height"] >= 44 and target["width"] >= 44
+    boxes = page.get_by_role("checkbox", name=re.compile("^Payer la facture"))
+    assert boxes.count() == 3
+
+    all_box.focus()
+    page.keyboard.press("Space")
+    expect(page.get_by_role("status").filter(has_text="3 factures cochées")).to_have_text(
+        f"3 factures cochées : {expected} € à payer")
+    for i in range(3):
+        expect(boxes.nth(i)).to_be_checked()
+    expect(all_box).to_be_checked()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    axe_check(page)
+
+    page.keyboard.press("Space")
+    expect(page.get_by_role("status").filter(has_text="Cochez les factures à payer")).to_be_visible()
+    for i in range(3):
+        expect(boxes.nth(i)).not_to_be_checked()
+    expect(all_box).not_to_be_checked()
+    axe_check(page)
+
+    # One ticked by hand: the box says « mixed »; ticking it then ticks the rest.
+    boxes.first.check()
+    expect(page.get_by_role("status").filter(has_text="1 facture cochée")).to_be_visible()
+    expect(all_box).to_have_js_property("indeterminate", True)
+    expect(all_box).to_have_attribute("id", "tout-cocher")
+    all_box.check()
+    expect(page.get_by_role("status").filter(has_text="3 factures cochées")).to_be_visible()
+    page.get_by_role("button", name="Continuer").click()
+    recap = page.get_by_role("table", name=re.compile("Les 3 factures à payer"))
+    expect(recap).to_contain_text(f"{expected} €")
 
 
 @pytest.fixture

@@ -148,17 +148,38 @@ def test_separated_parent_gives_an_own_address(page, live_server, browser_login,
     expect(page.get_by_text("Même adresse que la famille")).to_be_visible()
     page.get_by_role("link", name=re.compile(f"Demander une modification des coordonnées .*{guardian.first_name}")).click()
     expect(page.get_by_role("radio", name="Même adresse que la famille")).to_be_checked()
+    # The own address is hidden (to screen readers too) while the family's address is theirs.
+    own_address = [page.get_by_label("Adresse", exact=True), page.get_by_label("Complément d'adresse"),
+                   page.get_by_label("Code postal"), page.get_by_label("Commune"),
+                   page.get_by_label(re.compile("Téléphone du domicile"))]
+    for field in own_address:
+        expect(field).to_be_hidden()
+    expect(page.get_by_role("textbox", name="Commune")).to_have_count(0)
     axe_check(page)
     _fits_the_screen(page)
 
-    # An own address without its town: a French message, the typed text kept.
+    # « Une autre adresse » shows them; going back hides them and keeps what was typed.
     page.get_by_role("radio", name=re.compile("Une autre adresse")).check()
+    for field in own_address:
+        expect(field).to_be_visible()
+    axe_check(page)
+    _fits_the_screen(page)
     page.get_by_label("Adresse", exact=True).fill("8 chemin des Vignes")
+    page.get_by_role("radio", name="Même adresse que la famille").check()
+    expect(page.get_by_label("Adresse", exact=True)).to_be_hidden()
+    page.get_by_role("radio", name=re.compile("Une autre adresse")).check()
+    expect(page.get_by_label("Adresse", exact=True)).to_have_value("8 chemin des Vignes")
+
+    # An own address without its town: a French message, the typed text kept, the fields shown.
     page.get_by_label("Code postal").fill("7430")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator(".error-summary")).to_contain_text("Le code postal doit comporter 5 chiffres.")
     expect(page.locator(".error-summary")).to_contain_text("Indiquez la commune.")
     expect(page.get_by_label("Adresse", exact=True)).to_have_value("8 chemin des Vignes")
+    for field in own_address:
+        expect(field).to_be_visible()
+    page.locator(".error-summary").get_by_role("link", name=re.compile("Commune")).click()
+    expect(page.get_by_label("Commune")).to_be_focused()
     axe_check(page)
 
     page.get_by_label("Code postal").fill("07430")
@@ -172,6 +193,43 @@ def test_separated_parent_gives_an_own_address(page, live_server, browser_login,
     _fits_the_screen(page)
     guardian = Guardian.objects.get(pk=guardian.pk)
     assert guardian.postal_address_lines == ["8 chemin des Vignes", "07430 Davézieux"]
+
+    # Back on the form: « Une autre adresse » is ticked, so the address is shown with its values.
+    page.get_by_role("link", name=re.compile(f"Demander une modification des coordonnées .*{guardian.first_name}")).click()
+    expect(page.get_by_role("radio", name=re.compile("Une autre adresse"))).to_be_checked()
+    expect(page.get_by_label("Commune")).to_have_value("Davézieux")
+    axe_check(page)
+
+
+def test_own_address_fields_show_without_javascript(browser, browser_context_args, live_server):
+    """Progressive enhancement: without the script the own address is there to fill."""
+    from families.models import Guardian
+    from families.tests.factories import PASSWORD, parent_with_family
+    from portal.models import Organisation
+
+    org = Organisation.current()
+    org.policy_guardian = Organisation.ChangePolicy.DIRECT
+    org.save()
+    user, family = parent_with_family(children=1, email="parent.sans.js@example.org")
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/compte/login/")
+        page.get_by_label("Courriel").fill(user.email)
+        page.get_by_label("Mot de passe", exact=False).first.fill(PASSWORD)
+        page.get_by_role("button", name="Connexion").click()
+        page.goto(f"{live_server.url}/famille/modifier/responsable/{user.guardian.pk}/")
+        expect(page.get_by_role("radio", name="Même adresse que la famille")).to_be_checked()
+        expect(page.get_by_label("Adresse", exact=True)).to_be_visible()
+        page.get_by_role("radio", name=re.compile("Une autre adresse")).check()
+        page.get_by_label("Adresse", exact=True).fill("8 chemin des Vignes")
+        page.get_by_label("Code postal").fill("07430")
+        page.get_by_label("Commune").fill("Davézieux")
+        page.get_by_role("button", name="Enregistrer").click()
+        expect(page.get_by_text("Vos modifications sont enregistrées.")).to_be_visible()
+    finally:
+        context.close()
+    assert Guardian.objects.get(pk=user.guardian.pk).postal_address_lines == ["8 chemin des Vignes", "07430 Davézieux"]
 
 
 def test_parent_adds_a_vaccine_date(page, live_server, browser_login, axe_check, screen):
@@ -235,3 +293,36 @@ def test_parent_ticks_mdph_on_the_health_sheet(page, live_server, browser_login,
     axe_check(page)
     health = ChildHealth.objects.get(child=child)
     assert health.disability and health.accommodations == "Accompagnante (AESH) le midi"
+
+
+def test_every_button_of_the_family_pages_is_a_44px_target(page, live_server, browser_login, axe_check, screen):
+    """« Mes enfants » and « Mon dossier » at 390 px: every button and link-button (« Modifier » a person,
+    « Demander une modification », « Ajouter… ») is at least 44 px tall; at both sizes, axe and no sideways
+    scroll."""
+    from families.tests.factories import AuthorisedPersonFactory, GuardianFactory, VaccinationFactory, parent_with_family
+    from portal.tests.test_browser_phone import MEASURE
+
+    user, family = parent_with_family(children=2, email="parent.cibles@example.org")
+    GuardianFactory(family=family, rank=2, email="conjoint.cibles@example.org")
+    for child in family.children.all():
+        VaccinationFactory(child=child)
+        AuthorisedPersonFactory(child=child)
+        AuthorisedPersonFactory(child=child, first_name="Marcel", relationship="Voisin")
+    browser_login(page, user)
+    for path, heading, actions in (
+        # per child: 2 « Demander une modification », 2 « Ajouter », the vaccine's 2, each person's « Modifier »
+        ("/famille/enfants/", "Mes enfants", 2 * (2 + 2 + 2 + 2)),
+        ("/famille/", "Mon dossier", 1 + 2),  # the family, each guardian
+    ):
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        links = page.get_by_role("main").get_by_role(
+            "link", name=re.compile("^(Modifier|Supprimer|Ajouter|Demander une modification)"))
+        assert links.count() == actions, (path, links.all_inner_texts())
+        axe_check(page)
+        _fits_the_screen(page)
+        if screen == "phone":
+            _tap_targets_are_big_enough(page, screen, links)
+            assert page.get_by_role("main").locator("a.btn, button").count() >= actions
+            got = page.evaluate(MEASURE)
+            assert not got["bad"], (path, got["bad"])
