@@ -7,6 +7,8 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from .factories import invoice_make
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -99,7 +101,6 @@ def test_parent_reads_statement_payments_and_direct_debit_pages(page, live_serve
 def test_ticking_every_invoice_of_the_page_at_once(page, live_server, browser_login, axe_check, three_due):
     """« Tout cocher »: every payable invoice of the page ticked in one go, the live total from the server;
     unticked in one go; mixed when some are ticked. A real checkbox: keyboard, 44 px, its state announced."""
-    from .factories import invoice_make
 
     user, invoices = three_due
     # A paid invoice on the page has no box: « Tout cocher » leaves it out of the total.
@@ -149,7 +150,6 @@ def test_ticking_every_invoice_of_the_page_at_once(page, live_server, browser_lo
 @pytest.fixture
 def three_due(settings, live_server, parent, issued):
     """The March invoice (45,20 €) and two more of the same régie: three to pay together."""
-    from .factories import invoice_make
 
     settings.PORTAL_BASE_URL = live_server.url
     payer = issued.payer

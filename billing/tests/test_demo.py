@@ -4,16 +4,18 @@ import random
 
 import pytest
 
+from billing import demo, selectors
 from billing.models import DirectDebitMandate, Invoice, OnlineTransaction, Payment, Regie, Tariff
+from enrolment import demo as enrolment_demo
+from enrolment.models import Unit
+from families import demo as families_demo
+from families.models import Guardian
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_populates_regies_tariffs_invoices_and_payments(time_machine):
     time_machine.move_to(datetime.datetime(2025, 12, 10, 9, 0, tzinfo=datetime.timezone.utc), tick=False)
-    from billing import demo
-    from enrolment import demo as enrolment_demo
-    from families import demo as families_demo
 
     rng = random.Random(20250901)
     out = io.StringIO()
@@ -23,7 +25,6 @@ def test_demo_populates_regies_tariffs_invoices_and_payments(time_machine):
     assert set(Regie.objects.values_list("name", flat=True)) == {"Régie garderie ALSH", "Régie restauration"}
     assert Tariff.objects.filter(mode="quotient").exists()
     # Every billable unit of the demo has its tariff (the demo's tariffs are keyed by the units' names).
-    from enrolment.models import Unit
 
     assert not Unit.objects.filter(billable=True, tariffs__isnull=True).values_list("name", flat=True)
     invoices = Invoice.objects.all()
@@ -34,8 +35,6 @@ def test_demo_populates_regies_tariffs_invoices_and_payments(time_machine):
     assert invoices.filter(status="due").exists()
     assert DirectDebitMandate.objects.filter(status="active").count() == 1
     # The demo parent has at least three invoices of one régie to pay together (« Payer mes factures »).
-    from billing import selectors
-    from families.models import Guardian
 
     guardian = Guardian.objects.filter(family__is_demo=True, user__isnull=False).order_by("family__number", "rank").first()
     listed = selectors.invoices_page(family=guardian.family, user=guardian.user)["invoices"]

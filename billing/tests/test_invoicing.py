@@ -3,13 +3,15 @@ from decimal import Decimal as D
 
 import pytest
 
-from billing.models import CreditNote, Invoice, InvoiceLine, NumberSequence
+from billing.models import CreditNote, FamilyPayer, Invoice, InvoiceLine, NumberSequence
 from billing.services.invoicing import credit_note_issue, invoice_issue_period
+from families.tests.factories import GuardianFactory, parent_with_family
 from portal.errors import BillingError
+from portal.mail import email_queue
 from portal.models import AuditLog, OutboundEmail
 from portal.tests.concurrency import run_in_threads
 
-from .factories import March, book, enrol
+from .factories import March, activity_make, book, enrol, regie_make, tariff_flat
 
 pytestmark = pytest.mark.django_db
 
@@ -90,10 +92,6 @@ def test_credit_note_reduces_what_is_due_and_is_numbered(issued, staff_user):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_issuing_keeps_numbers_gapless(django_db_blocker):
-    from families.tests.factories import parent_with_family
-
-    from .factories import activity_make, regie_make, tariff_flat
-
     regie, structure = regie_make()
     activity, group, (unit,) = activity_make(structure=structure, units=("Journée",))
     tariff_flat(unit, "10.00")
@@ -116,7 +114,6 @@ def test_concurrent_issuing_keeps_numbers_gapless(django_db_blocker):
 
 def test_invoice_email_is_the_one_email_queue_renders(march, issued):
     """The bulk path (``email_queue_many``) records exactly what ``email_queue`` would."""
-    from portal.mail import email_queue
 
     bulk = OutboundEmail.objects.get(template="invoice_issued")
     single = email_queue(
@@ -145,8 +142,6 @@ def test_issue_sends_the_emails_after_commit_in_one_dispatch(march, other_family
 def test_invoice_goes_to_the_payers_own_address_when_they_live_apart(march, parent):
     """Separated parents: the invoice of the guardian billed is addressed where that guardian lives
     (``Guardian.postal_address_lines``); a guardian at the family's address gets the family's."""
-    from billing.models import FamilyPayer
-    from families.tests.factories import GuardianFactory
 
     user, family = parent
     second = GuardianFactory(family=family, rank=2, civility="M.", first_name="Marc", email="", user=None,

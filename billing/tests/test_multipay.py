@@ -6,14 +6,20 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import rules
 from billing.models import (
     DirectDebitBatch, DirectDebitItem, DirectDebitMandate, FakeProviderOperation, Invoice, OnlineTransaction,
     OnlineTransactionInvoice, Payment, PaymentAllocation,
 )
-from billing.providers import ProviderError, fake_operation_decide
-from billing.services.payments import online_payment_notify, online_payment_start, online_payments_reconcile
+from billing.providers import FakeProvider, ProviderError, fake_operation_decide
+from billing.services.direct_debit import debit_candidates
+from billing.services.payments import (
+    online_payment_notify, online_payment_refresh, online_payment_start, online_payments_reconcile,
+    online_payments_refresh_family, payment_record,
+)
+from families.tests.factories import GuardianFactory
 from portal.errors import PaymentError
 from portal.models import AuditLog, Organisation, OutboundEmail
 from portal.tests.concurrency import run_in_threads
@@ -106,13 +112,10 @@ def test_one_payment_for_the_sum_settles_each_invoice_with_its_own_allocation(th
 
 
 def test_repeated_notifications_refreshes_and_reconcile_record_one_payment(three, time_machine):
-    from django.utils import timezone
-
     time_machine.move_to(datetime.datetime(2026, 4, 5, 10, 0, tzinfo=datetime.timezone.utc), tick=False)
     tx, op = _start(three)
     assert _pay(op).outcome == "accepted"
     assert online_payment_notify(provider="fake", body=f"idOp={op.idop}").outcome == "duplicate"
-    from billing.services.payments import online_payment_refresh, online_payments_refresh_family
 
     assert online_payment_refresh(transaction_obj=tx).outcome == "duplicate"
     assert online_payments_refresh_family(family=tx.family) == 0
@@ -139,8 +142,6 @@ def test_a_refused_or_abandoned_payment_leaves_every_invoice_unpaid_and_free(thr
 
 
 def test_provider_failure_at_start_leaves_the_invoices_free(three, monkeypatch):
-    from billing.providers import FakeProvider
-
     def down(self, transaction, **kwargs):
         raise ProviderError("Le service de paiement est indisponible pour le moment ; réessayez plus tard.")
 
@@ -154,8 +155,6 @@ def test_provider_failure_at_start_leaves_the_invoices_free(three, monkeypatch):
 
 
 def test_reconcile_expiry_frees_the_invoices(three, time_machine):
-    from django.utils import timezone
-
     time_machine.move_to(datetime.datetime(2026, 4, 5, 10, 0, tzinfo=datetime.timezone.utc), tick=False)
     tx, _ = _start(three)
     time_machine.move_to(datetime.datetime(2026, 4, 5, 13, 0, tzinfo=datetime.timezone.utc), tick=False)
@@ -171,7 +170,6 @@ def test_an_invoice_paid_or_being_paid_is_refused_by_number(three, staff_user):
         online_payment_start(invoices=[second, third], email="claire@example.org")
     assert exc.value.message.startswith(f"La facture {second.number} ne peut pas être payée en ligne : un paiement")
     assert "Actualiser l'état des paiements" in exc.value.message
-    from billing.services.payments import payment_record
 
     payment_record(family=third.family, regie=third.regie, mode="cheque", amount="30.00",
                    received_on=datetime.date(2026, 4, 10), invoices=[third], by=staff_user)
@@ -231,8 +229,6 @@ def test_invoices_under_direct_debit_are_refused(three, staff_user):
 
 
 def test_a_direct_debit_file_skips_invoices_being_paid_online(three):
-    from billing.services.direct_debit import debit_candidates
-
     regie = three[0].regie
     DirectDebitMandate.objects.create(
         family=three[0].family, holder_name="Claire MARTIN", iban="FR7630006000011234567890189", reference="RUM1",
@@ -281,8 +277,6 @@ def _tick_query(invoices):
 
 
 def test_invoices_page_has_a_box_per_payable_invoice_and_the_continue_step(parent_client, three, staff_user):
-    from billing.services.payments import payment_record
-
     paid = invoice_make(regie=three[0].regie, family=three[0].family, number=4, total="8.00", paid=D("8.00"))
     body = parent_client.get(reverse("billing:index")).content.decode()
     for invoice in three:
@@ -372,7 +366,6 @@ def test_another_familys_or_hidden_invoice_answers_404(client, parent, other_fam
     assert client.get(reverse("billing:pay_total") + f"?facture={three[0].pk}").status_code == 404
     assert not OnlineTransaction.objects.exists()
     # The payer rule: the second guardian does not see (nor pay) invoices addressed to the first.
-    from families.tests.factories import GuardianFactory
 
     second = GuardianFactory(family=parent[1], rank=2, first_name="Marc")
     org = Organisation.current()

@@ -3,16 +3,18 @@ import io
 import random
 
 import pytest
+from django.utils import timezone
 
+from enrolment import demo, loaders, rules, selectors
 from enrolment.models import Activity, Booking, CapacityOverride, Enrolment, Occupancy, WaitingListEntry
+from families import demo as families_demo
+from families.models import Guardian
+from families.selectors import family_requests
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_populates_catalogue_enrolments_and_bookings():
-    from enrolment import demo
-    from families import demo as families_demo
-
     rng = random.Random(20250901)
     out = io.StringIO()
     families_demo.populate(stdout=out, rng=rng)
@@ -35,8 +37,6 @@ def test_demo_populates_catalogue_enrolments_and_bookings():
 
 def test_demo_unit_rules_allow_a_day_with_its_meal():
     """« Journée + Repas » is bookable: the meal needs a presence unit, and the whole day is one."""
-    from enrolment import demo, loaders, rules
-    from families import demo as families_demo
 
     rng = random.Random(7)
     families_demo.populate(stdout=io.StringIO(), rng=rng)
@@ -60,10 +60,6 @@ def test_demo_unit_rules_allow_a_day_with_its_meal():
 def test_demo_parent_has_a_pending_and_a_refused_request_with_its_reason(time_machine):
     """The demo parent's « Mes demandes »: a booking request waiting, a refused one, a refused certificate."""
     time_machine.move_to(datetime.datetime(2026, 1, 15, 10, tzinfo=datetime.timezone.utc), tick=False)
-    from enrolment import demo
-    from families import demo as families_demo
-    from families.models import Guardian
-    from families.selectors import family_requests
 
     rng = random.Random(20250901)
     families_demo.populate(stdout=io.StringIO(), rng=rng)
@@ -79,12 +75,8 @@ def test_demo_parent_has_a_pending_and_a_refused_request_with_its_reason(time_ma
 
 def test_demo_shows_days_booked_outside_the_contract():
     """The late evening of the evening ALAE is not a regular unit: its bookings read « hors contrat »."""
-    import datetime
 
-    from django.utils import timezone
 
-    from enrolment import demo, loaders, selectors
-    from families import demo as families_demo
 
     rng = random.Random(3)
     families_demo.populate(stdout=io.StringIO(), rng=rng)

@@ -7,12 +7,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from enrolment import services
+from enrolment import loaders, services
 from enrolment.basket import SESSION_KEY
 from enrolment.models import Booking
 from enrolment.services import BOOK, Change
 from families.tests.factories import parent_with_family
-from portal.models import OutboundEmail
+from portal.models import Organisation, OutboundEmail
 
 from .factories import enrol, wednesdays_activity
 from .test_views import _many_bookings
@@ -155,8 +155,6 @@ def test_another_familys_enrolment_and_bad_dates_answer_404(world):
 @pytest.mark.parametrize("many", [1, 10_000])
 def test_fortnight_and_week_query_counts_do_not_grow(world, django_assert_max_num_queries, many):
     client, user, family, child, activity, group, unit, enrolment = world
-    from enrolment import loaders
-    from portal.models import Organisation
 
     Organisation.current()
     _many_bookings(activity, group, unit, many)

@@ -4,6 +4,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from families import services
+from families.models import ChangeRequest, ChildHealth, Guardian
+from families.tests.factories import (
+    PASSWORD, AuthorisedPersonFactory, GuardianFactory, StaffFactory, VaccinationFactory, parent_with_family,
+)
+from portal.models import Organisation
+from portal.tests.test_browser_phone import MEASURE
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -14,9 +22,6 @@ def open_menu_if_collapsed(page):
 
 
 def test_request_an_address_change_and_follow_it(page, live_server, browser_login, axe_check):
-    from families.models import ChangeRequest
-    from families.tests.factories import parent_with_family
-
     user, family = parent_with_family(children=1, email="claire.navigateur@example.org")
     browser_login(page, user)
 
@@ -50,8 +55,6 @@ def test_request_an_address_change_and_follow_it(page, live_server, browser_logi
 
 
 def test_children_sheet_and_forgotten_password_pages(page, live_server, browser_login, axe_check):
-    from families.tests.factories import parent_with_family
-
     page.goto(f"{live_server.url}/compte/login/")
     page.get_by_role("link", name="Mot de passe oublié ?").click()
     expect(page).to_have_url(re.compile("/compte/password/reset/"))
@@ -68,10 +71,6 @@ def test_children_sheet_and_forgotten_password_pages(page, live_server, browser_
 
 
 def test_staff_accepts_a_change_request_in_the_admin(page, live_server, axe_check):
-    from families import services
-    from families.models import ChangeRequest
-    from families.tests.factories import PASSWORD, StaffFactory, parent_with_family
-
     user, family = parent_with_family(children=1, email="parent.admin@example.org")
     cr = services.change_request_create(family=family, user=user, kind="family", data={"city": "Annonay"})
     staff = StaffFactory(email="agent.navigateur@mairie.example.org")
@@ -94,8 +93,6 @@ def test_staff_accepts_a_change_request_in_the_admin(page, live_server, axe_chec
 def test_guardian_edit_with_a_malformed_stored_phone(page, live_server, browser_login, axe_check):
     """A twelve-digit number stored before the check existed blocks nothing the parent did not touch; a
     changed number is still checked, with the error summary."""
-    from families.models import ChangeRequest
-    from families.tests.factories import parent_with_family
 
     user, family = parent_with_family(children=1)
     guardian = user.guardian
@@ -134,10 +131,6 @@ def _tap_targets_are_big_enough(page, screen, locator):
 
 
 def test_separated_parent_gives_an_own_address(page, live_server, browser_login, axe_check, screen):
-    from families.models import Guardian
-    from families.tests.factories import parent_with_family
-    from portal.models import Organisation
-
     org = Organisation.current()
     org.policy_guardian = Organisation.ChangePolicy.DIRECT
     org.save()
@@ -203,9 +196,6 @@ def test_separated_parent_gives_an_own_address(page, live_server, browser_login,
 
 def test_own_address_fields_show_without_javascript(browser, browser_context_args, live_server):
     """Progressive enhancement: without the script the own address is there to fill."""
-    from families.models import Guardian
-    from families.tests.factories import PASSWORD, parent_with_family
-    from portal.models import Organisation
 
     org = Organisation.current()
     org.policy_guardian = Organisation.ChangePolicy.DIRECT
@@ -233,9 +223,6 @@ def test_own_address_fields_show_without_javascript(browser, browser_context_arg
 
 
 def test_parent_adds_a_vaccine_date(page, live_server, browser_login, axe_check, screen):
-    from families.models import ChangeRequest
-    from families.tests.factories import VaccinationFactory, parent_with_family
-
     user, family = parent_with_family(children=1, email="parent.vaccins@example.org")
     child = family.children.get()
     VaccinationFactory(child=child, vaccine="DTPolio")
@@ -272,10 +259,6 @@ def test_parent_adds_a_vaccine_date(page, live_server, browser_login, axe_check,
 
 
 def test_parent_ticks_mdph_on_the_health_sheet(page, live_server, browser_login, axe_check, screen):
-    from families.models import ChildHealth
-    from families.tests.factories import parent_with_family
-    from portal.models import Organisation
-
     org = Organisation.current()
     org.policy_child = Organisation.ChangePolicy.DIRECT
     org.save()
@@ -299,8 +282,6 @@ def test_every_button_of_the_family_pages_is_a_44px_target(page, live_server, br
     """« Mes enfants » and « Mon dossier » at 390 px: every button and link-button (« Modifier » a person,
     « Demander une modification », « Ajouter… ») is at least 44 px tall; at both sizes, axe and no sideways
     scroll."""
-    from families.tests.factories import AuthorisedPersonFactory, GuardianFactory, VaccinationFactory, parent_with_family
-    from portal.tests.test_browser_phone import MEASURE
 
     user, family = parent_with_family(children=2, email="parent.cibles@example.org")
     GuardianFactory(family=family, rank=2, email="conjoint.cibles@example.org")

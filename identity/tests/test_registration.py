@@ -6,6 +6,8 @@ import html
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from families.models import Family, Guardian
 from families.tests.factories import PASSWORD, ChildFactory, FamilyFactory, GuardianFactory
@@ -169,8 +171,6 @@ def test_a_franceconnect_newcomer_signs_up_with_the_identity_pre_filled(fc_brows
 
 def test_the_request_page_runs_the_same_queries_with_few_or_many_messages(client, open_registration,
                                                                           django_assert_max_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     reg = _submitted(client)
     client.get("/identite/ma-demande/")

@@ -3,6 +3,8 @@ staff pages."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from enrolment.models import Booking, Enrolment
@@ -10,6 +12,9 @@ from enrolment.tests.factories import ActivityFactory, GroupFactory, StructureFa
 from families.tests.factories import ChildFactory, FamilyFactory, GuardianFactory
 from messaging import mass_services, selectors
 from messaging.models import MassMessage, Message, Service, SmsMessage, Thread
+from messaging.sms import SmsSendError
+from portal.errors import MessagingError
+from portal.gdpr import export_sections
 from portal.models import AuditLog, OutboundEmail
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +131,6 @@ def test_a_mass_message_reaches_messagerie_outbox_and_sms(town, staff_user, djan
     audit = AuditLog.objects.get(action="mass_message")
     assert audit.actor == staff_user and "Sortie au zoo" in audit.summary
     # « Mes données »: the family finds the SMS it was sent.
-    from portal.gdpr import export_sections
 
     durand = town["families"]["both"]
     exported = {name: data for name, _label, data in export_sections(durand)}
@@ -169,8 +173,6 @@ class _Flaky:
 
 
 def test_an_unreachable_provider_is_tried_again_a_refusal_is_final(db):
-    from messaging.sms import SmsSendError
-
     sms = SmsMessage.objects.create(to="+33612345678", body="x", encoding="GSM-7", segments=1)
     provider = _Flaky([SmsSendError("injoignable")])
     assert mass_services.sms_send(sms_ids=[sms.pk], provider=provider) == (0, [sms.pk])
@@ -194,8 +196,6 @@ def test_an_unreachable_provider_is_tried_again_a_refusal_is_final(db):
 
 
 def test_incomplete_targets_are_refused_in_french(town, staff_user):
-    from portal.errors import MessagingError
-
     service = Service.objects.get_or_create(name="Accueil de loisirs")[0]
     with pytest.raises(MessagingError, match="Choisissez le groupe"):
         mass_services.mass_message_create(staff_user=staff_user, service=service, target="group", subject="a", body="b")
@@ -243,9 +243,6 @@ def test_the_form_says_what_is_missing(client, staff_user, town):
 
 
 def test_preview_query_count_does_not_grow_with_families(client, staff_user, town):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client.force_login(staff_user)
     url = reverse("messaging_staff:mass_compose")
     client.get(url)

@@ -1,7 +1,12 @@
 import html
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+from .staff_home_data import EXPECTED_TODAY, EXPECTED_WAITING, NOW, waiting_town
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +32,6 @@ def test_staff_pages_refuse_parents(parent_client):
 
 def _waiting_rows(body):
     """{label: (count, url)} of the « À traiter » table."""
-    import re
 
     table = body.split('id="a-traiter"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r'<th scope="row"><a href="([^"]+)">([^<]+)</a></th><td class="count">(?:<strong>)?(\d+)', table)
@@ -35,8 +39,6 @@ def _waiting_rows(body):
 
 
 def test_staff_home_counts_each_kind_of_waiting_work(client, staff_user, time_machine):
-    from .staff_home_data import EXPECTED_WAITING, NOW, waiting_town
-
     time_machine.move_to(NOW)
     waiting_town()
     client.force_login(staff_user)
@@ -53,8 +55,6 @@ def test_staff_home_counts_each_kind_of_waiting_work(client, staff_user, time_ma
 
 
 def test_staff_home_shows_today_per_site(client, staff_user, time_machine):
-    from .staff_home_data import EXPECTED_TODAY, NOW, waiting_town
-
     time_machine.move_to(NOW)
     waiting_town()
     client.force_login(staff_user)
@@ -68,11 +68,6 @@ def test_staff_home_shows_today_per_site(client, staff_user, time_machine):
 
 
 def test_staff_home_query_count_does_not_grow(client, staff_user, time_machine):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from .staff_home_data import NOW, waiting_town
-
     time_machine.move_to(NOW)
     waiting_town()
     client.force_login(staff_user)
