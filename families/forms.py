@@ -52,16 +52,20 @@ class ChangeForm(forms.ModelForm):
         return cleaned
 
 
+# The autocomplete hints of an address, the family's or a guardian's own.
+ADDRESS_WIDGETS = {
+    "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    "postcode": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+}
+
+
 class FamilyChangeForm(ChangeForm):
     class Meta:
         model = Family
         fields = services.FAMILY_FIELDS
-        widgets = {
-            "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
-            "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
-            "postcode": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
-            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
-        }
+        widgets = ADDRESS_WIDGETS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,12 +80,6 @@ class FamilyChangeForm(ChangeForm):
         return value
 
 
-ADDRESS_WIDGETS = {
-    "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
-    "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
-    "postcode": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
-    "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
-}
 GUARDIAN_OWN_ADDRESS = ("address_line1", "address_line2", "postcode", "city", "home_phone")
 
 
