@@ -4,7 +4,6 @@ import datetime
 import re
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from enrolment import loaders, services
@@ -14,29 +13,13 @@ from enrolment.services import BOOK, Change
 from families.tests.factories import parent_with_family
 from portal.models import Organisation, OutboundEmail
 
-from .factories import enrol, wednesdays_activity
-from .test_views import _many_bookings
+from .factories import enrol
+# The month views' world (a child enrolled on Wednesdays, 10 places) at the same frozen time: 10/11/2025,
+# when December can change until 20/11 and November is locked.
+from .test_views import NOW, _many_bookings, frozen, world  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
-P = datetime.timezone(datetime.timedelta(hours=1))
-NOW = datetime.datetime(2025, 11, 10, 9, 0, tzinfo=P)  # December can change until 20/11; November is locked
 D = datetime.date
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def world(client):
-    user, family = parent_with_family(children=1)
-    child = family.children.get()
-    activity, group, (unit,) = wednesdays_activity(capacity=10)
-    enrolment = enrol(child, activity, group)
-    client.force_login(user)
-    return client, user, family, child, activity, group, unit, enrolment
 
 
 def _url(name, enrolment, day, edit=False):
