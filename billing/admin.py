@@ -8,8 +8,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from .pricing import euros
-
 from families.models import Family
 from portal.admin import ReadOnlyAdminMixin
 from portal.admin_l10n import LOCALIZED_DECIMALS

@@ -1,10 +1,13 @@
 """Home-page block: balance and unpaid invoices with their due dates (seed 002 « Opérations en cours »)."""
 from django.utils import timezone
 
+from families.counters import register_value
 from portal.dashboard import register_block
 from portal.models import Organisation
 
-from .selectors import home_summary
+from .selectors import balance_expression, home_summary
+
+register_value("balance", balance_expression)  # the home page reads the family's counter row
 
 
 @register_block

@@ -4,7 +4,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Exists, F, Func, Max, Min, OuterRef, Subquery, Sum, Value, Window
+from django.db.models import (
+    Count, DecimalField, Exists, ExpressionWrapper, F, Func, Max, Min, OuterRef, Subquery, Sum, Value, Window,
+)
 from django.db.models.functions import Coalesce
 
 from families.models import Child, Family
@@ -79,7 +81,7 @@ def _total(queryset, field):
 def _balance_terms(*, family, user=None, organisation=None, before=None):
     """Invoiced, credited and paid amounts this user may see (``visible_*``: the payer rule lives there),
     dated before ``before`` if given, as three scalar subqueries to put in any statement."""
-    org = organisation or Organisation.current()
+    org = organisation or (Organisation.current() if _guardian_of(user) is not None else None)
     invoices = visible_invoices(family=family, user=user, organisation=org)
     notes = visible_credit_notes(family=family, user=user, organisation=org)
     payments = visible_payments(family=family, user=user, organisation=org)
@@ -88,6 +90,19 @@ def _balance_terms(*, family, user=None, organisation=None, before=None):
         notes = notes.filter(issued_on__lt=before)
         payments = payments.filter(received_on__lt=before)
     return {"invoiced": _total(invoices, "total"), "credited": _total(notes, "amount"), "paid": _total(payments, "amount")}
+
+
+def balance_expression(family):
+    """The balance of the whole account of ``family`` (an ``OuterRef`` to the family's primary key), all
+    payers: what the family's counter row ``Family.balance`` holds (registered in billing/dashboard.py, kept by
+    ``families.counters.recount`` after each invoice, credit note and payment)."""
+    terms = _balance_terms(family=family)
+    return ExpressionWrapper(terms["invoiced"] - terms["credited"] - terms["paid"], output_field=_AMOUNT)
+
+
+def sees_whole_account(*, user=None, organisation=None):
+    """Whether this user sees every invoice of the family (no payer rule applies to them)."""
+    return _guardian_of(user) is None or not payer_only(organisation)
 
 
 def _balance(*, family, user=None, organisation=None, before=None):
@@ -103,12 +118,14 @@ def _unpaid(invoices):
 
 
 def home_summary(*, family, user=None, organisation=None):
-    """Home block: balance, unpaid invoices (first 5) and the number and total of all unpaid ones. One query
-    when some invoice is unpaid: the count and total ride on the list's rows as window aggregates, the
-    balance's three totals as subqueries PostgreSQL evaluates once (they do not depend on the row); a
-    second query for the balance alone otherwise."""
+    """Home block: balance, unpaid invoices (first 5) and the number and total of all unpaid ones. One query:
+    the count and total ride on the list's rows as window aggregates. The balance is the family's counter row
+    (``family`` comes with the request: no query) when the user sees the whole account; under the payer rule,
+    it is computed: its three totals ride on the list's rows as subqueries PostgreSQL evaluates once (they do
+    not depend on the row), or take a second query when no invoice is unpaid."""
     org = organisation or Organisation.current()
-    terms = _balance_terms(family=family, user=user, organisation=org)
+    whole = sees_whole_account(user=user, organisation=org)
+    terms = {} if whole else _balance_terms(family=family, user=user, organisation=org)
     unpaid = list(
         _unpaid(visible_invoices(family=family, user=user, organisation=org))
         .only("number", "issued_on", "due_on", "total", "paid_amount", "credited_amount", "status")
@@ -116,7 +133,9 @@ def home_summary(*, family, user=None, organisation=None):
                   unpaid_total=Window(Sum(F("total") - F("paid_amount") - F("credited_amount"))), **terms)
         .order_by("due_on", "pk")[:5]
     )
-    if unpaid:
+    if whole:
+        balance = money(family.balance)
+    elif unpaid:
         first = unpaid[0]
         balance = money(first.invoiced - first.credited - first.paid)
     else:

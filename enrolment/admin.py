@@ -3,6 +3,7 @@ first. Admin actions call the same services as the parent pages."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -11,6 +12,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from families import counters
+from families.models import Child
 from portal.admin import ReadOnlyAdminMixin
 from portal.errors import DomainError
 from portal.models import Organisation
@@ -266,7 +269,22 @@ class EnrolmentAdmin(admin.ModelAdmin):
         if not change:
             obj.requested_at = timezone.now()
             obj.requested_by = request.user
+        before = form.initial.get("child") if change else None
         super().save_model(request, obj, form, change)
+        # The family counter row of pending requests follows a status or child set here (the admin's save is
+        # one transaction): the child's family, and the former child's when it changed.
+        families = Child.objects.filter(pk__in={obj.child_id, before} - {None}).values_list("family_id", flat=True)
+        counters.recount(["pending_enrolments"], families)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        counters.recount(["pending_enrolments"], [obj.child.family_id])
+
+    def delete_queryset(self, request, queryset):
+        families = set(queryset.values_list("child__family_id", flat=True))
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            counters.recount(["pending_enrolments"], families)
 
     @admin.action(description="Valider les inscriptions sélectionnées (e-mail à la famille)")
     def accept(self, request, queryset):

@@ -7,17 +7,12 @@ from portal.staff_home import SiteFigures, WaitingWork, register_today, register
 
 from .basket import Basket
 from .models import Booking, Enrolment, Occupancy
-from .selectors import home_summary, pending_booking_requests, pending_enrolments
+from .selectors import home_summary, pending_enrolments
 
 
-@register_counter("pending_enrolments")
+@register_counter("pending_enrolments", stored=True)
 def _pending_enrolments(family, today):
     return pending_enrolments(family=family)
-
-
-@register_counter("pending_bookings")
-def _pending_bookings(family, today):
-    return pending_booking_requests(family=family, today=today)
 
 
 @register_block
@@ -25,9 +20,8 @@ def enrolment_block(request):
     family = getattr(request, "family", None)
     if family is None:
         return None
-    counters = family_counters(request)
     return {"order": 20, "template": "enrolment/_home_block.html", "basket_count": len(Basket(request.session)),
-            "pending_enrolments": counters["pending_enrolments"], "pending_bookings": counters["pending_bookings"],
+            "pending_enrolments": family_counters(request, ["pending_enrolments"])["pending_enrolments"],
             **home_summary(family=family)}
 
 

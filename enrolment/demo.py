@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from families import counters
 from families.demo import STAFF_EMAIL
 from families.models import Child, Guardian
 from portal.demo import register as register_demo
@@ -315,6 +316,8 @@ def _enrol(child, activity, *, validated):
     e = Enrolment.objects.create(child=child, activity=activity, group=group, requested_at=now,
                                  status=Enrolment.Status.VALIDATED if validated else Enrolment.Status.PENDING,
                                  decided_at=now if validated else None)
+    if not validated:
+        counters.recount(["pending_enrolments"], [child.family_id])
     return e
 
 

@@ -7,7 +7,9 @@ import functools
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, Case, CharField, Exists, F, OuterRef, Prefetch, Q, Value, When
+from django.db.models import (
+    BigIntegerField, Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, Value, When, Window,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -595,30 +597,28 @@ def upcoming_bookings_for_feed(*, family, today):
 
 
 def home_summary(*, family, now=None):
-    """Next booked days (up to 5): one query, the units and activities from the cached catalogue (the home
-    page is every parent's first page: it also warms the catalogue the calendars read).
-    The pending counts are family counters (enrolment/dashboard.py)."""
+    """Next booked days (up to 5) and the number of booking requests awaiting staff from today on
+    (``pending_bookings``, a window aggregate on the same rows: requests are among the days listed): one
+    query, the units and activities from the cached catalogue (the home page is every parent's first page: it
+    also warms the catalogue the calendars read). The pending enrolments are a family counter row
+    (enrolment/dashboard.py)."""
     today = timezone.localdate(now or timezone.now(), rules.PARIS)
     cat = loaders.catalogue()
     upcoming = list(
         Booking.objects.for_family(family).filter(child__is_active=True, date__gte=today,
                                state__in=(Booking.State.RESERVED, Booking.State.REQUESTED))
-        .select_related("child").order_by("date", "unit__start_time", "pk")[:5]
+        .select_related("child").annotate(requested=Window(Count("pk", filter=Q(state=Booking.State.REQUESTED))))
+        .order_by("date", "unit__start_time", "pk")[:5]
     )
     for b in upcoming:
         if b.unit_id in cat.units:
             b.unit = cat.units[b.unit_id]
-    return {"upcoming": upcoming}
+    return {"upcoming": upcoming, "pending_bookings": upcoming[0].requested if upcoming else 0}
 
 
 def pending_enrolments(*, family):
     """Enrolment requests awaiting staff (``family``: a Family, its id or an OuterRef)."""
     return Enrolment.objects.for_family(family).filter(status=Enrolment.Status.PENDING)
-
-
-def pending_booking_requests(*, family, today):
-    """Booking requests awaiting staff, from ``today`` on."""
-    return Booking.objects.for_family(family).filter(state=Booking.State.REQUESTED, date__gte=today)
 
 
 # --------------------------------------------------------------------------- check-in (pointage)

@@ -1,4 +1,5 @@
-"""The family file's counter shared by the home page and the navigation (registered in portal.dashboard)."""
+"""The family file's counter of the home page (registered in portal.dashboard, kept on the family's row by
+families.counters.recount)."""
 from django.urls import reverse
 
 from portal.dashboard import register_counter
@@ -9,7 +10,7 @@ from .models import ChangeRequest
 from .selectors import pending_change_requests
 
 
-@register_counter("pending_change_requests")
+@register_counter("pending_change_requests", stored=True)
 def _pending_change_requests(family, today):
     return pending_change_requests(family=family)
 

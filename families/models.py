@@ -59,10 +59,16 @@ class Family(TimeStampedModel):
     allow_email = models.BooleanField("accepte les e-mails", default=True)
     allow_sms = models.BooleanField("accepte les SMS", default=False)
     is_demo = models.BooleanField("famille de démonstration", default=False, editable=False)
-    # Counter row of the navigation's badge, shown on every parent page: the messages from the service the
-    # family has not read. Kept by messaging.services.unread_recount (the one rule, counted in the same
-    # transaction as each change), so that the badge costs no query: the family row comes with the user.
+    # Counter rows (families/counters.py): values shown on every parent page or on the home page, kept by
+    # ``counters.recount`` with their one rule in the transaction of each change, so that reading them costs no
+    # query (the family row comes with the user). The navigation's badge: messages from the service the family
+    # has not read (messaging). The home page: change requests and enrolment requests awaiting staff, and the
+    # balance of the family's account (billing).
     unread_messages = models.PositiveIntegerField("messages non lus", default=0, editable=False)
+    pending_change_requests = models.PositiveIntegerField("demandes de modification en attente", default=0,
+                                                          editable=False)
+    pending_enrolments = models.PositiveIntegerField("demandes d'inscription en attente", default=0, editable=False)
+    balance = models.DecimalField("solde du compte", max_digits=12, decimal_places=2, default=0, editable=False)
 
     class Meta:
         verbose_name = "famille"

@@ -19,6 +19,7 @@ from portal.errors import FamilyError
 from portal.mail import email_queue
 from portal.models import AuditLog, Organisation
 
+from . import counters
 from .models import (
     AuthorisedPerson, ChangeRequest, Child, ChildHealth, Family, Guardian, Invitation, QuotientRecord, Vaccination,
 )
@@ -327,6 +328,7 @@ def change_request_create(*, family, user, kind, data, target=None, child=None, 
             cr.status = Status.ACCEPTED
             cr.decided_at = now
         cr.save()
+        counters.recount(["pending_change_requests"], [cr.family_id])  # last lock of the transaction
         if direct:
             AuditLog.objects.create(
                 actor=user, family=family, action="change_request.apply",
@@ -362,6 +364,7 @@ def change_request_accept(*, request, by, now=None):
         cr.decided_by = by
         cr.decided_at = now
         cr.save()
+        counters.recount(["pending_change_requests"], [cr.family_id])  # last lock of the transaction
         AuditLog.objects.create(
             actor=by, family=cr.family, action="change_request.accept", summary=f"Demande acceptée : {cr}"[:300],
             old_values={k: v["old"] for k, v in cr.changes.items()},
@@ -384,6 +387,7 @@ def change_request_refuse(*, request, by, reason, now=None):
         cr.decided_by = by
         cr.decided_at = now
         cr.save()
+        counters.recount(["pending_change_requests"], [cr.family_id])  # last lock of the transaction
         AuditLog.objects.create(
             actor=by, family=cr.family, action="change_request.refuse", summary=f"Demande refusée : {cr}"[:300],
             old_values={k: v["old"] for k, v in cr.changes.items()},

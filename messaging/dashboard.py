@@ -1,12 +1,17 @@
 """Navigation badge and home-page block of the messaging."""
 from django.urls import reverse
 
-from portal.dashboard import register_block
+from portal.dashboard import register_block, register_counter
 from portal.staff_home import WaitingWork, register_waiting
 from portal.navigation import register_badge
 
 from .models import SmsMessage, Thread
-from .selectors import staff_threads_unanswered
+from .selectors import family_unread_messages, staff_threads_unanswered
+
+
+@register_counter("unread_messages", stored=True)
+def _unread_messages(family, today):
+    return family_unread_messages(family=family)
 
 
 @register_badge

@@ -1,12 +1,11 @@
 """Writes of the messaging: threads, replies, read state, deletion per side, assignment."""
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from families.models import Family, Guardian
+from families import counters
+from families.models import Guardian
 from portal.errors import MessagingError
 from portal.mail import email_queue
 from portal.models import AuditLog, Organisation
@@ -14,23 +13,15 @@ from portal.models import AuditLog, Organisation
 from portal.uploads import MAX_ATTACHMENTS, safe_filename, upload_check
 
 from .models import Attachment, Message, Thread
-from .selectors import family_unread_messages
 
 
 @transaction.atomic
 def unread_recount(family_ids):
     """Set the counter row ``Family.unread_messages`` of these families to what the unread rule
-    (``selectors.family_unread_messages``) counts. Called in the transaction of every change of a message's
-    read state, of a message from the service or of a thread's deletion by the family. The families' rows are
-    locked first, in id order: the count that follows, a new statement, sees every change committed by a
-    transaction that held the lock before, so two concurrent changes never leave a stale count."""
-    ids = sorted(set(family_ids))
-    if not ids:
-        return
-    list(Family.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-    unread = (family_unread_messages(family=OuterRef("pk")).order_by().values("thread__family")
-              .annotate(n=Count("pk")).values("n"))
-    Family.objects.filter(pk__in=ids).update(unread_messages=Coalesce(Subquery(unread), 0))
+    (``selectors.family_unread_messages``, registered in messaging/dashboard.py) counts, under the families'
+    locks (``families.counters.recount``). Called in the transaction of every change of a message's read
+    state, of a message from the service or of a thread's deletion by the family."""
+    counters.recount(["unread_messages"], family_ids)
 
 
 def _attach(message, files):

@@ -7,6 +7,7 @@ import time
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from families import counters
 from families.models import Family
 
 from . import billing, catalogue, documents, enrolment, messaging
@@ -55,6 +56,8 @@ def build(*, families, seed, today=None, out=None, force=False):
                     f"documents : {run.counts['documents']}")
             move_sequences(run.cur, families_step.COPIED + enrolment.COPIED + billing.COPIED + messaging.COPIED
                            + documents.COPIED)
+            # The families' counter rows (unread messages, pending requests, balance), each with its rule.
+            counters.recount(counters.fields(), [f["id"] for f in city_families])
     with connection.cursor() as cur:
         for table in ANALYZED:
             cur.execute(f"ANALYZE {table}")

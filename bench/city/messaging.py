@@ -61,10 +61,4 @@ def generate(run, families):
                             fam_last, staff_last)
     messages = copy_rows(cur, now, Message, ["id", "thread_id", "author_id", "author_name", "from_staff", "body",
                                              "created_at", "read_at"], msgs)
-    # The badge's counter row (messaging.services.unread_recount's rule), for every family at once.
-    cur.execute("""
-        UPDATE families_family f SET unread_messages = u.n
-        FROM (SELECT t.family_id, COUNT(*) AS n FROM messaging_message m JOIN messaging_thread t ON t.id = m.thread_id
-              WHERE m.from_staff AND m.read_at IS NULL AND t.family_deleted_at IS NULL GROUP BY t.family_id) u
-        WHERE f.id = u.family_id""")
     run.counts.update({"conversations": threads.count, "messages": messages})

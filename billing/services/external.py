@@ -5,6 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from families import counters
 from families.models import Guardian
 from portal.errors import BillingError
 from portal.mail import email_queue
@@ -52,4 +53,5 @@ def invoice_issue_lines(*, regie, family, period_start, period_end, lines, by=No
         email_queue(to=payer.email, template="invoice_issued",
                     context={"invoice": invoice, "guardian": payer, "regie": regie}, related=invoice)
     invoice_pdfs_render_on_commit([invoice.pk])
+    counters.recount(["balance"], [family.pk])  # the family's counter row
     return invoice

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from enrolment.models import Booking, Unit
+from families import counters
 from families.models import Family, Guardian
 from families.selectors import quotient_history_prefetch
 from portal.errors import BillingError
@@ -229,6 +230,7 @@ def _invoice_issue_families(*, regie, family_ids, period_start, period_end, issu
             (invoice.payer.email, {"invoice": invoice, "guardian": invoice.payer, "regie": regie}, invoice)
             for invoice in invoices if invoice.payer is not None and invoice.payer.email
         ))
+        counters.recount(["balance"], [invoice.family_id for invoice in invoices])  # the transaction's last lock
         return invoices
 
 
@@ -296,6 +298,7 @@ def credit_note_issue(*, invoice, amount, reason, by=None, now=None, line=None):
             old_values=old, new_values={"credited_amount": str(invoice.credited_amount), "status": invoice.status, "reason": reason},
         )
         invoice_pdfs_render_on_commit([invoice.pk])  # the PDF lists the credit note: render it again
+        counters.recount(["balance"], [invoice.family_id])  # the family's counter row, the transaction's last lock
     return note
 
 

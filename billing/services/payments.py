@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from families import counters
 from portal.errors import PaymentError
 from portal.mail import email_queue
 from portal.models import AuditLog
@@ -90,6 +91,7 @@ def payment_record(
                 "reference": reference, "allocations": {a.invoice.number: str(a.amount) for a in allocations},
             },
         )
+        counters.recount(["balance"], [family.pk])  # the family's counter row, the transaction's last lock
     return payment
 
 

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from families import counters
 from families.completeness import family_file_complete
 from portal.errors import EnrolmentError
 from portal.mail import email_queue
@@ -63,6 +64,8 @@ def enrolment_request(*, child, activity, group, by, now=None):
             )
             if enrolment.status == Enrolment.Status.VALIDATED and activity.prebook_regular:
                 enrolment_prebook(enrolment=enrolment, now=now)
+            if enrolment.status == Enrolment.Status.PENDING:
+                counters.recount(["pending_enrolments"], [child.family_id])  # the transaction's last lock
             for to in family_emails(child.family):
                 email_queue(to=to, template="enrolment_request", context={"enrolment": enrolment}, related=enrolment)
     except IntegrityError:
@@ -119,6 +122,7 @@ def enrolment_decide(*, enrolment, accept, by, reason="", now=None):
         )
         if accept and enrolment.activity.prebook_regular:
             enrolment_prebook(enrolment=enrolment, now=now)
+        counters.recount(["pending_enrolments"], [enrolment.child.family_id])  # the transaction's last lock
         for to in family_emails(enrolment.child.family):
             email_queue(to=to, template="enrolment_decision", context={"enrolment": enrolment}, related=enrolment)
     return enrolment
