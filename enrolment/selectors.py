@@ -607,7 +607,8 @@ def home_summary(*, family, now=None):
     upcoming = list(
         Booking.objects.for_family(family).filter(child__is_active=True, date__gte=today,
                                state__in=(Booking.State.RESERVED, Booking.State.REQUESTED))
-        .select_related("child").annotate(requested=Window(Count("pk", filter=Q(state=Booking.State.REQUESTED))))
+        .select_related("child").only("date", "state", "unit_id", "child__first_name")  # what the block shows
+        .annotate(requested=Window(Count("pk", filter=Q(state=Booking.State.REQUESTED))))
         .order_by("date", "unit__start_time", "pk")[:5]
     )
     for b in upcoming:

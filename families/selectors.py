@@ -13,7 +13,8 @@ def family_home_summary(*, family):
     counter (``pending_change_requests``)."""
     return {
         "family": family,
-        "children": list(Child.objects.for_family(family).filter(is_active=True).order_by("birth_date")),
+        "children": list(Child.objects.for_family(family).filter(is_active=True)
+                         .only("first_name", "last_name", "school_level").order_by("birth_date")),
     }
 
 
