@@ -8,8 +8,8 @@ class FamiliesConfig(AppConfig):
 
     def ready(self):
         # AppConfig.ready: modules that register into core (home counter, demo data, « Mes données » sections,
-        # housekeeping).
-        from . import dashboard, demo, gdpr, housekeeping  # noqa: F401
+        # housekeeping) and the Celery tasks (queued by name).
+        from . import dashboard, demo, gdpr, housekeeping, tasks  # noqa: F401
         from .models import ChangeRequest
         from .request_sources import DOSSIER, register_request_source
         from .selectors import family_change_requests

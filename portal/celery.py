@@ -21,6 +21,7 @@ app.conf.beat_schedule = {
     "enrolment-prebook-upcoming": {"task": "enrolment.tasks.prebook_upcoming", "schedule": crontab(hour=2, minute=15)},
     "enrolment-waiting-list-expire": {"task": "enrolment.tasks.waiting_list_expire", "schedule": crontab(minute="*/10")},
     "enrolment-occupancy-audit": {"task": "enrolment.tasks.occupancy_audit", "schedule": crontab(hour=4, minute=45)},
+    "families-counter-rows-audit": {"task": "families.tasks.counter_rows_audit", "schedule": crontab(hour=4, minute=50)},
     "earlychildhood-confirmation-reminders": {"task": "earlychildhood.tasks.confirmation_reminders", "schedule": crontab(hour=9, minute=30)},
     "earlychildhood-invoices-monthly": {"task": "earlychildhood.tasks.invoices_monthly", "schedule": crontab(day_of_month=1, hour=5, minute=30)},
     "earlychildhood-offers-expire": {"task": "earlychildhood.tasks.offers_expire", "schedule": crontab(hour=0, minute=20)},
