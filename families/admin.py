@@ -2,6 +2,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -10,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from portal.errors import FamilyError
 
-from . import services
+from . import counters, services
 from .admin_quotient import QuotientRecordInline
 from .models import AuthorisedPerson, ChangeRequest, Child, ChildHealth, Family, Guardian, Invitation, Vaccination
 
@@ -67,11 +68,18 @@ class AuditedAdmin(admin.ModelAdmin):
             except FamilyError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
 
+    def _recount(self, family_ids):
+        """A child deleted or moved to another family takes its requests and enrolments along: the families'
+        counter rows are counted again (``families.counters``)."""
+        counters.recount(counters.fields(), family_ids)
+
     def save_model(self, request, obj, form, change):
         form.initial_obj = type(obj).objects.get(pk=obj.pk) if change else None
         super().save_model(request, obj, form, change)
         self._audit(request, obj, form, not change)
         self._sync(request, obj)
+        if isinstance(obj, Child) and change and form.initial_obj.family_id != obj.family_id:
+            self._recount([form.initial_obj.family_id, obj.family_id])
 
     def save_formset(self, request, form, formset, change):
         for inline_form in formset.forms:
@@ -83,6 +91,21 @@ class AuditedAdmin(admin.ModelAdmin):
                 continue
             self._audit(request, inline_form.instance, inline_form, inline_form.initial_obj is None)
             self._sync(request, inline_form.instance)
+        if formset.model is Child and formset.deleted_forms:
+            self._recount([form.instance.pk])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        if isinstance(obj, Child):
+            self._recount([obj.family_id])
+
+    def delete_queryset(self, request, queryset):
+        if queryset.model is not Child:
+            return super().delete_queryset(request, queryset)
+        families = set(queryset.values_list("family_id", flat=True))
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            self._recount(families)
 
 
 def _send_invitations(modeladmin, request, guardians):

@@ -16,6 +16,8 @@ so that no two transactions wait for each other's locks in opposite orders.
 ``audit`` (a nightly job) compares every row with its rule, reports each difference in the job log and
 recounts it: these are copies kept for display, their rule is the record.
 """
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import F, OuterRef, Q
 
@@ -84,10 +86,15 @@ def audit(*, report, limit=200):
     return len(found)
 
 
+def _shown(value):
+    return f"{value:.2f} €".replace(".", ",") if isinstance(value, Decimal) else str(value)
+
+
 def _report_and_recount(found, report, limit):
     for pk, name, stored, computed in found[:limit]:
         field = Family._meta.get_field(name)
-        report(f"Famille {pk}, {field.verbose_name} : {stored} enregistré, {computed} selon la règle (corrigé).")
+        report(f"Famille {pk}, {field.verbose_name} : {_shown(stored)} enregistré, {_shown(computed)} selon la règle "
+               f"(corrigé).")
     if len(found) > limit:
         report(f"… et {len(found) - limit} autre(s) écart(s) (corrigés).")
     by_field = {}

@@ -78,7 +78,15 @@ class Family(TimeStampedModel):
     def __str__(self):
         return f"{self.name} ({self.number})" if self.number else self.name
 
+    # Written only by families.counters.recount (an UPDATE of these fields alone, under the row's lock).
+    COUNTER_ROWS = ("unread_messages", "pending_change_requests", "pending_enrolments", "balance")
+
     def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # A family read before a recount committed must not write its old counts back: an update of the
+            # whole row (a form, the admin) leaves the counter rows alone.
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name not in self.COUNTER_ROWS]
         super().save(*args, **kwargs)
         if not self.number:
             self.number = f"{self.pk:07d}"

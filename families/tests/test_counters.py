@@ -356,3 +356,54 @@ def test_the_demo_data_leaves_every_row_equal_to_its_rule(django_capture_on_comm
     assert counters.mismatches() == []
     filled = {name: Family.objects.exclude(**{name: 0}).count() for name in counters.fields()}
     assert all(filled.values()), filled  # every kind of row has families to compare
+
+
+# --------------------------------------------------------------------------- the family row itself
+
+
+def test_the_model_lists_the_rows_the_registry_keeps():
+    assert sorted(Family.COUNTER_ROWS) == sorted(counters.fields())
+
+
+def test_saving_a_family_read_before_a_recount_keeps_the_new_count(parent):
+    user, family = parent
+    stale = Family.objects.get(pk=family.pk)  # read by a form, the admin… before the request below commits
+    address_request(family, user)
+    assert_rows(family, pending_change_requests=1)
+    stale.name = "MARTIN-DURAND"
+    stale.save()
+    assert_rows(family, pending_change_requests=1)
+    assert Family.objects.get(pk=family.pk).name == "MARTIN-DURAND"
+
+
+def test_a_child_deleted_or_moved_in_the_admin_takes_its_requests_along(staff_client, parent, other_family):
+    (user, family), (_, other) = parent, other_family
+    child = family.children.get()
+    activity, group, _ = wednesdays_activity(auto_validate=False)
+    enrolment_services.enrolment_request(child=child, activity=activity, group=group, by=user, now=NOW)
+    assert_rows(family, pending_enrolments=1)
+    # Moved to the other family on the child's admin page.
+    url = reverse("admin:families_child_change", args=[child.pk])
+    page = staff_client.get(url)
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {field.html_name: "" if field.value() is None else field.value()
+            for form in forms for field in form if not (field.name == "DELETE" or field.value() is False)}
+    response = staff_client.post(url, {**data, "family": other.pk, "_save": "Enregistrer"})
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert_rows(family, pending_enrolments=0)
+    assert_rows(other, pending_enrolments=1)
+    # Deleted from the child's admin page.
+    response = staff_client.post(reverse("admin:families_child_delete", args=[child.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert_rows(other, pending_enrolments=0)
+
+
+def test_audit_shows_a_balance_in_french(parent):
+    family = parent[1]
+    Family.objects.filter(pk=family.pk).update(balance=D("12.50"))
+    notes = []
+    assert counters.audit(report=notes.append) == 1
+    assert notes == [f"Famille {family.pk}, solde du compte : 12,50 € enregistré, 0,00 € selon la règle (corrigé)."]
+    assert counters.mismatches() == []
