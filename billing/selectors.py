@@ -117,22 +117,30 @@ def _unpaid(invoices):
     return invoices.filter(status=Invoice.Status.DUE, total__gt=F("paid_amount") + F("credited_amount"))
 
 
+HOME_UNPAID = 5  # unpaid invoices listed on the home page
+
+
 def home_summary(*, family, user=None, organisation=None):
-    """Home block: balance, unpaid invoices (first 5) and the number and total of all unpaid ones. One query:
-    the count and total ride on the list's rows as window aggregates. The balance is the family's counter row
-    (``family`` comes with the request: no query) when the user sees the whole account; under the payer rule,
-    it is computed: its three totals ride on the list's rows as subqueries PostgreSQL evaluates once (they do
-    not depend on the row), or take a second query when no invoice is unpaid."""
+    """Home block: balance, unpaid invoices (first ``HOME_UNPAID``) and the number and total of all unpaid
+    ones. One query when a family has no more unpaid invoices than are listed (one row more is read to know):
+    the count and total are those of the list; a second query counts them otherwise. The balance is the
+    family's counter row (``family`` comes with the request: no query) when the user sees the whole account;
+    under the payer rule it is computed: its three totals ride on the list's rows as subqueries PostgreSQL
+    evaluates once (they do not depend on the row), or take a query of their own when no invoice is unpaid."""
     org = organisation or Organisation.current()
     whole = sees_whole_account(user=user, organisation=org)
     terms = {} if whole else _balance_terms(family=family, user=user, organisation=org)
+    invoices = _unpaid(visible_invoices(family=family, user=user, organisation=org))
     unpaid = list(
-        _unpaid(visible_invoices(family=family, user=user, organisation=org))
-        .only("number", "issued_on", "due_on", "total", "paid_amount", "credited_amount", "status")
-        .annotate(unpaid_count=Window(Count("pk")),
-                  unpaid_total=Window(Sum(F("total") - F("paid_amount") - F("credited_amount"))), **terms)
-        .order_by("due_on", "pk")[:5]
+        invoices.only("number", "issued_on", "due_on", "total", "paid_amount", "credited_amount", "status")
+        .annotate(**terms).order_by("due_on", "pk")[:HOME_UNPAID + 1]
     )
+    if len(unpaid) <= HOME_UNPAID:
+        count, total = len(unpaid), money(sum((invoice.remaining for invoice in unpaid), ZERO))
+    else:
+        unpaid = unpaid[:HOME_UNPAID]
+        totals = invoices.aggregate(count=Count("pk"), total=Sum(F("total") - F("paid_amount") - F("credited_amount")))
+        count, total = totals["count"], money(totals["total"])
     if whole:
         balance = money(family.balance)
     elif unpaid:
@@ -140,12 +148,7 @@ def home_summary(*, family, user=None, organisation=None):
         balance = money(first.invoiced - first.credited - first.paid)
     else:
         balance = _balance(family=family, user=user, organisation=org)
-    return {
-        "balance": balance,
-        "unpaid": unpaid,
-        "unpaid_count": unpaid[0].unpaid_count if unpaid else 0,
-        "unpaid_total": unpaid[0].unpaid_total if unpaid else ZERO,
-    }
+    return {"balance": balance, "unpaid": unpaid, "unpaid_count": count, "unpaid_total": total}
 
 
 INVOICES_PER_PAGE = 25

@@ -11,7 +11,9 @@ from django.contrib.auth.backends import ModelBackend
 
 class _UserWithFamily:
     def get_user(self, user_id):
-        user = get_user_model()._default_manager.select_related("guardian__family").filter(pk=user_id).first()
+        # At most one row: iterated as it is (``first()`` would add an ORDER BY to build and compile on every
+        # request).
+        user = next(iter(get_user_model()._default_manager.select_related("guardian__family").filter(pk=user_id)), None)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

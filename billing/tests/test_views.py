@@ -1,15 +1,24 @@
 import datetime
+import re
 from decimal import Decimal as D
 from io import BytesIO
 
 import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from billing.models import DirectDebitMandate, Invoice, OnlineTransaction, Payment
-from billing.services.invoicing import credit_note_issue
-from billing.services.payments import payment_record
+from billing import selectors
+from billing.models import DirectDebitMandate, FakeProviderOperation, Invoice, OnlineTransaction, Payment
+from billing.providers import fake_operation_decide
+from billing.selectors import childcare_certificate
+from billing.services.direct_debit import mandate_decide
+from billing.services.invoicing import credit_note_issue, invoice_issue_period
+from billing.services.payments import online_payment_start, payment_record
+from families.tests.factories import GuardianFactory
 from portal.models import Organisation
 from portal.tests.pdfua import assert_pdf_ua
 
@@ -79,7 +88,6 @@ def test_another_familys_invoice_pdf_payment_and_return_answer_404(client, other
     assert client.post(reverse("billing:pay", args=[issued.pk]), {"email": "x@example.org"}).status_code == 404
     assert not OnlineTransaction.objects.exists()
     assert issued.number not in client.get(reverse("billing:index")).content.decode()
-    from billing.services.payments import online_payment_start
 
     tx, _ = online_payment_start(invoices=[issued], email="a@example.org")
     assert client.get(reverse("billing:payment_return", args=[tx.reference])).status_code == 404
@@ -121,9 +129,6 @@ def test_pay_form_error_keeps_input(parent_client, issued):
 
 
 def test_refresh_button_asks_the_provider(parent_client, issued):
-    from billing.models import FakeProviderOperation
-    from billing.providers import fake_operation_decide
-    from billing.services.payments import online_payment_start
 
     tx, _ = online_payment_start(invoices=[issued], email="a@example.org")
     fake_operation_decide(op=FakeProviderOperation.objects.get(idop=tx.provider_transaction_id), result="P")
@@ -158,7 +163,6 @@ def test_statement_previous_balance_carries_over(parent_client, parent, staff_us
 
 
 def test_payer_only_visibility(client, parent, issued):
-    from families.tests.factories import GuardianFactory
 
     family = parent[1]
     other_guardian = GuardianFactory(family=family, rank=2, first_name="Marc")
@@ -174,6 +178,24 @@ def test_payer_only_visibility(client, parent, issued):
 def test_home_block_shows_balance_and_unpaid_invoices(parent_client, issued):
     body = parent_client.get("/").content.decode()
     assert "Opérations en cours" in body and "45,20 €" in body and issued.number in body and "02/05/2026" in body
+
+
+@pytest.mark.parametrize("invoices, queries", [(2, 1), (5, 1), (7, 2)])
+def test_home_summary_counts_every_unpaid_invoice_and_lists_five(parent, invoices, queries):
+    """The count and total of the unpaid invoices are those of the list while it holds them all (one query),
+    and are counted apart when there are more than it shows (a second query)."""
+    family = parent[1]
+    regie, _ = regie_make()
+    made = [invoice_make(regie=regie, family=family, number=n, total=10 + n, paid=D("1.00"),
+                         issued_on=datetime.date(2026, 3, n), status=Invoice.Status.DUE) for n in range(1, invoices + 1)]
+    invoice_make(regie=regie, family=family, number=99, total=50, paid=D("50.00"))  # paid: neither listed nor counted
+    org = Organisation.current()
+    with CaptureQueriesContext(connection) as captured:
+        summary = selectors.home_summary(family=family, user=parent[0], organisation=org)
+    assert len([q for q in captured.captured_queries if "billing_invoice" in q["sql"]]) == queries
+    assert [i.number for i in summary["unpaid"]] == [i.number for i in made[:5]]
+    assert summary["unpaid_count"] == invoices
+    assert summary["unpaid_total"] == sum((D(9 + n) for n in range(1, invoices + 1)), D("0.00"))
 
 
 @pytest.mark.parametrize("count", [5, 5000])
@@ -218,7 +240,6 @@ def test_direct_debit_request_validates_iban_and_staff_accept(parent_client, par
     assert response.status_code == 302
     mandate = DirectDebitMandate.objects.get()
     assert mandate.iban == "FR7630006000011234567890189" and mandate.status == "requested"
-    from billing.services.direct_debit import mandate_decide
 
     mandate_decide(mandate=mandate, accept=True, by=staff_user)
     assert "prélèvement automatique sur le compte FR76" in parent_client.get(url).content.decode()
@@ -230,11 +251,9 @@ def test_childcare_certificate_counts_payments_for_children_under_six(parent_cli
     child.birth_date = datetime.date(2021, 5, 1)  # 4 on 1 January 2026
     child.save()
     march = March(family)
-    from billing.services.invoicing import invoice_issue_period
 
     [invoice] = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end, issued_on=datetime.date(2026, 4, 2))
     payment_record(family=family, regie=march.regie, mode="cesu", amount="45.20", received_on=datetime.date(2026, 4, 10), invoices=[invoice], by=staff_user)
-    from billing.selectors import childcare_certificate
 
     data = childcare_certificate(family=family, year=2026)
     assert [(r["child"].pk, r["amount"]) for r in data["rows"]] == [(child.pk, D("45.20"))]
@@ -251,10 +270,7 @@ def test_childcare_certificate_counts_payments_for_children_under_six(parent_cli
 def test_balance_matches_the_visible_documents(parent, staff_user, payer_only, django_assert_num_queries):
     """``family_balance`` and the statement's previous balance (one query, built on ``visible_invoices``
     & co.) add up what those show, in both visibility settings."""
-    from django.db.models import Sum
 
-    from billing import selectors
-    from families.tests.factories import GuardianFactory
 
     family = parent[1]
     first = family.guardians.order_by("rank").first()
@@ -297,9 +313,7 @@ def test_balance_matches_the_visible_documents(parent, staff_user, payer_only, d
 def test_invoices_page_states_amounts_and_links_per_row(parent_client, parent, issued, staff_user):
     """Each row shows its state badge, amounts « 0,00 € », the due date only while something is
     left to pay, the PDF link, and « Payer » only when the invoice can be paid online."""
-    import re
 
-    from billing.services.payments import online_payment_start
 
     family = parent[1]
     regie = issued.regie
