@@ -13,7 +13,8 @@ class _UserWithFamily:
     def get_user(self, user_id):
         # At most one row: iterated as it is (``first()`` would add an ORDER BY to build and compile on every
         # request).
-        user = next(iter(get_user_model()._default_manager.select_related("guardian__family").filter(pk=user_id)), None)
+        users = get_user_model()._default_manager.select_related("guardian__family").filter(pk=user_id)
+        user = next(iter(users), None)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
