@@ -7,6 +7,9 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# This root conftest is imported before pytest-django sets Django up: the fixtures below import models,
+# factories and the cache when they run, not here (no import cycle behind them).
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 VIEWPORTS = {

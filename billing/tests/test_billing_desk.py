@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from billing.models import CreditNote, Invoice, InvoiceReminder, Payment
+from billing.models import CreditNote, InvoiceReminder, Payment, Tariff, TariffBracket
 from billing.services.payments import payment_record
 from billing.services.reminders import invoice_remind
+from billing.tests.factories import activity_make
 from families.models import Child
 from portal.errors import BillingError
 from portal.models import AuditLog, OutboundEmail
@@ -135,8 +136,6 @@ def test_a_years_tax_statements_as_a_zip(admin_client, issued, staff_user):
 
 
 def test_tariff_form_accepts_comma_prices_and_searches_its_unit(admin_client, march):
-    from billing.models import Tariff, TariffBracket
-
     add = reverse("admin:billing_tariff_add")
     page = admin_client.get(add).content.decode()
     assert "admin-autocomplete" in page and 'name="unit"' in page
@@ -158,8 +157,6 @@ def test_tariff_form_accepts_comma_prices_and_searches_its_unit(admin_client, ma
 
 
 def test_unit_pickers_offer_the_units_of_the_same_activity(admin_client, march):
-    from billing.tests.factories import activity_make
-
     _other, _group, (foreign_unit, _meal) = activity_make(structure=march.structure, name="2026/2027 - CL Mercredis")
     page = admin_client.get(reverse("admin:enrolment_unit_change", args=[march.day_unit.pk])).content.decode()
     assert f'<option value="{march.meal_unit.pk}">' in page

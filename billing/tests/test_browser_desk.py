@@ -1,12 +1,17 @@
 """Staff journeys of the family desk and the billing desk in Chromium, at desktop and phone size, with axe."""
+from io import BytesIO
+
 import pytest
+from pypdf import PdfReader
+
+from billing.models import Payment
+from families.tests.factories import PASSWORD
+from portal.models import OutboundEmail
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _staff_login(page, live_server, staff):
-    from families.tests.factories import PASSWORD
-
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", staff.username)
     page.fill("#id_password", PASSWORD)
@@ -33,12 +38,6 @@ def test_staff_finds_a_family_and_sees_its_balance(page, live_server, axe_check,
 
 
 def test_staff_reminds_an_overdue_invoice(page, live_server, axe_check, staff_user, issued):
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    from portal.models import OutboundEmail
-
     _staff_login(page, live_server, staff_user)
     page.goto(f"{live_server.url}/admin/billing/invoice/")
     page.get_by_role("link", name="En retard", exact=True).click()
@@ -60,8 +59,6 @@ def test_staff_reminds_an_overdue_invoice(page, live_server, axe_check, staff_us
 
 
 def test_staff_records_a_payment_finding_the_family_by_search(page, live_server, staff_user, issued):
-    from billing.models import Payment
-
     _staff_login(page, live_server, staff_user)
     page.goto(f"{live_server.url}/admin/billing/payment/add/")
     page.locator(".select2-selection").first.click()

@@ -5,9 +5,16 @@ import random
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
-from earlychildhood import tasks
-from earlychildhood.models import ChildcareContract, CommissionSession, Decision, Nursery, PreEnrolment
+from billing.pdf import invoice_pdf
+from documents import demo as documents_demo
+from earlychildhood import demo, tasks
+from earlychildhood.models import (
+    ChildcareContract, CommissionSession, Decision, Deduction, MonthlyStatement, Nursery, PreEnrolment,
+)
+from earlychildhood.services import commission
+from families import demo as families_demo
 from families.models import Guardian
 from families.selectors import family_requests
 from portal.gdpr import export_sections
@@ -19,10 +26,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_has_three_creches_twenty_requests_and_a_held_commission():
-    from documents import demo as documents_demo
-    from earlychildhood import demo
-    from families import demo as families_demo
-
     tables_seed()
     rng = random.Random(20250901)
     out = io.StringIO()
@@ -55,7 +58,6 @@ def test_jobs_are_idempotent(parent, other_family):
     assert OutboundEmail.objects.filter(template="earlychildhood_confirm").count() == 1
     pre2 = pre_make(other_family[1], nursery)
     session, spot = session_make(section)
-    from earlychildhood.services import commission
 
     commission.decision_record(session=session, pre=pre2, kind=Decision.Kind.OFFER, places=spot)
     commission.session_hold(session=session)
@@ -79,14 +81,6 @@ def test_gdpr_sections(parent):
 
 
 def test_monthly_invoicing_job_and_invoice_pdf(parent):
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    from billing.pdf import invoice_pdf
-    from earlychildhood.models import Deduction, MonthlyStatement
-    from earlychildhood.services import commission
-
     user, family = parent
     nursery, section = nursery_make()
     pre = pre_make(family, nursery)
@@ -101,6 +95,6 @@ def test_monthly_invoicing_job_and_invoice_pdf(parent):
     tasks.invoices_monthly(now=now)  # « Ignorée »: once a month, and a month is never invoiced twice anyway
     statement = MonthlyStatement.objects.get()
     assert statement.month == datetime.date(2026, 3, 1) and statement.deducted_hours == 4
-    text = " ".join(PdfReader(BytesIO(invoice_pdf(statement.invoice))).pages[0].extract_text().split())
+    text = " ".join(PdfReader(io.BytesIO(invoice_pdf(statement.invoice))).pages[0].extract_text().split())
     assert statement.invoice.number in text and "Mensualisation du contrat" in text
     assert "Déduction : Fermeture de la crèche" in text

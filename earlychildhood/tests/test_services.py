@@ -1,14 +1,17 @@
 """Services: requests, the commission, offers, contracts and the monthly invoice (PostgreSQL)."""
 import datetime
 from decimal import Decimal as D
+from io import BytesIO
 
 import pytest
 from django.core import mail
 from django.utils import timezone
+from pypdf import PdfReader
 
 from billing.models import Invoice
 from earlychildhood.errors import EarlyChildhoodError
-from earlychildhood.models import Attendance, Decision, Deduction, MonthlyStatement, PreEnrolment
+from earlychildhood.models import Attendance, Decision, Deduction, MonthlyStatement, NurseryClosure, PreEnrolment
+from earlychildhood.pdf import session_minute_pdf
 from earlychildhood.selectors import caf_hours, session_requests
 from earlychildhood.services import commission, contracts, requests
 from portal.models import OutboundEmail
@@ -168,12 +171,6 @@ def test_attendance_checks(parent):
 
 
 def test_minute_pdf_has_decisions_and_no_health_criterion(parent):
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    from earlychildhood.pdf import session_minute_pdf
-
     user, family = parent
     nursery, section = nursery_make()
     pre = pre_make(family, nursery, criteria=["disability", "working"])
@@ -192,8 +189,6 @@ def test_decisions_are_emailed_when_the_session_is_held(parent):
 
 
 def test_a_closure_of_the_creche_is_deducted_from_every_contract(parent):
-    from earlychildhood.models import NurseryClosure
-
     pre, session, spot, decision = _offer(parent)
     contract = commission.offer_answer(decision=decision, accept=True)
     # Wednesday 4 March 2026 (08:00–12:00 in the contract) and Thursday 5 (no slot: nothing to deduct).

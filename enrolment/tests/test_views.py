@@ -1,15 +1,24 @@
 import datetime
+import io
+import re
+from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader, PdfWriter
 
-from enrolment import services
+from billing.models import Tariff
+from enrolment import loaders, prices, services
 from enrolment.basket import SESSION_KEY
 from enrolment.models import Booking, CalendarFeed, Enrolment, Occupancy
 from enrolment.services import BOOK, Change
+from families.models import Child, Family
 from families.tests.factories import ChildFactory, parent_with_family
-from portal.models import OutboundEmail
+from portal.models import Organisation, OutboundEmail
 from portal.tests.pdfua import assert_pdf_ua
 
 from .factories import ActivityFactory, GroupFactory, enrol, wednesdays_activity
@@ -142,13 +151,10 @@ def test_request_flow_without_js(world):
 
 def test_certificate_pdf(world):
     client, user, family, child, activity, group, unit, enrolment = world
-    from io import BytesIO
-
-    from pypdf import PdfReader
 
     response = client.get(reverse("enrolment:certificate", args=[enrolment.pk]))
     assert response["Content-Type"] == "application/pdf"
-    text = PdfReader(BytesIO(response.content)).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert "Attestation d'inscription" in text and activity.name in text and child.first_name in text
     assert_pdf_ua(response.content, title="Attestation d'inscription")
 
@@ -220,8 +226,6 @@ class TestIsolation:
 
 def _many_bookings(activity, group, unit, n):
     """n bookings of other families over the season (bulk_create)."""
-    from families.models import Child, Family
-
     fam = Family.objects.create(name="BULK")
     children = Child.objects.bulk_create([
         Child(family=fam, first_name=f"E{i}", last_name="BULK", birth_date=D(2018, 1, 1), sex="F", school_level="CE1")
@@ -240,8 +244,6 @@ def _many_bookings(activity, group, unit, n):
 @pytest.mark.parametrize("many", [10, 10_000])
 def test_month_and_recap_query_counts_do_not_grow(world, django_assert_max_num_queries, many):
     client, user, family, child, activity, group, unit, enrolment = world
-    from enrolment import loaders
-    from portal.models import Organisation
 
     Organisation.current()  # the organisation row exists (its creation changes the configuration version)
     _many_bookings(activity, group, unit, many)
@@ -267,8 +269,6 @@ def test_month_and_recap_query_counts_do_not_grow(world, django_assert_max_num_q
 
 
 def test_absence_certificate_checked_by_content(world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     client, user, family, child, activity, group, unit, enrolment = world
     activity.notice_days = 3
     activity.save()
@@ -279,9 +279,6 @@ def test_absence_certificate_checked_by_content(world):
     assert "PDF, JPEG ou PNG" in response.content.decode()
     booking.refresh_from_db()
     assert booking.state == "reserved"
-    import io
-
-    from pypdf import PdfWriter
 
     writer, buffer = PdfWriter(), io.BytesIO()
     writer.add_blank_page(width=595, height=842)
@@ -295,11 +292,6 @@ def test_absence_certificate_checked_by_content(world):
 def _queries(func):
     """(queries, result) of ``func()``, savepoints left out (the test's transaction makes every atomic block
     a savepoint; in a request they are the outermost transaction)."""
-    import re
-
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as ctx:
         result = func()
     savepoint = re.compile(r"^\s*(RELEASE |ROLLBACK TO )?SAVEPOINT\b")
@@ -319,8 +311,6 @@ def test_booking_cycle_query_counts_do_not_grow(world):
     """The race's cycle — mass selection, recap, commit, a refused commit with its recap — costs the same
     queries with few and many bookings around, at most about a dozen (issue 7)."""
     client, user, family, child, activity, group, unit, enrolment = world
-    from enrolment import loaders, prices
-    from portal.models import Organisation
 
     Organisation.current()
     masse = {"start": "2025-12-01", "end": "2025-12-31", "weekdays": ["2"], "units": [str(unit.pk)],
@@ -364,9 +354,6 @@ def test_booking_cycle_query_counts_do_not_grow(world):
 
 def test_recap_prices_from_the_cached_tariffs_follow_a_tariff_change(world):
     client, user, family, child, activity, group, unit, enrolment = world
-    from decimal import Decimal
-
-    from billing.models import Tariff
 
     tariff = Tariff.objects.create(unit=unit, label="JOURNÉE", mode="flat", flat_price=Decimal("8.50"),
                                    valid_from=D(2025, 9, 1))

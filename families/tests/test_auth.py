@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 
 from families.auth import ParentBackend, StaffBackend
 from families.models import Guardian
+from families.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +30,6 @@ def test_staff_without_guardian_inactive_and_unknown_users(staff_user, parent, d
 
 
 def test_parents_log_in_with_their_email_and_staff_with_their_username(client, parent, staff_user):
-    from families.tests.factories import PASSWORD
-
     user, _ = parent
     response = client.post("/compte/login/", {"login": user.email.upper(), "password": PASSWORD})
     assert response.status_code == 302 and client.session["_auth_user_backend"] == "families.auth.ParentBackend"

@@ -1,16 +1,14 @@
 import pytest
 
+from families.tests.factories import PASSWORD, StaffFactory, parent_with_family
+from messaging import services
+from messaging.models import Service, Thread
+from messaging.tests.factories import pdf_bytes
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_send_a_message_with_attachment_then_read_the_reply(page, live_server, browser_login, axe_check):
-    from families.tests.factories import StaffFactory, parent_with_family
-    from messaging import services
-    from messaging.models import Thread
-    from messaging.tests.factories import pdf_bytes
-
-    from messaging.models import Service
-
     for name in ("Données du dossier famille", "Scolarité"):
         Service.objects.get_or_create(name=name)  # transactional tests flush the migration's rows
     user, family = parent_with_family(children=1)
@@ -46,10 +44,6 @@ def test_send_a_message_with_attachment_then_read_the_reply(page, live_server, b
 
 
 def test_staff_answers_from_the_staff_inbox(page, live_server, browser_login, axe_check):
-    from families.tests.factories import PASSWORD, StaffFactory, parent_with_family
-    from messaging import services
-    from messaging.models import Service
-
     user, family = parent_with_family(children=1)
     services.thread_start_by_family(family=family, guardian=user.guardian, user=user,
                                     service=Service.objects.get_or_create(name="Scolarité")[0], theme="information",

@@ -4,16 +4,16 @@ import datetime
 
 import pytest
 
+from enrolment.tests.factories import ActivityFactory, GroupFactory, enrol
+from families.tests.factories import PASSWORD, ChildFactory, StaffFactory, parent_with_family
+from messaging.models import Service, SmsMessage
+from portal.models import OutboundEmail
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_mass_message_reaches_inboxes_outbox_and_sms(page, browser, live_server, browser_login, axe_check,
                                                       browser_context_args, screen):
-    from enrolment.tests.factories import ActivityFactory, GroupFactory, enrol
-    from families.tests.factories import PASSWORD, ChildFactory, StaffFactory, parent_with_family
-    from messaging.models import Service, SmsMessage
-    from portal.models import OutboundEmail
-
     Service.objects.get_or_create(name="Accueil de loisirs")
     next_year = datetime.date.today().replace(month=1, day=1) + datetime.timedelta(days=500)
     activity = ActivityFactory(name="Mercredis Bourg", season_end=next_year)

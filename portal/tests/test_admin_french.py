@@ -4,9 +4,12 @@ import re
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.utils import label_for_field
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import camel_case_to_spaces, capfirst
 
 from families.demo import STAFF_EMAIL
 
@@ -62,10 +65,6 @@ SAME_IN_FRENCH = {"date", "code", "type", "note", "message", "question", "descri
 def test_every_admin_column_and_object_has_a_french_name():
     """No column labelled from a Python name (« Iban masked », « Sequence type »), no model without its own
     ``__str__`` (« DirectDebitItem object (1) »), no verbose name left to Django's default."""
-    from django.contrib.admin.utils import label_for_field
-    from django.db import models
-    from django.utils.text import capfirst
-
     problems = []
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
@@ -83,8 +82,6 @@ def test_every_admin_column_and_object_has_a_french_name():
 
 
 def _english_labels(model, model_admin, names, label_for_field, capfirst):
-    from django.utils.text import camel_case_to_spaces
-
     problems = []
     for name in names:
         if name in ("__str__", "action_checkbox") or name in SAME_IN_FRENCH:

@@ -1,12 +1,14 @@
 """The staff home in a browser: each kind of waiting work with its count, today's figures, both sizes, axe."""
 import pytest
 
+from families.tests.factories import PASSWORD
+
+from .staff_home_data import EXPECTED_TODAY, EXPECTED_WAITING, NOW, waiting_town
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _staff_login(page, live_server, staff):
-    from families.tests.factories import PASSWORD
-
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", staff.username)
     page.fill("#id_password", PASSWORD)
@@ -15,8 +17,6 @@ def _staff_login(page, live_server, staff):
 
 
 def test_the_staff_home_shows_what_waits_and_today(page, live_server, axe_check, time_machine, screen):
-    from .staff_home_data import EXPECTED_TODAY, EXPECTED_WAITING, NOW, waiting_town
-
     time_machine.move_to(NOW)
     town = waiting_town()
     _staff_login(page, live_server, town["staff"])
