@@ -2,6 +2,8 @@ import datetime
 
 import pytest
 
+from billing.services.invoicing import invoice_issue_period
+
 from .factories import March
 
 
@@ -12,8 +14,6 @@ def march(parent):
 
 @pytest.fixture
 def issued(march):
-    from billing.services.invoicing import invoice_issue_period
-
     [invoice] = invoice_issue_period(
         regie=march.regie, period_start=march.start, period_end=march.end, issued_on=datetime.date(2026, 4, 2)
     )

@@ -4,28 +4,32 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 from decimal import Decimal as D
 from io import BytesIO, StringIO
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
+from billing import pdf
 from billing.models import Invoice, InvoicePdf
-from billing.services import invoice_pdfs
-from billing.services.invoice_pdfs import (
-    invoice_pdf_fingerprint, invoice_pdf_render, invoice_pdfs_render,
-)
+from billing.services import invoice_pdfs, invoicing
+from billing.services.invoice_pdfs import invoice_pdf_fingerprint, invoice_pdf_render, invoice_pdfs_render
 from billing.services.invoicing import credit_note_issue, invoice_issue_period
 from billing.services.payments import payment_record
+from billing.tasks import invoice_pdfs_orphans_sweep
 from billing.tasks import invoice_pdfs_render as render_task
-from portal.models import Organisation
+from billing.tasks import invoice_pdfs_render as task
+from portal.models import JobRun, Organisation
 from portal.tests.concurrency import run_in_threads
 
-from .factories import book, enrol, invoice_make
+from .factories import March, book, enrol, invoice_make
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +46,6 @@ def stored_files(settings):
 @pytest.fixture
 def renders(monkeypatch):
     """Counts the calls to the WeasyPrint renderer (still rendering)."""
-    from billing import pdf
-
     calls = []
     real = pdf.invoice_pdf
 
@@ -115,8 +117,6 @@ def test_issue_queues_one_task_per_chunk_after_the_emails(march, other_family, b
 
 def test_a_failing_chunk_still_queues_the_pdfs_of_the_chunks_before_it(march, other_family, background, monkeypatch,
                                                                         django_capture_on_commit_callbacks):
-    from billing.services import invoicing
-
     task = FakeTask()
     monkeypatch.setattr(render_task, "apply_async", task.apply_async)
     child = other_family[1].children.first()
@@ -152,8 +152,6 @@ def test_without_a_broker_issuing_renders_nothing(march, renders, django_capture
 
 
 def test_the_task_is_idempotent(issued, renders):
-    from billing.tasks import invoice_pdfs_render as task
-
     assert task(invoice_ids=[issued.pk, 999999]) == {"rendered": 1, "fresh": 0, "failed": 0, "missing": 1}
     assert task(invoice_ids=[issued.pk]) == {"rendered": 0, "fresh": 1, "failed": 0, "missing": 0}
     assert renders == [issued.pk]
@@ -292,10 +290,6 @@ def test_a_store_failure_still_serves_the_pdf(parent_client, issued, monkeypatch
 def test_concurrent_renders_of_the_same_invoice_leave_one_whole_file(parent, settings, monkeypatch):
     """Four renders finishing at the same moment, first with no stored copy (one creates the row, the
     others replace it), then of a stale one: one row, one file, whole, and the replaced ones deleted."""
-    import threading
-
-    from .factories import March
-
     march = March(parent[1])
     [invoice] = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end)
     barrier, outputs = threading.Barrier(4), []
@@ -355,8 +349,6 @@ def test_command_renders_the_missing_and_stale_pdfs_only(issued, march, renders)
 def test_command_with_a_pool_of_processes(parent, other_family, settings):
     """Run as ops run it, in a process of its own: its pool forks that process. (Forking the test worker
     itself could copy the locks of its other threads — the browser tests' — and hang.)"""
-    from .factories import March
-
     march = March(parent[1])
     child = other_family[1].children.first()
     book(child, march.meal_unit, enrol(child, march.activity, march.group), datetime.date(2026, 3, 4))
@@ -383,8 +375,6 @@ def test_command_with_a_pool_of_processes(parent, other_family, settings):
 def test_payments_recorded_in_one_batch_queue_their_pdfs_together_in_chunks(
         issued, background, monkeypatch, django_capture_on_commit_callbacks):
     """A direct-debit batch records one payment per invoice: their PDFs go in chunks, not one task each."""
-    from django.db import transaction
-
     task = FakeTask()
     monkeypatch.setattr(render_task, "apply_async", task.apply_async)
     monkeypatch.setattr(invoice_pdfs, "TASK_CHUNK", 2)
@@ -402,8 +392,6 @@ def test_payments_recorded_in_one_batch_queue_their_pdfs_together_in_chunks(
 
 def test_a_batch_that_fails_queues_nothing_and_the_next_one_queues_again(
         issued, background, monkeypatch, django_capture_on_commit_callbacks):
-    from django.db import transaction
-
     task = FakeTask()
     monkeypatch.setattr(render_task, "apply_async", task.apply_async)
     with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True), transaction.atomic():
@@ -429,9 +417,6 @@ def _age(settings, name, hours):
 
 
 def test_the_sweep_deletes_only_old_files_no_row_names(issued, settings):
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
     invoice_pdfs_render(ids=[issued.pk])
     [kept] = stored_files(settings)
     orphan = default_storage.save("factures/2026/999-rolledback.pdf", ContentFile(b"%PDF-1.7 orphan"))
@@ -447,12 +432,6 @@ def test_the_sweep_deletes_only_old_files_no_row_names(issued, settings):
 
 
 def test_the_sweep_task_logs_what_it_deleted(settings):
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from billing.tasks import invoice_pdfs_orphans_sweep
-    from portal.models import JobRun
-
     assert invoice_pdfs_orphans_sweep()["counts"] == {}  # no folder yet: nothing to do
     name = default_storage.save("factures/2026/1-left.pdf", ContentFile(b"%PDF-1.7"))
     _age(settings, name, hours=3)

@@ -3,15 +3,23 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from eopayment import payfip_ws
 
-from billing.models import FakeProviderOperation, Invoice, OnlineTransaction, Payment, PaymentAllocation, PaymentNotification
-from billing.providers import fake_operation_decide
-from billing.services.payments import online_payment_notify, online_payment_start, online_payments_reconcile, payment_record
+from billing.models import (
+    FakeProviderOperation, Invoice, OnlineTransaction, Payment, PaymentAllocation, PaymentNotification,
+)
+from billing.providers import _FakeInfo, fake_operation_decide
+from billing.services.invoicing import invoice_issue_period
+from billing.services.payments import (
+    online_payment_notify, online_payment_start, online_payments_reconcile, payment_record,
+)
+from billing.tasks import online_payments_reconcile as task
 from portal.errors import PaymentError
 from portal.models import AuditLog, OutboundEmail
 from portal.tests.concurrency import run_in_threads
 
-from .factories import invoice_make
+from .factories import March, invoice_make
 
 pytestmark = pytest.mark.django_db
 
@@ -130,8 +138,6 @@ def test_paid_invoice_cannot_be_paid_again(issued):
 
 
 def test_reconcile_asks_pending_and_expires_abandoned(issued, time_machine):
-    from django.utils import timezone
-
     time_machine.move_to(datetime.datetime(2026, 4, 5, 10, 0, tzinfo=datetime.timezone.utc), tick=False)
     tx, _, op = _start(issued)
     # Paid at the provider, but its notification never arrived: the job finds it.
@@ -151,8 +157,6 @@ def test_reconcile_asks_pending_and_expires_abandoned(issued, time_machine):
 
 
 def test_reconcile_task_runs_as_a_logged_job(issued):
-    from billing.tasks import online_payments_reconcile as task
-
     result = task()
     assert result["status"] in ("success",)
 
@@ -167,10 +171,6 @@ def test_payment_start_needs_a_provider(issued):
 
 def test_payfip_provider_goes_through_eopayment_payfip_ws(issued, monkeypatch):
     """PayFiP's web service is replaced by a test double at the SOAP-client level: no network."""
-    from eopayment import payfip_ws
-
-    from billing.providers import _FakeInfo
-
     calls = {}
 
     def get_idop(self, **kwargs):
@@ -210,10 +210,6 @@ def test_money_taken_after_expiry_is_still_recorded(issued):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicate_notifications_record_one_payment(parent):
-    from billing.services.invoicing import invoice_issue_period
-
-    from .factories import March
-
     march = March(parent[1])
     [invoice] = invoice_issue_period(regie=march.regie, period_start=march.start, period_end=march.end)
     tx, _, op = _start(invoice)

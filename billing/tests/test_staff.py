@@ -5,11 +5,14 @@ from decimal import Decimal as D
 import pytest
 from django.core.checks import Error
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import checks
 from billing.models import CreditNote, DirectDebitBatch, DirectDebitMandate, Invoice, Payment
 from billing.services.direct_debit import debit_batch_record_payments, debit_export, mandate_decide, mandate_request
+from billing.tasks import invoices_issue_monthly
 from portal.errors import BillingError
+from portal.gdpr import export_sections
 from portal.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +38,6 @@ def test_admin_issue_view_issues_the_period_once(admin_client, march):
 
 
 def test_admin_forms_prefill_their_dates_and_warn_before_invoicing_days_to_come(admin_client, march):
-    import datetime
-
-    from django.utils import timezone
-
     url = reverse("admin:billing_regie_issue", args=[march.regie.pk])
     page = admin_client.get(url).content.decode()
     start = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
@@ -110,8 +109,6 @@ def test_admin_debit_page_and_file_download(client, staff_user, issued):
 
 
 def test_monthly_job_issues_last_month_once(march):
-    from billing.tasks import invoices_issue_monthly
-
     first = invoices_issue_monthly(now="2026-04-01T05:00:00+02:00")
     assert first["status"] == "success" and Invoice.objects.count() == 1
     assert Invoice.objects.get().period_start == datetime.date(2026, 3, 1)
@@ -145,8 +142,6 @@ def test_system_check_refuses_test_payment_settings_without_debug(settings, monk
 
 
 def test_every_billing_admin_page_renders(admin_client, issued, staff_user):
-    from billing.services.direct_debit import mandate_request
-
     mandate_request(family=issued.family, guardian=issued.payer, holder_name="Claire MARTIN", iban="FR7630006000011234567890189")
     for model in ("regie", "tariff", "invoice", "creditnote", "payment", "onlinetransaction", "paymentnotification",
                   "directdebitmandate", "directdebitbatch", "familypayer", "numbersequence"):
@@ -162,9 +157,6 @@ def test_every_billing_admin_page_renders(admin_client, issued, staff_user):
 
 
 def test_gdpr_export_includes_the_mandate(issued):
-    from billing.services.direct_debit import mandate_request
-    from portal.gdpr import export_sections
-
     mandate_request(family=issued.family, guardian=issued.payer, holder_name="Claire MARTIN", iban="FR7630006000011234567890189")
     sections = {name: data for name, _label, data in export_sections(issued.family)}
     assert sections["prelevement"][0]["iban"] == "FR7630006000011234567890189"

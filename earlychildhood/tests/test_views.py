@@ -1,9 +1,12 @@
 """Parent pages: scoped to the family (another family's ids answer 404), bounded query counts."""
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from earlychildhood.models import Decision
-from earlychildhood.services import commission
+from earlychildhood.models import Decision, PreEnrolment
+from earlychildhood.services import commission, contracts
 
 from .factories import nursery_make, pre_make, session_make
 
@@ -89,10 +92,6 @@ def test_commission_page_queries_are_bounded(client, staff_user, parent, django_
 
 @pytest.mark.parametrize("n", [1, 10])
 def test_contract_page_queries_are_bounded(parent_client, parent, django_assert_max_num_queries, n):
-    import datetime
-
-    from earlychildhood.services import contracts
-
     nursery, section = nursery_make()
     pre = pre_make(parent[1], nursery)
     session, spot = session_make(section, start=datetime.date(2025, 1, 1))
@@ -107,12 +106,6 @@ def test_contract_page_queries_are_bounded(parent_client, parent, django_assert_
 
 
 def test_parent_updates_declares_the_birth_then_withdraws(parent_client, parent):
-    import datetime
-
-    from django.utils import timezone
-
-    from earlychildhood.models import PreEnrolment
-
     user, family = parent
     nursery, _ = nursery_make()
     pre = pre_make(family, nursery, user=user)

@@ -1,18 +1,21 @@
 """Parent journeys in Chromium, at desktop and phone sizes (the ``screen`` fixture), with axe on every page."""
 import datetime
 import re
-from portal.templatetags.portal_text import de
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from billing.models import Tariff
 from enrolment import rules
 from enrolment.models import Booking, OpeningPeriod
+from families.models import AuthorisedPerson
+from families.tests.factories import parent_with_family
 from portal.models import OutboundEmail
+from portal.templatetags.portal_text import de
 
-from .factories import ActivityFactory, GroupFactory, UnitFactory
+from .factories import ActivityFactory, GroupFactory, UnitFactory, enrol
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,8 +30,6 @@ def _bookable_month(today):
 
 @pytest.fixture
 def catalogue():
-    from billing.models import Tariff
-
     today = timezone.localdate(timezone.now(), rules.PARIS)
     start = today - datetime.timedelta(days=60)
     end = today + datetime.timedelta(days=200)
@@ -45,8 +46,6 @@ def catalogue():
 
 
 def test_enrol_mass_select_untick_recap_commit(page, live_server, browser_login, axe_check, catalogue, screen):
-    from families.tests.factories import parent_with_family
-
     activity, unit, today = catalogue
     user, family = parent_with_family(children=1)
     child = family.children.get()
@@ -116,11 +115,6 @@ def test_enrol_mass_select_untick_recap_commit(page, live_server, browser_login,
 
 
 def test_staff_takes_attendance_on_a_phone(page, live_server, browser_login, axe_check, catalogue, staff_user):
-    from families.models import AuthorisedPerson
-    from families.tests.factories import parent_with_family
-
-    from .factories import enrol
-
     activity, unit, today = catalogue
     _, family = parent_with_family(children=1)
     child = family.children.get()
@@ -141,10 +135,6 @@ def test_staff_takes_attendance_on_a_phone(page, live_server, browser_login, axe
 
 
 def test_other_parent_pages_are_accessible(page, live_server, browser_login, axe_check, catalogue):
-    from families.tests.factories import parent_with_family
-
-    from .factories import enrol
-
     activity, unit, today = catalogue
     user, family = parent_with_family(children=1)
     child = family.children.get()

@@ -9,8 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from billing.models import Tariff
 from enrolment import rules
 from enrolment.models import Booking, OpeningPeriod
+from families.tests.factories import parent_with_family
 from portal.models import OutboundEmail
 
 from .factories import ActivityFactory, GroupFactory, UnitFactory, enrol
@@ -38,9 +40,6 @@ def _wednesdays(month):
 @pytest.fixture
 def leisure():
     """Wednesdays with Journée, Matin, Après-midi and Repas (the demo's rules), priced, one child enrolled."""
-    from billing.models import Tariff
-    from families.tests.factories import parent_with_family
-
     today = timezone.localdate(timezone.now(), rules.PARIS)
     start, end = today - datetime.timedelta(days=60), today + datetime.timedelta(days=200)
     activity = ActivityFactory(name="2026/2027 - CL Maternel Mercredis", public_name="Mercredis au centre de loisirs",

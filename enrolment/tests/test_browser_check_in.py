@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 
 from enrolment import rules
 from enrolment.models import Booking, CheckInTap, OpeningPeriod
+from families.models import AuthorisedPerson
+from families.tests.factories import ChildFactory, FamilyFactory
 
 from .factories import ActivityFactory, GroupFactory, UnitFactory, enrol
 
@@ -16,9 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def site_today():
-    from families.models import AuthorisedPerson
-    from families.tests.factories import ChildFactory, FamilyFactory
-
     today = timezone.localdate(timezone.now(), rules.PARIS)
     activity = ActivityFactory(name="Périscolaire du soir", season_start=today - datetime.timedelta(days=30),
                                season_end=today + datetime.timedelta(days=30),

@@ -8,10 +8,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from billing.models import Tariff
 from enrolment import rules
 from enrolment.models import Activity, Booking, Enrolment, OpeningPeriod
+from families.models import Child
+from families.tests.factories import ChildFactory, FamilyFactory, parent_with_family
 
-from .factories import ActivityFactory, GroupFactory, UnitFactory
+from .factories import ActivityFactory, GroupFactory, UnitFactory, enrol
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,9 +25,6 @@ def _fits(page):
 
 
 def test_season_duplicated_then_booked_by_a_parent(page, live_server, browser_login, axe_check, staff_user, screen):
-    from billing.models import Tariff
-    from families.tests.factories import parent_with_family
-
     today = timezone.localdate(timezone.now(), rules.PARIS)
     start = datetime.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     end = datetime.date(start.year + 1, 7, 3)
@@ -86,11 +86,6 @@ def test_season_duplicated_then_booked_by_a_parent(page, live_server, browser_lo
 
 
 def test_move_up_preview_then_apply(page, live_server, browser_login, axe_check, staff_user, screen):
-    from families.models import Child
-    from families.tests.factories import ChildFactory, FamilyFactory
-
-    from .factories import enrol
-
     today = timezone.localdate(timezone.now(), rules.PARIS)
     year = rules.school_year_of(today)
     activity = ActivityFactory(name=f"{rules.school_year_label(year)} - Mercredis",

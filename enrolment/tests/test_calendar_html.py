@@ -8,7 +8,7 @@ import time_machine
 from django.template import Context, Template
 from django.urls import reverse
 
-from enrolment import calendar_html, loaders, selectors
+from enrolment import calendar_html, loaders, rules, selectors
 from enrolment.basket import SESSION_KEY
 from enrolment.models import Booking, ClosureDay, Occupancy, WaitingListEntry
 from families.tests.factories import parent_with_family
@@ -181,8 +181,6 @@ def test_child_planning_is_scoped_to_the_family(world, client):
 
 def test_day_statuses_kept_with_the_catalogue_version(world, monkeypatch):
     """The days' statuses are computed once per catalogue (version): a closure added later shows at once."""
-    from enrolment import rules
-
     client, child, enrolment, day_unit, meal = world
     calls = []
     status = rules.OpeningCalendar.status

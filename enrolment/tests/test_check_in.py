@@ -1,16 +1,20 @@
 """Check-in (pointage): taps applied once per id, undo, absences billed, children come unbooked, the page's
 queries bounded."""
 import datetime
+import io
 import json
 import re
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from billing.services.invoicing import billable_bookings
 from enrolment.models import Booking, CheckInTap, Occupancy
+from enrolment.services import booking_declare_absence
 from enrolment.services.check_in import check_in_tap, check_in_walk_in, tap_time
 from families.models import AuthorisedPerson
 from families.tests.factories import ChildFactory, FamilyFactory, parent_with_family
@@ -60,10 +64,6 @@ def test_undo_puts_back_the_state_before_the_last_tap(booked, staff_user):
 
 
 def test_a_booked_child_who_does_not_come_is_billed_and_the_family_may_still_justify(booked, staff_user):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from enrolment.services import booking_declare_absence
-
     booking, _ = check_in_tap(tap_id=uuid.uuid4(), booking_id=booked.pk, action="absent", tapped_at=AT, by=staff_user)
     assert booking.state == "absent_billed" and booking.excuse == ""
     assert booking in billable_bookings(units=[booking.unit_id], period_start=DAY, period_end=DAY)
@@ -169,16 +169,11 @@ def test_check_in_page_queries_are_bounded(client, staff_user, django_assert_max
 
 
 def test_the_family_sends_a_justification_for_an_absence_marked_at_check_in(client, booked, staff_user):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     check_in_tap(tap_id=uuid.uuid4(), booking_id=booked.pk, action="absent", tapped_at=AT, by=staff_user)
     client.force_login(booked.child.family.guardians.first().user)
     url = reverse("enrolment:absence", args=[booked.pk])
     page = client.get(url).content.decode()
     assert "Absence non excusée" in page and "Envoyer le justificatif" in page
-    import io
-
-    from pypdf import PdfWriter
 
     writer, buffer = PdfWriter(), io.BytesIO()
     writer.add_blank_page(width=595, height=842)

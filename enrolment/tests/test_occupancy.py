@@ -12,9 +12,9 @@ from enrolment.services import BOOK, CANCEL, Change
 from enrolment.services.occupancy import occupancy_lock, occupancy_mismatches, occupancy_save
 from families.tests.factories import parent_with_family
 from portal.errors import BookingError
-from portal.models import AuditLog, JobRun, OutboundEmail
+from portal.models import AuditLog, JobRun, Organisation, OutboundEmail
 
-from .factories import GroupFactory, enrol, wednesdays_activity
+from .factories import enrol, wednesdays_activity
 
 pytestmark = pytest.mark.django_db
 P = datetime.timezone(datetime.timedelta(hours=1))
@@ -133,8 +133,6 @@ def test_commit_query_count_does_not_grow_with_the_basket(django_assert_max_num_
     locked, children, enrolments, counters), the writes (bookings, the guardians' addresses and the recap
     e-mail), the counters locked last (created first when new): the same number of queries for one day as
     for four."""
-    from portal.models import Organisation
-
     activity, group, (unit,) = wednesdays_activity(capacity=5)
     user, family, child = _families(activity, group, 1)[0]
     Organisation.current()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from billing.models import Tariff, TariffBracket
 from enrolment import rules
 from enrolment.models import Activity, BookingWindow, ClosureDay, OpeningPeriod, Unit
+from enrolment.services.calendar import school_holidays_import
 from enrolment.services.season import SeasonShift, season_copy, season_copy_preview
 from portal.errors import EnrolmentError
 from portal.models import AuditLog
@@ -153,8 +154,6 @@ class TestSeasonCopy:
         assert Unit.objects.filter(activity__name__startswith="2026").count() == 0
 
     def test_holiday_periods_land_on_next_years_holidays(self, staff_user):
-        from enrolment.services.calendar import school_holidays_import
-
         school_holidays_import(school_year=2026)
         school_holidays_import(school_year=2027)
         activity = ActivityFactory(name="2026/2027 - CLV Toussaint", season_start=D(2026, 9, 1),

@@ -3,14 +3,22 @@ import functools
 import threading
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.utils import timezone
 
-from enrolment import services
+from enrolment import selectors, services
 from enrolment.models import Booking, ClosureDay, Enrolment, Occupancy, Unit, WaitingListEntry
+from enrolment.selectors import booking_confirmation
 from enrolment.services import BOOK, CANCEL, Change
+from enrolment.services import commit as commit_module
+from enrolment.services import enrolment as enrolment_services
 from families.tests.factories import ChildFactory, parent_with_family
 from portal.errors import BookingError, EnrolmentError
+from portal.mail import _outbox_row, email_queue, outbox_insert
 from portal.models import AuditLog, OutboundEmail
+from portal.tests.concurrency import run_in_threads
 
 from .factories import GroupFactory, enrol, school_holidays_2025_2026, wednesdays_activity
 
@@ -405,7 +413,6 @@ class TestAbsence:
                                                                                            tzinfo=P))
         assert b.state == "cancelled"
         late = Booking.objects.get(date=D(2025, 12, 3))
-        from django.core.files.uploadedfile import SimpleUploadedFile
 
         cert = SimpleUploadedFile("certificat.pdf", b"%PDF-1.4 test", content_type="application/pdf")
         b = services.booking_declare_absence(booking=late, by=user, certificate=cert,
@@ -413,7 +420,6 @@ class TestAbsence:
         assert b.state == "absent_billed" and b.excuse == "requested"
         assert Occupancy.objects.get(unit=unit, date=D(2025, 12, 3)).booked == 1
         # While staff have not decided, the calendars say the certificate is being examined.
-        from enrolment import selectors
 
         days = selectors.calendar_days(enrolment=enrolment, start=D(2025, 12, 3), end=D(2025, 12, 3), now=NOW)
         assert days[0].cells[0].text == "Journée : Absence : justificatif en cours d'examen"
@@ -438,8 +444,6 @@ class TestAbsence:
 
 
 def test_activity_requiring_complete_file(monkeypatch):
-    from enrolment.services import enrolment as enrolment_services
-
     user, family = parent_with_family(children=1)
     child = family.children.get()
     activity, group, _ = wednesdays_activity(requires_complete_file=True)
@@ -453,8 +457,6 @@ def test_activity_requiring_complete_file(monkeypatch):
 
 def _assert_counters_equal_bookings(unit, capacity):
     """Every counter of ``unit`` equals the bookings holding a place, and none is over ``capacity``."""
-    from django.db.models import Count
-
     held = dict(Booking.objects.filter(unit=unit, state__in=Booking.HOLDING_STATES).values_list("date")
                 .annotate(n=Count("id")).values_list("date", "n"))
     counters = dict(Occupancy.objects.filter(unit=unit, group=None).values_list("date", "booked"))
@@ -468,8 +470,6 @@ def test_racers_book_and_cancel_the_same_days_without_overbooking_or_deadlock():
     """The benchmark's race in small: families book the same four Wednesdays (three places each), those
     refused drop the full days and commit the others, then some cancel and book again — all at once.
     Only clear « complet » refusals; counters equal the bookings; nobody over capacity; no deadlock."""
-    from portal.tests.concurrency import run_in_threads
-
     activity, group, (unit,) = wednesdays_activity(capacity=3)
     days = [D(2025, 12, 3), D(2025, 12, 10), D(2025, 12, 17), D(2025, 12, 24)]
     racers = []
@@ -513,8 +513,6 @@ def test_racers_book_and_cancel_the_same_days_without_overbooking_or_deadlock():
 def test_a_day_filled_between_the_checks_and_the_counters_rolls_the_basket_back(monkeypatch):
     """Another family takes the last place after this commit's checks (read without lock) and before its
     counters (locked last): the whole basket is refused with « complet », nothing of it written."""
-    from enrolment.services import commit as commit_module
-
     user, family = parent_with_family(children=1)
     child = family.children.get()
     activity, group, (unit,) = wednesdays_activity(capacity=2)
@@ -557,13 +555,10 @@ def _in_own_connection(func):
 
 def test_recap_email_row_is_the_one_email_queue_records(setup):
     """The recap goes through email_queue_many's plain INSERT: the same row email_queue would record."""
-    from portal.mail import email_queue
-
     user, family, child, activity, group, unit, enrolment = setup
     result = services.booking_commit(family=family, by=user, now=NOW, changes=[Change(D(2025, 12, 3), child.id,
                                                                                        unit.id, BOOK)])
     bulk = OutboundEmail.objects.get(template="booking_recap")
-    from enrolment.selectors import booking_confirmation
 
     recap = booking_confirmation(family=family, booked=result["booked"], cancelled=[])
     single = email_queue(to=bulk.to, template="booking_recap", context={"family": family, "recap": recap},
@@ -576,10 +571,6 @@ def test_recap_email_row_is_the_one_email_queue_records(setup):
 
 
 def test_outbox_insert_sets_ids_batch_after_batch():
-    from django.utils import timezone
-
-    from portal.mail import _outbox_row, outbox_insert
-
     now = timezone.now()
     rows = [_outbox_row(to=f"p{i}@example.org", subject=f"Sujet {i}", body_text="L'été", body_html="<p>é</p>",
                         template="t", related=None, queued_at=now) for i in range(5)]
@@ -598,8 +589,6 @@ def test_a_days_first_counter_created_by_another_commit_meanwhile(monkeypatch, c
     """Nobody had booked the day yet (no counter) when this commit read it; another family's commit
     creates the counter, its place taken, before this one writes its counters: this one then locks and
     updates that counter (its place taken too), or is refused when it was the last place."""
-    from enrolment.services import commit as commit_module
-
     user, family = parent_with_family(children=1)
     child = family.children.get()
     activity, group, (unit,) = wednesdays_activity(capacity=capacity)
@@ -633,8 +622,6 @@ def test_a_days_first_counter_created_by_another_commit_meanwhile(monkeypatch, c
 def test_the_same_family_committing_the_same_new_days_twice_at_once():
     """Two tabs of one family press « Terminer » together on days never booked: one books them, the other
     finds them booked (its colliding insert is retried) — no error, one booking and one place each."""
-    from portal.tests.concurrency import run_in_threads
-
     user, family = parent_with_family(children=1)
     child = family.children.get()
     activity, group, (unit,) = wednesdays_activity(capacity=5)

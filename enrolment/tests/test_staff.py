@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from enrolment import services
@@ -97,8 +99,6 @@ def test_occupancy_page(staff_client):
 
 
 def test_home_block_lists_next_days(client):
-    import time_machine
-
     activity, group, (unit,) = wednesdays_activity()
     user, family = parent_with_family(children=1)
     child = family.children.get()
@@ -111,8 +111,6 @@ def test_home_block_lists_next_days(client):
 
 
 def test_medical_certificate_only_for_staff(client, staff_user):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     activity, group, (unit,) = wednesdays_activity()
     user, family = parent_with_family(children=1)
     child = family.children.get()

@@ -6,6 +6,7 @@ from enrolment import services, tasks
 from enrolment.models import BookingWindow, DeadlineReminder, Unit, WaitingListEntry
 from enrolment.services import BOOK, CANCEL, Change
 from families.tests.factories import parent_with_family
+from portal.celery import app
 from portal.models import OutboundEmail
 
 from .factories import enrol, wednesdays_activity
@@ -111,8 +112,6 @@ def test_a_place_freed_while_the_broker_was_down_is_offered_by_the_job(django_ca
 
 
 def test_beat_schedule_points_at_enrolment_tasks():
-    from portal.celery import app
-
     names = {entry["task"] for entry in app.conf.beat_schedule.values() if entry["task"].startswith("enrolment.")}
     assert names == {"enrolment.tasks.deadline_reminders", "enrolment.tasks.prebook_upcoming",
                      "enrolment.tasks.waiting_list_expire", "enrolment.tasks.occupancy_audit"}

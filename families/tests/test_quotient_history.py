@@ -4,7 +4,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from families.models import QuotientRecord
+from families.gdpr import family_file_export
+from families.models import Family, QuotientRecord
 from families.quotient import QuotientPeriod, current_span, quotient_in_force
 from families.services_quotient import quotient_record_create, quotient_record_refuse, quotient_record_validate
 from portal.errors import FamilyError
@@ -79,7 +80,6 @@ def test_past_days_read_the_history_once_per_family(parent, staff_user, django_a
     _, family = parent
     quotient_record_create(family=family, value=D("400"), source=Source.STAFF, valid_from=d(2026, 1, 1),
                            by=staff_user, validate=True)
-    from families.models import Family
     family = Family.objects.get(pk=family.pk)
     with django_assert_num_queries(0):  # inside the current span: the family's own fields
         assert family.quotient_on(d(2026, 2, 1)) == D("400")
@@ -90,8 +90,6 @@ def test_past_days_read_the_history_once_per_family(parent, staff_user, django_a
 
 @pytest.mark.django_db
 def test_my_data_lists_the_quotient_history(parent):
-    from families.gdpr import family_file_export
-
     user, family = parent
     quotient_record_create(family=family, value=D("742"), source=Source.CAF, valid_from=d(2026, 11, 2),
                            benefit_month=d(2026, 10, 1), allocataire="Claire MARTIN", by=user)

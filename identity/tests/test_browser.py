@@ -4,9 +4,16 @@ import re
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from enrolment import rules
+from enrolment.models import Booking, OpeningPeriod
+from enrolment.tests.factories import ActivityFactory, GroupFactory, UnitFactory, enrol
+from families.models import Child
 from families.tests.factories import PASSWORD, ChildFactory, FamilyFactory, GuardianFactory, StaffFactory
+from identity.models import IdentitySettings, RegistrationRequest
+from portal.models import OutboundEmail
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,9 +94,6 @@ def test_link_refused_then_linked_then_unlinked(page, live_server, browser_login
 
 
 def test_sign_up_get_accepted_by_staff_then_book(page, live_server, axe_check, screen):
-    from identity.models import IdentitySettings, RegistrationRequest
-    from portal.models import OutboundEmail
-
     IdentitySettings.objects.create(self_registration=True)
     staff = StaffFactory()
     page.goto(f"{live_server.url}/compte/login/")
@@ -175,20 +179,12 @@ def test_sign_up_get_accepted_by_staff_then_book(page, live_server, axe_check, s
     page.get_by_role("button", name="Confirmer mes réservations").click()
     expect(page.get_by_role("heading", name="Vos réservations sont enregistrées")).to_be_visible()
     axe_check(page)
-    from enrolment.models import Booking
     assert Booking.objects.filter(child__first_name="Léo", date=wednesday, state="reserved").count() == 1
 
 
 def _wednesdays_enrolment(reg):
     """A Wednesday activity open all year, Léo enrolled and validated; (enrolment, first month that can change,
     its first Wednesday)."""
-    from django.utils import timezone
-
-    from enrolment import rules
-    from enrolment.models import OpeningPeriod
-    from enrolment.tests.factories import ActivityFactory, GroupFactory, UnitFactory, enrol
-    from families.models import Child
-
     today = timezone.localdate(timezone.now(), rules.PARIS)
     start, end = today - datetime.timedelta(days=30), today + datetime.timedelta(days=200)
     activity = ActivityFactory(name="Mercredis", season_start=start, season_end=end, booking_rule="monthly",

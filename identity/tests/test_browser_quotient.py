@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from families.tests.factories import parent_with_family
 from identity.api_particulier import SIMULATOR_PATH
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,8 +31,6 @@ def _no_horizontal_scroll(page):
 
 
 def test_fetch_a_quotient_then_see_it_in_the_dossier(page, live_server, browser_login, axe_check, simulator_online):
-    from families.tests.factories import parent_with_family
-
     user, family = parent_with_family(children=1, email="claire.quotient@example.org")
     browser_login(page, user)
     page.goto(f"{live_server.url}/famille/")
@@ -60,8 +59,6 @@ def test_fetch_a_quotient_then_see_it_in_the_dossier(page, live_server, browser_
 
 
 def test_unknown_allocataire_shows_the_api_error_in_french(page, live_server, browser_login, axe_check, simulator_online):
-    from families.tests.factories import parent_with_family
-
     user, _ = parent_with_family(children=1, email="paul.quotient@example.org")
     browser_login(page, user)
     page.goto(f"{live_server.url}/famille/quotient/")

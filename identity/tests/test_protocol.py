@@ -9,6 +9,7 @@ import pytest
 import requests
 from allauth.socialaccount.models import SocialAccount
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.http import JsonResponse
 
 from identity import local_provider
 from identity.adapters import ACCESS_TOKEN_SESSION_KEY, ID_TOKEN_SESSION_KEY
@@ -148,8 +149,6 @@ def test_the_provider_refuses_a_second_use_of_a_code(fc_browser, linked_claire):
 
 
 def test_a_userinfo_answered_in_plain_json_is_refused(fc_browser, linked_claire, monkeypatch):
-    from django.http import JsonResponse
-
     monkeypatch.setattr(local_provider, "userinfo_response", JsonResponse)
     _refused(fc_browser, fc_browser.finish(fc_browser.choose(fc_browser.start())))
 

@@ -11,6 +11,7 @@ from families.services_quotient import quotient_record_create
 from families.tests.factories import parent_with_family
 from identity import api_particulier as api
 from identity.api_particulier_simulator import france_connect_token_register
+from identity.quotient_services import FETCHES_PER_DAY
 from messaging.tests.factories import upload
 from portal.models import AuditLog, Organisation
 
@@ -80,8 +81,6 @@ def test_an_allocataire_who_is_not_a_guardian_waits_for_staff_anyway(parent_clie
 
 
 def test_a_family_may_ask_a_few_times_a_day(parent_client, simulator):
-    from identity.quotient_services import FETCHES_PER_DAY
-
     for _ in range(FETCHES_PER_DAY):
         parent_client.post("/famille/quotient/", {**CLAIRE, "birth_name": "Lefebvre"})
     page = parent_client.post("/famille/quotient/", CLAIRE).content.decode()

@@ -4,7 +4,11 @@ import re
 
 import pytest
 
+from families.allergens import NAMES
+from portal import caching
+from portal.models import Organisation
 from portal.templatetags.portal_text import de
+
 from .factories import MONDAY, declare, site_with_child, week_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,9 +48,6 @@ def test_menus_page_points_out_the_childs_allergen(page, live_server, browser_lo
 
 def test_parent_ticks_an_allergen_on_the_health_sheet_then_sees_it_on_the_menus(page, live_server, browser_login,
                                                                                axe_check, parent, screen):
-    from portal import caching
-    from portal.models import Organisation
-
     organisation = Organisation.current()
     organisation.policy_child = Organisation.ChangePolicy.DIRECT
     organisation.save()
@@ -59,7 +60,6 @@ def test_parent_ticks_an_allergen_on_the_health_sheet_then_sees_it_on_the_menus(
     page.goto(f"{live_server.url}/famille/enfants/")
     page.get_by_role("link", name=f"Demander une modification de la fiche sanitaire {de(child.first_name)}").click()
     page.get_by_role("checkbox", name="Fruits à coque").wait_for()
-    from families.allergens import NAMES
 
     for name in NAMES.values():  # the 14 regulated allergens, each a labelled box
         assert page.get_by_role("checkbox", name=name, exact=True).count() == 1, name

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from enrolment.tests.factories import StructureFactory
 from menus.demo import populate
 from menus.models import Dish, Menu
 from menus.rules import week_start
@@ -19,8 +20,6 @@ class _Out:
 
 
 def test_demo_has_four_weeks_of_menus_from_this_week():
-    from enrolment.tests.factories import StructureFactory
-
     StructureFactory(name="Périscolaire", kind="periscolaire")
     StructureFactory(name="Les Castors", kind="leisure")
     out = _Out()

@@ -1,10 +1,15 @@
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from enrolment.models import Enrolment
+from enrolment.tests.factories import StructureFactory
 from families.tests.factories import ChildFactory
 from menus.models import Dish, Menu
+from messaging.tests.factories import pdf_bytes
+from news.models import PublishedDocument
 from portal.tests.pdfua import assert_pdf_ua
 
 from .factories import MONDAY, declare, site_with_child, week_menu
@@ -53,7 +58,6 @@ def test_two_children_each_named_on_the_dishes_they_cannot_eat(parent_client, pa
     declare(first, codes="fish")
     declare(second, codes="eggs,milk")
     site = site_with_child(first)
-    from enrolment.models import Enrolment
 
     enrolment = Enrolment.objects.get(child=first)
     Enrolment.objects.create(child=second, activity=enrolment.activity, group=enrolment.group, status="validated",
@@ -178,8 +182,6 @@ def test_menus_page_and_pdf_run_a_bounded_number_of_queries(parent_client, paren
 
 
 def test_admin_enters_a_menu_with_dishes_and_copies_it(client, staff_user):
-    from enrolment.tests.factories import StructureFactory
-
     site = StructureFactory(name="Cantine", kind="catering")
     staff_user.is_superuser = True
     staff_user.save()
@@ -217,11 +219,6 @@ def test_admin_enters_a_menu_with_dishes_and_copies_it(client, staff_user):
 
 
 def test_documents_page_points_from_the_menu_pdfs_to_the_menus_page(parent_client):
-    from django.core.files.base import ContentFile
-
-    from messaging.tests.factories import pdf_bytes
-    from news.models import PublishedDocument
-
     PublishedDocument.objects.create(
         title="Menus de novembre", category="menus", visibility="public", content_type="application/pdf",
         original_name="menus.pdf", size=10, file=ContentFile(pdf_bytes(), name="menus.pdf"),

@@ -2,13 +2,13 @@ import io
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from pypdf import PdfWriter
 
 from messaging.models import Service
 
 
 def pdf_bytes(text_pages=1):
-    from pypdf import PdfWriter
-
     writer = PdfWriter()
     for _ in range(text_pages):
         writer.add_blank_page(width=595, height=842)
@@ -18,8 +18,6 @@ def pdf_bytes(text_pages=1):
 
 
 def png_bytes(size=(4, 4)):
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.new("RGB", size, (29, 78, 137)).save(buffer, format="PNG")
     return buffer.getvalue()

@@ -1,4 +1,5 @@
 """Pure SMS rules (E.164, GSM-7 / UCS-2 segments), the providers, and the production checks."""
+import ovh
 import pytest
 from django.core.checks import Error
 
@@ -82,8 +83,6 @@ class _OvhClient:
 
 
 def test_ovh_provider_posts_a_job_and_returns_its_id(settings):
-    import ovh
-
     settings.OVH_SMS_SERVICE, settings.SMS_SENDER = "sms-ab12345-1", "MAIRIE"
     client = _OvhClient({"ids": [987], "validReceivers": ["+33612345678"], "invalidReceivers": [],
                          "totalCreditsRemoved": 1})

@@ -3,6 +3,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from families.tests.factories import StaffFactory, parent_with_family
 from messaging import selectors, services
 from messaging.models import Attachment, Message, Service, Thread
 from messaging.tests.factories import pdf_bytes, png_bytes, upload
@@ -219,8 +220,6 @@ def test_attachment_served_to_owner_and_staff_never_from_media_url(client, paren
 
 
 def test_staff_inbox_filters_and_assignment(client, parent, staff_user, service):
-    from families.tests.factories import StaffFactory
-
     user, family = parent
     other_service, _ = Service.objects.get_or_create(name="Règlement – Facture")
     t1 = services.thread_start_by_family(family=family, guardian=user.guardian, user=user, service=service,
@@ -263,8 +262,6 @@ def test_staff_reading_a_parent_page_gets_404(client, parent, staff_user, servic
 
 
 def test_inbox_query_count_is_bounded(client, staff_user, service, django_assert_max_num_queries):
-    from families.tests.factories import parent_with_family
-
     user, family = parent_with_family(children=1)
     Organisation.current()  # the organisation row exists, as on any portal past its first request
     client.force_login(user)

@@ -1,12 +1,12 @@
 import pytest
 
+from families.tests.factories import parent_with_family
+from news.models import NewsPost
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_read_a_news_post(page, live_server, browser_login, axe_check):
-    from families.tests.factories import parent_with_family
-    from news.models import NewsPost
-
     NewsPost.objects.create(title="Vacances d'hiver", body="Les réservations sont **ouvertes** du 05/01 au 04/02.")
     NewsPost.objects.create(title="Réservé aux familles", body="Texte", audience="families")
     page.goto(f"{live_server.url}/")

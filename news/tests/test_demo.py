@@ -3,16 +3,16 @@ import random
 
 import pytest
 
+from families.tests.factories import StaffFactory, parent_with_family
+from messaging import demo as messaging_demo
+from messaging.models import Message, Thread
+from news import demo as news_demo
+from news.models import NewsPost, PublishedDocument
+
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_populates_messaging_and_news():
-    from families.tests.factories import StaffFactory, parent_with_family
-    from messaging import demo as messaging_demo
-    from messaging.models import Message, Thread
-    from news import demo as news_demo
-    from news.models import NewsPost, PublishedDocument
-
     StaffFactory()
     for _ in range(2):
         _user, family = parent_with_family(children=1)

@@ -1,12 +1,16 @@
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging.tests.factories import pdf_bytes
+from enrolment.models import Structure
+from enrolment.tests.factories import enrol, wednesdays_activity
+from messaging.tests.factories import pdf_bytes, png_bytes
 from news.models import NewsPost, PublishedDocument
-from news.rendering import render_markdown
+from news.rendering import excerpt, render_markdown
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +43,6 @@ def test_publication_window(client):
 
 
 def test_audience_everyone_families_and_structure(client, parent, other_family):
-    from enrolment.models import Structure
-
     public = _post(title="Pour tous")
     families_only = _post(title="Pour les familles", audience=NewsPost.Audience.FAMILIES)
     structure = Structure.objects.create(name="Accueil de loisirs Les Pitchouns")
@@ -56,8 +58,6 @@ def test_audience_everyone_families_and_structure(client, parent, other_family):
 
 
 def test_structure_audience_reaches_enrolled_families(client, parent):
-    from enrolment.tests.factories import enrol, wednesdays_activity
-
     user, family = parent
     activity, group, _units = wednesdays_activity()
     enrol(family.children.get(), activity, group)
@@ -70,8 +70,6 @@ def test_structure_audience_reaches_enrolled_families(client, parent):
 
 def test_home_block_audiences_window_and_edits(client, parent, other_family):
     """The home block reads posts from a cache: audiences, publication window and staff edits still hold."""
-    from enrolment.tests.factories import enrol, wednesdays_activity
-
     user, family = parent
     activity, group, _units = wednesdays_activity()
     enrol(family.children.get(), activity, group)
@@ -100,8 +98,6 @@ def test_latest_news_on_public_welcome_page(client):
 
 
 def test_published_documents_public_and_private(client, parent):
-    from django.core.files.base import ContentFile
-
     menu = PublishedDocument.objects.create(
         title="Menus de novembre", category="menus", visibility="public", content_type="application/pdf",
         original_name="menus.pdf", size=10, file=ContentFile(pdf_bytes(), name="menus.pdf"),
@@ -136,10 +132,6 @@ def test_news_index_query_count_is_bounded(client, parent, django_assert_max_num
 
 
 def test_news_image_served_through_the_view(client):
-    from django.core.files.base import ContentFile
-
-    from messaging.tests.factories import png_bytes
-
     post = _post(title="Avec image", image_alt="Des enfants au parc")
     post.image.save("parc.png", ContentFile(png_bytes()))
     hidden = _post(title="Familles", audience=NewsPost.Audience.FAMILIES)
@@ -152,10 +144,6 @@ def test_news_image_served_through_the_view(client):
 
 def test_excerpt_is_plain_text_escaped_once():
     """« Tarifs > 2025 » reads as typed: no literal « &gt; » once the page escapes the excerpt."""
-    from django.template import Context, Template
-
-    from news.rendering import excerpt
-
     text = excerpt("Tarifs **> 2025** & <b>repas</b>")
     assert text == "Tarifs > 2025 & repas"
     assert Template("{{ t }}").render(Context({"t": text})) == "Tarifs &gt; 2025 &amp; repas"

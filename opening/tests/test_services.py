@@ -6,18 +6,20 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from documents.models import DocumentType, FamilyDocument
-from enrolment import selectors
+from enrolment import rules, selectors
 from enrolment.basket import Basket, basket_apply_pattern
 from enrolment.models import Booking, BookingWindow, Occupancy, WaitingListEntry
 from enrolment.services import BOOK, CANCEL, Change, booking_commit
+from enrolment.services.reminders import upcoming_deadlines
 from enrolment.tests.factories import enrol
 from families.tests.factories import parent_with_family
 from opening import allocation, services
 from opening.models import AllocationRun, FamilyOutcome, PlaceRequest
 from portal.errors import BookingError, DomainError
+from portal.gdpr import export_sections
 from portal.models import AuditLog, OutboundEmail
 
-from .factories import AFTER, DAYS, DURING, OPENS, request_window
+from .factories import AFTER, CLOSES, DAYS, DURING, OPENS, PERIOD_END, PERIOD_START, RESULTS, request_window
 
 pytestmark = pytest.mark.django_db
 
@@ -197,9 +199,6 @@ class TestRules:
     """The request phase's deadline decisions (pure, enrolment.rules), across the phase's edges."""
 
     def test_before_during_and_after_the_phase(self):
-        from enrolment import rules
-
-        from .factories import CLOSES, PERIOD_END, PERIOD_START, RESULTS
         window = rules.Window(PERIOD_START, PERIOD_END, None, PERIOD_END, mode=rules.REQUESTS, requests_open_at=OPENS,
                               requests_close_at=CLOSES, results_at=RESULTS)
         policy = rules.Policy(rule=rules.WINDOW, windows=(window,))
@@ -214,7 +213,6 @@ class TestRules:
 
 
 def test_my_data_lists_requests_and_outcomes():
-    from portal.gdpr import export_sections
     activity, group, unit, window, phase, fams = _publish_setup(capacity=1, families=2)
     services.allocation_publish(phase=phase, now=AFTER)
     family = fams[0][1]
@@ -223,7 +221,6 @@ def test_my_data_lists_requests_and_outcomes():
 
 
 def test_no_booking_reminder_for_a_window_still_in_its_request_phase():
-    from enrolment.services.reminders import upcoming_deadlines
     activity, group, (unit,), window, phase = request_window()
     today = window.closes_on - datetime.timedelta(days=1)
     assert upcoming_deadlines(today=today) == []

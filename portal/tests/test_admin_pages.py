@@ -3,8 +3,11 @@ list (plain, searched, sorted by each column, with each filter's first choice, d
 form and change form."""
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
+
+from families.demo import STAFF_EMAIL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("admin-crawl")]
 
@@ -17,9 +20,6 @@ def _first_filter_choices(model_admin, request):
 
 
 def test_every_admin_page_answers_on_the_demo_data(client, rf):
-    from families.demo import STAFF_EMAIL
-    from django.contrib.auth import get_user_model
-
     call_command("demo_data", verbosity=0)
     staff = get_user_model().objects.get(email=STAFF_EMAIL)
     client.force_login(staff)

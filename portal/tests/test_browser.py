@@ -3,12 +3,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from families.tests.factories import parent_with_family
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_parent_logs_in_and_sees_dashboard(page, live_server, browser_login, axe_check):
-    from families.tests.factories import parent_with_family
-
     user, family = parent_with_family(children=1, email="Claire.Test@Example.org")
     page.goto(live_server.url + "/")
     axe_check(page)
@@ -30,8 +30,6 @@ def _open_account_menu(page, screen):
 
 
 def test_account_menu_changes_password_and_logs_out(page, live_server, browser_login, axe_check, screen):
-    from families.tests.factories import parent_with_family
-
     user, family = parent_with_family(children=1)
     browser_login(page, user)
     _open_account_menu(page, screen)

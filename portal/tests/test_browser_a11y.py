@@ -5,6 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from enrolment.models import OpeningPeriod
+from enrolment.tests.factories import ActivityFactory, GroupFactory, UnitFactory, enrol
+from families.tests.factories import parent_with_family
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The outline's colour, its width and style, and the first opaque background behind the element (the
@@ -57,8 +61,6 @@ def test_focus_outline_contrast_on_a_field_a_button_and_a_menu_link(page, live_s
 
 
 def test_login_error_summary_takes_the_focus(page, live_server, axe_check):
-    from families.tests.factories import parent_with_family
-
     user, _ = parent_with_family(children=1)
     page.goto(f"{live_server.url}/compte/login/")
     page.get_by_label("Courriel").fill(user.email)
@@ -77,10 +79,6 @@ def test_login_error_summary_takes_the_focus(page, live_server, axe_check):
 
 def test_form_error_summary_built_on_any_form_takes_the_focus(page, live_server, browser_login, axe_check):
     """A form whose template writes no summary (here « Sélection en masse » with no date) gets one."""
-    from enrolment.models import OpeningPeriod
-    from enrolment.tests.factories import ActivityFactory, GroupFactory, UnitFactory, enrol
-    from families.tests.factories import parent_with_family
-
     activity = ActivityFactory()
     OpeningPeriod.objects.create(activity=activity, start_date=activity.season_start, end_date=activity.season_end,
                                  wednesday=True)
@@ -104,8 +102,6 @@ def test_form_error_summary_built_on_any_form_takes_the_focus(page, live_server,
 
 def test_session_warning_extends_the_session(page, live_server, browser_login, settings):
     """Two minutes before the end a warning offers « Rester connecté », which starts the session afresh."""
-    from families.tests.factories import parent_with_family
-
     settings.SESSION_COOKIE_AGE = 125  # the warning shows after ~5 s
     user, _ = parent_with_family(children=1)
     browser_login(page, user)

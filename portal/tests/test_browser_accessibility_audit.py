@@ -12,6 +12,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from axe_playwright_python.sync_playwright import Axe
 
 from billing.tests.factories import March, invoice_make
 from menus.tests.factories import declare, week_menu
@@ -30,8 +31,6 @@ def _measure(page, axe):
 
 
 def test_accessibility_audit_of_every_page(page, live_server, browser_login, parent, screen):
-    from axe_playwright_python.sync_playwright import Axe
-
     axe = Axe()
     with time_machine.travel(TODAY, tick=True):
         user, family = parent

@@ -3,6 +3,8 @@
 an object behind every id), so a new parent page is measured without being listed here."""
 import pytest
 
+from enrolment.models import Enrolment
+
 from .test_isolation_crawl import NOT_FAMILY_SCOPED, _fill, _patterns, family_a  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,7 +47,6 @@ def _parent_pages(family_a):  # noqa: F811
 def test_every_parent_page_fits_a_phone(page, live_server, browser_login, family_a, screen):  # noqa: F811
     if screen != "phone":
         pytest.skip("the 390 px pass")
-    from enrolment.models import Enrolment
 
     user = family_a[0]
     pages = _parent_pages(family_a)

@@ -1,4 +1,8 @@
 """portal.caching: configuration kept in each process, checked against one version every process shares."""
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -87,10 +91,6 @@ def test_without_the_shared_cache_every_read_asks_the_database(monkeypatch):
 def test_every_cached_configuration_model_is_watched_from_startup():
     """A process that never read a configuration (one serving only the admin) must still change the version
     when it edits it: the models are watched by the apps' ready(), not on first read."""
-    import os
-    import subprocess
-    import sys
-
     code = ("import django; django.setup(); from portal import caching; "
             "print(' '.join(sorted(m._meta.label for m in caching._watched)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,

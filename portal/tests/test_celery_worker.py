@@ -13,7 +13,7 @@ from django.utils import timezone
 from portal.celery import app
 from portal.mail import email_record
 from portal.models import OutboundEmail
-from portal.tasks import email_send, outbox_sweep
+from portal.tasks import broker_backlog, email_send, outbox_sweep
 from portal.tests import mail_backends
 from portal.tests.celery_worker import broker, celery, done, wait_idle, wait_until, worker  # noqa: F401 - fixtures
 
@@ -94,8 +94,6 @@ def test_same_task_delivered_twice_sends_one_email(celery, done, smtp):
 
 
 def test_broker_backlog_counts_waiting_tasks(broker):
-    from portal.tasks import broker_backlog
-
     queue = app.conf.task_default_queue
     broker.delete(queue)
     assert broker_backlog() == 0

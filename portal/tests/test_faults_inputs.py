@@ -1,12 +1,17 @@
 """Bad input and hostile clients (issue 15): NUL bytes, the public payment notification endpoint, login
 throttling behind a reverse proxy, the database gone during a request, the Content-Security-Policy."""
+from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError
 
 from billing.models import PaymentNotification
+from billing.services.payments import online_payment_notify
+from billing.views import NOTIFY_LIMIT_PER_MINUTE
 from families.tests.factories import PASSWORD, parent_with_family
+from portal.ratelimit import client_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +47,6 @@ def test_nul_byte_in_a_login_form_is_a_400(client):
 
 def test_nul_bytes_reaching_the_service_are_stored_escaped():
     """Defence in depth: a caller that skips the middleware (a task, a script) cannot make a 500 either."""
-    from billing.services.payments import online_payment_notify
-
     note = online_payment_notify(provider="fa\x00ke", body=b"idOp=abc\x00def", remote_addr="192.0.2.1")
     assert note.outcome == "rejected"
     assert "\x00" not in note.raw + note.provider and "\\x00" in note.raw
@@ -81,8 +84,6 @@ def test_repeated_rejections_from_one_source_are_summarised(client):
 
 
 def test_notifications_are_rate_limited_per_source(client, django_assert_max_num_queries):
-    from billing.views import NOTIFY_LIMIT_PER_MINUTE
-
     for i in range(NOTIFY_LIMIT_PER_MINUTE):
         client.post(NOTIFY, data=f"idOp=inconnu{i}", content_type=FORM)
     with django_assert_max_num_queries(0):
@@ -115,8 +116,6 @@ def test_one_parent_s_wrong_passwords_do_not_lock_out_another_parent_behind_the_
 
 
 def test_the_client_address_comes_from_x_forwarded_for_through_the_trusted_proxy(rf, behind_proxy):
-    from portal.ratelimit import client_ip
-
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5")
     assert client_ip(request) == "203.0.113.5"  # the address the trusted proxy saw, not the forgeable first one
     behind_proxy.ALLAUTH_TRUSTED_PROXY_COUNT = 0
@@ -180,10 +179,6 @@ def test_admin_has_its_own_strict_policy(admin_client, url):
 
 
 def test_no_style_attribute_left_in_page_templates():
-    from pathlib import Path
-
-    from django.conf import settings
-
     pages = [p for p in (Path(settings.BASE_DIR) / "templates").rglob("*.html")
              if not {"emails", "email", "pdf"} & set(p.parts) and p.name not in ("certificate.html", "gdpr_summary.html")]
     offenders = [str(p) for p in pages if 'style="' in p.read_text()]

@@ -10,8 +10,15 @@ and staff pages for a parent, the CSRF check). Never 500.
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import get_resolver
+
+from billing.models import Invoice
+from documents.middleware import SESSION_KEY as CONSENTS_PENDING
+from enrolment.models import Booking, Enrolment
+from families.demo import STAFF_EMAIL
+from families.models import Family
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("fuzz-urls")]
 
@@ -40,9 +47,6 @@ def _routes(resolver=None, prefix=""):
 
 def _real_values(family):
     """A real value of ``family`` for each parameter name the URLconf uses (others get ``1``)."""
-    from billing.models import Invoice
-    from enrolment.models import Booking, Enrolment
-
     enrolment = Enrolment.objects.filter(child__family=family).order_by("pk").first()
     booking = Booking.objects.filter(child__family=family).order_by("pk").first()
     invoice = Invoice.objects.filter(family=family).order_by("pk").first()
@@ -77,12 +81,6 @@ def _check(client, urls, who):
 
 
 def test_every_url_pattern_with_hostile_parameters(client, settings):
-    from django.contrib.auth import get_user_model
-
-    from families.demo import STAFF_EMAIL
-    from documents.middleware import SESSION_KEY as CONSENTS_PENDING
-    from families.models import Family
-
     call_command("demo_data", verbosity=0)
     family = Family.objects.filter(guardians__user__isnull=False, children__enrolments__isnull=False).order_by("pk").first()
     parent = family.guardians.filter(user__isnull=False).first().user

@@ -1,4 +1,15 @@
+import datetime
+
 import pytest
+from django.utils import timezone
+
+from documents.models import DocumentType, RenewalCampaign
+from documents.services import document_upload
+from families.tests.factories import StaffFactory, parent_with_family
+from messaging import services as messaging
+from messaging.models import Service
+from messaging.tests.factories import upload
+from news.models import NewsPost
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +35,6 @@ HOME_MAX_QUERIES = 10
 
 
 def test_dashboard_query_count_is_bounded(client, django_assert_max_num_queries):
-    import datetime
-
-    from django.utils import timezone
-
-    from documents.models import DocumentType, RenewalCampaign
-    from documents.services import document_upload
-    from families.tests.factories import StaffFactory, parent_with_family
-    from messaging import services as messaging
-    from messaging.models import Service
-    from messaging.tests.factories import upload
-    from news.models import NewsPost
-
     user, family = parent_with_family(children=2)
     client.force_login(user)
     client.get("/")  # first visit: the consent check is remembered in the session

@@ -20,13 +20,16 @@ from billing.services.payments import online_payment_start
 from billing.tests.factories import March, invoice_make
 from documents import services as documents_services
 from documents.models import DocumentType, RenewalCampaign
+from earlychildhood.models import Decision
+from earlychildhood.services import commission
+from earlychildhood.tests.factories import nursery_make, pre_make, session_make
+from enrolment.models import BookingWindow, WaitingListEntry
 from families.models import QuotientRecord
 from families.services_quotient import quotient_record_create
-from enrolment.models import BookingWindow, WaitingListEntry
 from families.tests.factories import AuthorisedPersonFactory, VaccinationFactory
+from menus.models import Menu
 from messaging import services as messaging_services
 from messaging.models import Service
-from menus.models import Menu
 from messaging.tests.factories import pdf_bytes, png_bytes, upload
 from news.models import NewsPost
 from opening.models import FamilyOutcome, RequestPhase
@@ -173,10 +176,6 @@ def family_a(parent):
 
 def _earlychildhood_objects(family):
     """A pre-enrolment (expected child), an offer accepted into a contract, and a second open request of A."""
-    from earlychildhood.models import Decision
-    from earlychildhood.services import commission
-    from earlychildhood.tests.factories import nursery_make, pre_make, session_make
-
     nursery, section = nursery_make(prefix="CR")
     pre = pre_make(family, nursery)
     session, spot = session_make(section)

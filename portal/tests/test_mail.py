@@ -11,10 +11,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.mail import (
-    SECRET_TEMPLATES, email_deliver, email_queue, email_record, email_requeue, error_is_permanent, retry_delay,
+    SECRET_TEMPLATES, email_deliver, email_queue, email_queue_many, email_record, email_requeue, error_is_permanent,
+    retry_delay,
 )
 from portal.models import AuditLog, JobRun, Organisation, OutboundEmail
-from portal.tasks import email_send, outbox_sweep
+from portal.tasks import broker_backlog, email_send, outbox_sweep
 from portal.tests import mail_backends
 
 pytestmark = pytest.mark.django_db
@@ -278,8 +279,6 @@ def test_sweep_waits_longer_while_the_broker_has_a_backlog(django_capture_on_com
 
 
 def test_broker_backlog_is_zero_in_process():
-    from portal.tasks import broker_backlog
-
     assert broker_backlog() == 0
 
 
@@ -347,8 +346,6 @@ def test_password_reset_email_has_french_html_and_text_with_organisation_and_lin
 
 
 def test_queue_many_renders_a_shared_context_once_and_each_other_context(sample_template, django_capture_on_commit_callbacks):
-    from portal.mail import email_queue_many
-
     shared = {"child": "Léa"}
     with mock.patch("django.template.base.Template.render", autospec=True,
                     side_effect=lambda self, context: f"[{context['child']}]") as render:

@@ -3,9 +3,12 @@ commit, nothing on rollback, a broker failure logged and never raised."""
 from unittest import mock
 
 import pytest
+from celery import current_app
 from django.core import mail
 from django.db import transaction
 
+from billing.services import invoice_pdfs  # noqa: F401 - its tasks' module, as the web process loads it
+from portal import mail as portal_mail
 from portal.models import OutboundEmail
 from portal.queue import enqueue, enqueue_on_commit
 from portal.tasks import email_send
@@ -64,11 +67,6 @@ def test_an_unregistered_name_is_refused_rather_than_sent_nowhere(django_capture
 
 
 def test_every_task_the_services_queue_by_name_is_registered_in_the_web_process():
-    from celery import current_app
-
-    from billing.services import invoice_pdfs  # noqa: F401
-    from portal import mail as portal_mail
-
     names = {portal_mail.EMAIL_SEND_TASK, "billing.tasks.invoice_pdfs_render", "enrolment.tasks.waiting_list_serve",
              "enrolment.tasks.waiting_list_serve_days"}
     assert names <= set(current_app.tasks)

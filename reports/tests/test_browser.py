@@ -1,8 +1,12 @@
 """The CAF report and the statistics in Chromium, at phone and desktop sizes, with axe."""
 import datetime
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
+
+from billing.tests.factories import invoice_make, regie_make
+from families.tests.factories import FamilyFactory
 
 from .example import D1, D2, EXPECTED, caf_example
 
@@ -39,11 +43,6 @@ def test_caf_report_matches_the_hand_computed_example(page, live_server, browser
 
 
 def test_statistics_page_charts_and_tables(page, live_server, browser_login, axe_check, staff_user, screen):
-    from decimal import Decimal
-
-    from billing.tests.factories import invoice_make, regie_make
-    from families.tests.factories import FamilyFactory
-
     activity = caf_example()
     regie, _ = regie_make()
     invoice_make(regie=regie, family=FamilyFactory(quotient=Decimal("520")), number=1, total="42.50",
