@@ -328,13 +328,14 @@ def change_request_create(*, family, user, kind, data, target=None, child=None, 
             cr.status = Status.ACCEPTED
             cr.decided_at = now
         cr.save()
-        counters.recount(["pending_change_requests"], [cr.family_id])  # last lock of the transaction
         if direct:
             AuditLog.objects.create(
                 actor=user, family=family, action="change_request.apply",
                 summary=f"Modification appliquée directement : {cr}"[:300],
                 old_values={k: v["old"] for k, v in changes.items()}, new_values={k: v["new"] for k, v in changes.items()},
             )
+        else:  # a request applied at once never waits: only the others are counted
+            counters.recount(["pending_change_requests"], [cr.family_id])  # last lock of the transaction
     return cr
 
 
