@@ -120,3 +120,18 @@ def browser_login(live_server):
         page.wait_for_load_state()
 
     return login
+
+
+@pytest.fixture
+def staff_browser_login(live_server):
+    """``staff_browser_login(page, staff)`` logs a staff member in through the admin's login form."""
+    from families.tests.factories import PASSWORD
+
+    def login(page, staff, password=PASSWORD):
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", staff.username)
+        page.fill("#id_password", password)
+        page.locator("input[type=submit]").click()
+        page.wait_for_load_state()
+
+    return login

@@ -5,27 +5,19 @@ import pytest
 from pypdf import PdfReader
 
 from billing.models import Payment
-from families.tests.factories import PASSWORD
 from portal.models import OutboundEmail
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _staff_login(page, live_server, staff):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", staff.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def _no_horizontal_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_staff_finds_a_family_and_sees_its_balance(page, live_server, axe_check, staff_user, issued):
+def test_staff_finds_a_family_and_sees_its_balance(page, live_server, staff_browser_login, axe_check, staff_user,
+                                                   issued):
     family = issued.family
-    _staff_login(page, live_server, staff_user)
+    staff_browser_login(page, staff_user)
     page.goto(f"{live_server.url}/admin/families/family/?q={family.number}")
     page.get_by_role("link", name="Voir la fiche famille").first.click()
     page.get_by_role("heading", name=f"Famille {family.name}").wait_for()
@@ -37,8 +29,8 @@ def test_staff_finds_a_family_and_sees_its_balance(page, live_server, axe_check,
     assert issued.number in page.title() or page.get_by_text(issued.number).first.is_visible()
 
 
-def test_staff_reminds_an_overdue_invoice(page, live_server, axe_check, staff_user, issued):
-    _staff_login(page, live_server, staff_user)
+def test_staff_reminds_an_overdue_invoice(page, live_server, staff_browser_login, axe_check, staff_user, issued):
+    staff_browser_login(page, staff_user)
     page.goto(f"{live_server.url}/admin/billing/invoice/")
     page.get_by_role("link", name="En retard", exact=True).click()
     page.wait_for_load_state()
@@ -58,8 +50,9 @@ def test_staff_reminds_an_overdue_invoice(page, live_server, axe_check, staff_us
     assert OutboundEmail.objects.filter(template="invoice_reminder", to=issued.payer.email).count() == 1
 
 
-def test_staff_records_a_payment_finding_the_family_by_search(page, live_server, staff_user, issued):
-    _staff_login(page, live_server, staff_user)
+def test_staff_records_a_payment_finding_the_family_by_search(page, live_server, staff_browser_login, staff_user,
+                                                             issued):
+    staff_browser_login(page, staff_user)
     page.goto(f"{live_server.url}/admin/billing/payment/add/")
     page.locator(".select2-selection").first.click()
     page.locator(".select2-search__field").fill(issued.family.number)

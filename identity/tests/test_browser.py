@@ -93,7 +93,7 @@ def test_link_refused_then_linked_then_unlinked(page, live_server, browser_login
     assert not SocialAccount.objects.filter(user=guardian.user).exists()
 
 
-def test_sign_up_get_accepted_by_staff_then_book(page, live_server, axe_check, screen):
+def test_sign_up_get_accepted_by_staff_then_book(page, live_server, staff_browser_login, axe_check, screen):
     IdentitySettings.objects.create(self_registration=True)
     staff = StaffFactory()
     page.goto(f"{live_server.url}/compte/login/")
@@ -148,10 +148,7 @@ def test_sign_up_get_accepted_by_staff_then_book(page, live_server, axe_check, s
 
     # Staff accept the request in the admin.
     reg = RegistrationRequest.objects.get(user__email="nouvelle.famille@example.org")
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Nom d’utilisateur").fill(staff.username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
+    staff_browser_login(page, staff)
     page.goto(f"{live_server.url}/admin/identity/registrationrequest/{reg.pk}/change/")
     expect(page.get_by_text("Léo Durand, né(e) le 2018-03-02")).to_be_visible()
     page.get_by_role("button", name="Accepter : créer la famille").click()

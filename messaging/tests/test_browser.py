@@ -1,6 +1,6 @@
 import pytest
 
-from families.tests.factories import PASSWORD, StaffFactory, parent_with_family
+from families.tests.factories import StaffFactory, parent_with_family
 from messaging import services
 from messaging.models import Service, Thread
 from messaging.tests.factories import pdf_bytes
@@ -43,16 +43,13 @@ def test_send_a_message_with_attachment_then_read_the_reply(page, live_server, b
     axe_check(page)
 
 
-def test_staff_answers_from_the_staff_inbox(page, live_server, browser_login, axe_check):
+def test_staff_answers_from_the_staff_inbox(page, live_server, browser_login, staff_browser_login, axe_check):
     user, family = parent_with_family(children=1)
     services.thread_start_by_family(family=family, guardian=user.guardian, user=user,
                                     service=Service.objects.get_or_create(name="Scolarité")[0], theme="information",
                                     subject="Rentrée en CP", body="Quelle école ?")
     staff = StaffFactory()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", staff.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
+    staff_browser_login(page, staff)
     page.goto(f"{live_server.url}/personnel/messagerie/")
     axe_check(page)
     page.get_by_role("link", name="Rentrée en CP").click()

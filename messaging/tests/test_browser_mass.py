@@ -12,8 +12,8 @@ from portal.models import OutboundEmail
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_mass_message_reaches_inboxes_outbox_and_sms(page, browser, live_server, browser_login, axe_check,
-                                                      browser_context_args, screen):
+def test_a_mass_message_reaches_inboxes_outbox_and_sms(page, browser, live_server, browser_login, staff_browser_login,
+                                                      axe_check, browser_context_args, screen):
     Service.objects.get_or_create(name="Accueil de loisirs")
     next_year = datetime.date.today().replace(month=1, day=1) + datetime.timedelta(days=500)
     activity = ActivityFactory(name="Mercredis Bourg", season_end=next_year)
@@ -28,11 +28,7 @@ def test_a_mass_message_reaches_inboxes_outbox_and_sms(page, browser, live_serve
     enrol(ChildFactory(family=elsewhere.guardian.family), activity, moon)
     staff = StaffFactory()
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", staff.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_load_state()
+    staff_browser_login(page, staff)
     page.locator("#pages-du-service").get_by_role("link", name="Messages groupés").click()
     page.wait_for_load_state()
     axe_check(page)

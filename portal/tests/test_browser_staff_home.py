@@ -1,25 +1,17 @@
 """The staff home in a browser: each kind of waiting work with its count, today's figures, both sizes, axe."""
 import pytest
 
-from families.tests.factories import PASSWORD
 
 from .staff_home_data import EXPECTED_TODAY, EXPECTED_WAITING, NOW, waiting_town
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _staff_login(page, live_server, staff):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", staff.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_load_state()
-
-
-def test_the_staff_home_shows_what_waits_and_today(page, live_server, axe_check, time_machine, screen):
+def test_the_staff_home_shows_what_waits_and_today(page, live_server, staff_browser_login, axe_check, time_machine,
+                                                   screen):
     time_machine.move_to(NOW)
     town = waiting_town()
-    _staff_login(page, live_server, town["staff"])
+    staff_browser_login(page, town["staff"])
     assert page.url.rstrip("/").endswith("/admin")
     waiting = page.get_by_role("table", name="À traiter")
     for label, count in EXPECTED_WAITING.items():
