@@ -340,6 +340,14 @@ def billed_per_enrolment(*, family, user=None, organisation=None):
     return list(groups.values())
 
 
+CERTIFICATE_YEARS = 3  # tax statements offered: the last three years
+
+
+def certificate_years(today):
+    """The years whose tax statement (attestation de frais de garde) can be asked for, newest first."""
+    return list(range(today.year - 1, today.year - 1 - CERTIFICATE_YEARS, -1))
+
+
 def childcare_certificate(*, family, year):
     """Childcare costs paid in ``year`` for children under 6 on 1 January of ``year`` (tax statement).
 

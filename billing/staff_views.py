@@ -40,7 +40,7 @@ def reminder_letters(request):
 def certificates(request):
     """Tax statements (attestations de frais de garde) of a whole year: the page, and the zip of one PDF per family."""
     today = timezone.localdate()
-    years = list(range(today.year - 1, today.year - 4, -1))
+    years = selectors.certificate_years(today)
     year = request.GET.get("annee", "")
     if not year:
         return render(request, "billing/staff_certificates.html", {"years": years})

@@ -194,7 +194,7 @@ def enrolment_detail(request):
 @parent_required
 def certificates(request):
     today = timezone.localdate()
-    years = list(range(today.year - 1, today.year - 4, -1))
+    years = selectors.certificate_years(today)
     rows = [selectors.childcare_certificate(family=request.family, year=y) for y in years]
     return render(request, "billing/certificates.html", {"certificates": rows, "tab": "certificates"})
 
@@ -283,9 +283,9 @@ def _pay_page(request, ids, *, single=False):
         invoices = selectors.pay_selection(family=request.family, ids=ids, user=request.user, organisation=_org(request))
         if invoices is None:
             raise Http404
-        problem, total = "", None
+        problem = ""
         try:
-            _regie, _provider, total = online_payment_check(invoices)
+            online_payment_check(invoices)
         except PaymentError as exc:
             problem = exc.message
     if request.method == "POST":
@@ -343,7 +343,7 @@ def _payment_return(request, reference):
         for i in invoices
     ]
     return render(request, "billing/payment_return.html", {
-        "transaction": tx, "invoices": invoices, "rows": rows, "numbers": ", ".join(i.number for i in invoices),
+        "transaction": tx, "rows": rows, "numbers": ", ".join(i.number for i in invoices),
         "single": len(invoices) == 1, "tab": "invoices",
     })
 

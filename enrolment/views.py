@@ -329,15 +329,21 @@ def _month_post(request, enrolment, year, month, basket):
         messages.info(request, f"{count} jour{plural_s(count)} ajouté{plural_s(count)} à vos réservations à "
                                f"confirmer.")
         return redirect(_month_url(enrolment, first, edit=True) + "#calendrier")
+    return _ticks_post(request, enrolment, basket, first, rules.month_bounds(year, month)[1],
+                       back=_month_url(enrolment, first, edit=True))
+
+
+def _ticks_post(request, enrolment, basket, start, end, *, back):
+    """The ticked cells of ``start``–``end`` into the basket (basket.py decides); then the recap, or back to the
+    edit mode at ``back``. The month, the week and the fortnight send their boxes here."""
     ticked = set(request.POST.getlist("case"))
-    basket_apply_ticks(basket, enrolment=enrolment, start=first, end=rules.month_bounds(year, month)[1],
-                       ticked=ticked)
+    basket_apply_ticks(basket, enrolment=enrolment, start=start, end=end, ticked=ticked)
     for problem in _ticked_problems(enrolment, ticked):  # said now, not only at the commit
         messages.warning(request, problem)
     if request.POST.get("suite") == "recap":
         return redirect("enrolment:basket")
     messages.info(request, "Vos choix sont gardés : confirmez-les depuis « Mes réservations à confirmer ».")
-    return redirect(_month_url(enrolment, first, edit=True) + "#calendrier")
+    return redirect(back + "#calendrier")
 
 
 def _span_start(year, month, day):
@@ -365,7 +371,7 @@ def _span(request, enrolment_id, year, month, day, length):
     end = start + datetime.timedelta(days=length - 1)
     basket = Basket(request.session)
     if request.method == "POST":
-        return _span_post(request, enrolment, start, end, length, basket)
+        return _ticks_post(request, enrolment, basket, start, end, back=_span_url(enrolment, start, length, edit=True))
     edit = request.GET.get("modifier") == "1"
     days = selectors.calendar_days(enrolment=enrolment, start=start, end=end, cat=enrolment.catalogue,
                                    basket=basket.for_child(enrolment.child_id))
@@ -385,18 +391,6 @@ def _span(request, enrolment_id, year, month, day, length):
                  "next": _span_url(enrolment, start + step, length, edit)},
         "views": _view_switch(enrolment, SPANS[length], month=(start.year, start.month), start=start),
     })
-
-
-def _span_post(request, enrolment, start, end, length, basket):
-    """Edit mode: the ticked cells into the basket (basket.py decides), as the month does."""
-    ticked = set(request.POST.getlist("case"))
-    basket_apply_ticks(basket, enrolment=enrolment, start=start, end=end, ticked=ticked)
-    for problem in _ticked_problems(enrolment, ticked):
-        messages.warning(request, problem)
-    if request.POST.get("suite") == "recap":
-        return redirect("enrolment:basket")
-    messages.info(request, "Vos choix sont gardés : confirmez-les depuis « Mes réservations à confirmer ».")
-    return redirect(_span_url(enrolment, start, length, edit=True) + "#calendrier")
 
 
 @parent_required

@@ -190,12 +190,6 @@ class VaccinationForm(ChangeForm):
         today = timezone.localdate()
         self.fields["date"].widget.attrs.update({"max": today.isoformat(), "min": child.birth_date.isoformat()})
 
-    def clean_vaccine(self):
-        value = (self.cleaned_data.get("vaccine") or "").strip()
-        if not value:
-            raise forms.ValidationError("Indiquez le nom du vaccin.")
-        return value
-
     def clean_date(self):
         day = self.cleaned_data.get("date")
         problem = vaccination_date_problem(day=day, birth_date=self.child.birth_date, today=timezone.localdate())

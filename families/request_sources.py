@@ -71,10 +71,6 @@ def register_request_source(key, label, func=None, *, section=CHILDREN, kinds=No
     return register(func) if func else register
 
 
-def request_sources():
-    return list(_sources.values())
-
-
 def filter_choices():
     """The filter's choices grouped by section, for a ChoiceField: all, then « Mon dossier », « Mes enfants »."""
     choices = [("", "Toutes les demandes")]
